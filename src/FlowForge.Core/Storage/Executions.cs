@@ -1,0 +1,172 @@
+using System.Text.Json.Nodes;
+using FlowForge.Core.Engine.History;
+
+namespace FlowForge.Core.Storage;
+
+/// <summary>The status of an execution, as the API shows it.</summary>
+public static class ExecutionStatus
+{
+    public const string Pending = "pending";
+    public const string Running = "running";
+    public const string Waiting = "waiting";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+
+    public static bool IsTerminal(string status) => status is Completed or Failed or Cancelled;
+
+    public static readonly string[] All = [Pending, Running, Waiting, Completed, Failed, Cancelled];
+}
+
+/// <summary>An execution's status row. The history holds everything else.</summary>
+public sealed record ExecutionRecord(
+    string Id,
+    string OrgId,
+    string WorkflowId,
+    int Version,
+    string Status,
+    JsonNode? TriggerData,
+    JsonNode? Output,
+    string? Error,
+    string? ParentExecutionId,
+    string? RetryOf,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? CompletedAt,
+    DateTimeOffset UpdatedAt,
+    long LastSequence);
+
+/// <summary>A request to start an execution. <see cref="IdempotencyKey"/> is unique per organisation.</summary>
+public sealed record NewExecution(
+    string Id,
+    string OrgId,
+    string WorkflowId,
+    int Version,
+    JsonNode? TriggerData,
+    string? TriggerNodeId = null,
+    string? IdempotencyKey = null,
+    string? ParentExecutionId = null,
+    string? ParentStepKey = null,
+    string? RetryOf = null);
+
+/// <summary>The outcome of a start: the execution, and whether an earlier start with the same idempotency key returned it.</summary>
+public sealed record StartResult(ExecutionRecord Execution, bool Existing);
+
+/// <summary>A message for an execution's inbox: an activity result, a fired timer, an external event, a cancel, a child's outcome.</summary>
+public sealed record InboxMessage(long Id, string ExecutionId, HistoryEvent Event, DateTimeOffset VisibleAt);
+
+/// <summary>An execution with inbox messages that are due: the dispatcher's unit of work.</summary>
+public sealed record OrchestrationWorkItem(ExecutionRecord Execution, IReadOnlyList<InboxMessage> Messages);
+
+/// <summary>An activity to run: a step attempt. <see cref="IdempotencyKey"/> is <c>executionId:stepKey:attempt</c>.</summary>
+public sealed record ActivityRequest(
+    string ExecutionId,
+    string OrgId,
+    string StepKey,
+    string NodeId,
+    string NodeType,
+    int Attempt,
+    JsonNode? Input,
+    TimeSpan Timeout)
+{
+    public string IdempotencyKey => $"{ExecutionId}:{StepKey}:{Attempt}";
+}
+
+/// <summary>A claimed activity. <see cref="ClaimCount"/> counts claims without a result (poison detection).</summary>
+public sealed record ActivityWorkItem(long Id, ActivityRequest Request, int ClaimCount, DateTimeOffset LeaseExpires);
+
+/// <summary>A finished activity: the result event goes to the execution's inbox in the same transaction that deletes the item.</summary>
+public sealed record ActivityCompletion(long ActivityId, string LeaseOwner, string ExecutionId, HistoryEvent Result);
+
+/// <summary>A timer or delayed message: goes to the inbox, visible at <see cref="FireAt"/>.</summary>
+public sealed record ScheduledMessage(string ExecutionId, HistoryEvent Event, DateTimeOffset FireAt);
+
+/// <summary>
+/// Everything one dispatcher turn decided for one execution, committed atomically: the consumed inbox
+/// messages and the decider's events appended to history after <see cref="ExpectedLastSequence"/>,
+/// the new status, and the work the events imply (activities, timers, children, a parent's wake-up).
+/// With <see cref="ActivityLeaseOwner"/> set, the activities are inserted already leased to that owner
+/// (until now + their timeout + <see cref="ActivityLeaseGrace"/>) so the committing process runs them
+/// without a claim round trip. A terminal <see cref="Status"/> drops the execution's pending activities
+/// and inbox messages.
+/// </summary>
+public sealed record OrchestrationCommit(
+    string ExecutionId,
+    long ExpectedLastSequence,
+    IReadOnlyList<long> ConsumedMessageIds,
+    IReadOnlyList<HistoryEvent> NewEvents,
+    string Status,
+    JsonNode? Output = null,
+    string? Error = null,
+    IReadOnlyList<ActivityRequest>? Activities = null,
+    string? ActivityLeaseOwner = null,
+    TimeSpan ActivityLeaseGrace = default,
+    IReadOnlyList<ScheduledMessage>? Messages = null,
+    IReadOnlyList<NewExecution>? Children = null);
+
+/// <summary>The outcome of a commit; <c>Conflict</c> means another dispatcher got there first and nothing was written.</summary>
+public enum CommitOutcome { Committed, Conflict }
+
+/// <summary>A commit's outcome and, when activities were leased to the committing process, those activities (to run at once).</summary>
+public sealed record CommitResult(CommitOutcome Outcome, IReadOnlyList<ActivityWorkItem> LeasedActivities);
+
+public sealed record ExecutionQuery(string? WorkflowId, string? Status, DateTimeOffset? Since, int Page, int Limit);
+
+/// <summary>
+/// Executions: status rows, append-only histories, inboxes and the activity queue. One interface,
+/// one conformance suite; SQLite embedded, PostgreSQL to scale out (FOR UPDATE SKIP LOCKED claims).
+/// </summary>
+public interface IExecutionStore
+{
+    /// <summary>
+    /// Creates the execution (status pending) with its <see cref="ExecutionStarted"/> event in its inbox,
+    /// in one transaction. With an idempotency key already used in the organisation, returns that execution
+    /// and writes nothing. The history itself is only ever appended by the dispatcher.
+    /// </summary>
+    Task<StartResult> StartAsync(NewExecution execution, CancellationToken ct = default);
+
+    Task<ExecutionRecord?> GetAsync(string orgId, string executionId, CancellationToken ct = default);
+
+    /// <summary>For the engine: an execution whatever its organisation.</summary>
+    Task<ExecutionRecord?> GetForEngineAsync(string executionId, CancellationToken ct = default);
+
+    Task<Page<ExecutionRecord>> ListAsync(string orgId, ExecutionQuery query, CancellationToken ct = default);
+
+    /// <summary>The history after <paramref name="afterSequence"/>, in order.</summary>
+    Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default);
+
+    /// <summary>
+    /// Executions with due inbox messages not leased by another dispatcher, leased to <paramref name="owner"/>
+    /// for <paramref name="lease"/>. Messages come in arrival order.
+    /// </summary>
+    Task<IReadOnlyList<OrchestrationWorkItem>> ClaimOrchestrationsAsync(string owner, int max, TimeSpan lease, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>Commits several turns in one transaction (group commit); each is checked and applied on its own.</summary>
+    Task<IReadOnlyList<CommitResult>> CommitOrchestrationsAsync(string owner, IReadOnlyList<OrchestrationCommit> commits, CancellationToken ct = default);
+
+    /// <summary>Releases orchestration leases held by <paramref name="owner"/> (graceful shutdown).</summary>
+    Task ReleaseOrchestrationsAsync(string owner, CancellationToken ct = default);
+
+    /// <summary>
+    /// Activities whose lease is free or expired, leased to <paramref name="owner"/> until now + their
+    /// timeout + <paramref name="leaseGrace"/>; each claim increments the claim count.
+    /// </summary>
+    Task<IReadOnlyList<ActivityWorkItem>> ClaimActivitiesAsync(string owner, int max, TimeSpan leaseGrace, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>Records results: deletes each item still leased by its owner and puts the result in the execution's inbox. Returns how many were applied.</summary>
+    Task<int> CompleteActivitiesAsync(IReadOnlyList<ActivityCompletion> completions, DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>Makes activities leased by <paramref name="owner"/> claimable again at once (graceful shutdown).</summary>
+    Task ReleaseActivitiesAsync(string owner, IReadOnlyCollection<long>? ids = null, CancellationToken ct = default);
+
+    /// <summary>Puts an event in a non-terminal execution's inbox (external event, cancel, resume). False when not found or finished.</summary>
+    Task<bool> SendAsync(string orgId, string executionId, HistoryEvent message, DateTimeOffset now, bool allowTerminal = false, CancellationToken ct = default);
+
+    /// <summary>When the next inbox message or activity lease becomes due, so idle loops sleep just long enough.</summary>
+    Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default);
+
+    /// <summary>Deletes a finished execution and its history. False when not found or not finished.</summary>
+    Task<bool> PurgeAsync(string orgId, string executionId, CancellationToken ct = default);
+
+    /// <summary>Deletes finished executions completed before <paramref name="cutoff"/>; returns how many.</summary>
+    Task<int> PurgeFinishedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken ct = default);
+}

@@ -1,0 +1,52 @@
+using FlowForge.Core.Storage;
+using FlowForge.Server.Auth;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace FlowForge.Server.Api;
+
+/// <summary>An organisation manages its own API keys; a new key's secret is returned once, at creation.</summary>
+public static class ApiKeysApi
+{
+    public static RouteGroupBuilder MapApiKeysApi(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/keys").WithTags("API keys");
+        group.MapGet("/", List);
+        group.MapPost("/", Create);
+        group.MapDelete("/{id}", Revoke);
+        return api;
+    }
+
+    public static async Task<Ok<ApiKeyList>> List(HttpContext http, ITenantStore tenants, CancellationToken ct)
+    {
+        var keys = await tenants.ListApiKeysAsync(http.User.OrgId(), ct);
+        return TypedResults.Ok(new ApiKeyList([.. keys.Select(k => new ApiKeyResponse(k.Id, k.Prefix, k.Name, k.CreatedAt, k.RevokedAt, null))]));
+    }
+
+    public static async Task<Results<Created<ApiKeyResponse>, ProblemHttpResult>> Create(
+        HttpContext http, ITenantStore tenants, IOptions<JsonOptions> json, CancellationToken ct)
+    {
+        string? name = null;
+        if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+        {
+            var (body, problem) = await JsonBody.ReadAsync<CreateKeyBody>(http.Request, json.Value.SerializerOptions, ct);
+            if (problem is not null) return problem;
+            name = body!.Name;
+            if (name is { Length: > 200 }) return Problems.InvalidBody("The key name is longer than 200 characters.", [new("name", "At most 200 characters.")]);
+        }
+        var key = ApiKeys.Generate();
+        var record = await tenants.AddApiKeyAsync(http.User.OrgId(), ApiKeys.Hash(key), ApiKeys.Prefix(key), name, ct);
+        return TypedResults.Created($"/api/keys/{record.Id}", new ApiKeyResponse(record.Id, record.Prefix, record.Name, record.CreatedAt, null, key));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(HttpContext http, ITenantStore tenants, string id, CancellationToken ct) =>
+        await tenants.RevokeApiKeyAsync(http.User.OrgId(), id, ct) ? TypedResults.NoContent() : Problems.NotFound("API key", id);
+
+    public sealed record CreateKeyBody(string? Name);
+}
+
+public sealed record ApiKeyList(IReadOnlyList<ApiKeyResponse> Keys);
+
+/// <param name="Key">The secret, present only in the response that created it.</param>
+public sealed record ApiKeyResponse(string Id, string Prefix, string? Name, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, string? Key);

@@ -1,0 +1,202 @@
+using System.Globalization;
+using FlowForge.Core.Catalog;
+using FlowForge.Core.Expressions;
+using FlowForge.Core.Model;
+using FlowForge.Core.Storage;
+using FlowForge.Core.Validation;
+using FlowForge.Server.Auth;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace FlowForge.Server.Api;
+
+/// <summary>Workflow definitions: CRUD with optimistic concurrency, validation, publishing and versions.</summary>
+public static class WorkflowsApi
+{
+    public static RouteGroupBuilder MapWorkflowsApi(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/workflows").WithTags("Workflows");
+        group.MapPost("/", Create);
+        group.MapGet("/", List);
+        group.MapGet("/{id}", Get);
+        group.MapPut("/{id}", Update);
+        group.MapDelete("/{id}", Delete);
+        group.MapPost("/{id}/validate", Validate);
+        group.MapPost("/{id}/publish", Publish);
+        group.MapPost("/{id}/unpublish", Unpublish);
+        group.MapGet("/{id}/versions", ListVersions);
+        group.MapGet("/{id}/versions/{version:int}", GetVersion);
+        return api;
+    }
+
+    /// <summary>Validates a graph against the catalog, checking condition syntax with the expression parser.</summary>
+    public static ValidationResult Check(WorkflowGraph graph, NodeCatalog catalog) =>
+        WorkflowValidator.Validate(graph, catalog, condition => ConditionEvaluator.Check(condition)?.Message);
+
+    public static async Task<Results<Created<WorkflowResponse>, ProblemHttpResult>> Create(
+        HttpContext http, IWorkflowStore store, IOptions<JsonOptions> json, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<WorkflowBody>(http.Request, json.Value.SerializerOptions, ct);
+        if (problem is not null) return problem;
+        var (definition, errors) = WorkflowBodyMapper.ToDefinition(body!);
+        if (definition is null) return Problems.InvalidBody("The workflow has invalid fields.", errors);
+        var record = await store.CreateAsync(http.User.OrgId(), definition, ct);
+        SetETag(http, record);
+        return TypedResults.Created($"/api/workflows/{record.Id}", WorkflowResponse.From(record));
+    }
+
+    public static async Task<Results<Ok<WorkflowList>, ProblemHttpResult>> List(
+        HttpContext http, IWorkflowStore store, string? status, string? search, string? page, string? limit, CancellationToken ct)
+    {
+        if (status is not null && status != WorkflowStatus.Draft && status != WorkflowStatus.Published)
+        {
+            return Problems.BadRequest($"Unknown status '{status}': use 'draft' or 'published'.");
+        }
+        var paging = Paging.Parse(page, limit);
+        if (paging.Problem is not null) return paging.Problem;
+        var result = await store.ListAsync(http.User.OrgId(), new WorkflowQuery(status, search, paging.Page, paging.Limit), ct);
+        return TypedResults.Ok(new WorkflowList(
+            [.. result.Items.Select(WorkflowSummary.From)], result.Total, paging.Page, paging.Limit, Paging.Pages(result.Total, paging.Limit)));
+    }
+
+    public static async Task<Results<Ok<WorkflowResponse>, ProblemHttpResult>> Get(HttpContext http, IWorkflowStore store, string id, CancellationToken ct)
+    {
+        var record = await store.GetAsync(http.User.OrgId(), id, ct);
+        if (record is null) return Problems.NotFound("Workflow", id);
+        SetETag(http, record);
+        return TypedResults.Ok(WorkflowResponse.From(record));
+    }
+
+    public static async Task<Results<Ok<WorkflowResponse>, ProblemHttpResult>> Update(
+        HttpContext http, IWorkflowStore store, IOptions<JsonOptions> json, string id, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<WorkflowBody>(http.Request, json.Value.SerializerOptions, ct);
+        if (problem is not null) return problem;
+
+        var ifMatch = http.Request.Headers.IfMatch.ToString();
+        long expected;
+        if (!string.IsNullOrEmpty(ifMatch))
+        {
+            if (!TryParseETag(ifMatch, out expected))
+            {
+                return Problems.BadRequest($"The If-Match header '{ifMatch}' is not an ETag this server issued (expected a quoted revision such as \"3\").");
+            }
+        }
+        else if (body!.Revision is { } revision)
+        {
+            expected = revision;
+        }
+        else
+        {
+            return Problems.Create(StatusCodes.Status428PreconditionRequired, "precondition-required", "Precondition required",
+                "Send the revision you edited, as an If-Match header with the ETag from GET or as the 'revision' field, so concurrent edits are not lost.");
+        }
+
+        var (definition, errors) = WorkflowBodyMapper.ToDefinition(body!);
+        if (definition is null) return Problems.InvalidBody("The workflow has invalid fields.", errors);
+
+        var (outcome, record) = await store.UpdateAsync(http.User.OrgId(), id, definition, expected, ct);
+        switch (outcome)
+        {
+            case WriteOutcome.NotFound:
+                return Problems.NotFound("Workflow", id);
+            case WriteOutcome.Conflict:
+                var status = string.IsNullOrEmpty(ifMatch) ? StatusCodes.Status409Conflict : StatusCodes.Status412PreconditionFailed;
+                return Problems.Create(status, "edit-conflict", "Edit conflict",
+                    $"The workflow was changed by someone else: you edited revision {expected}, the current revision is {record!.Revision}. Reload it and apply your change again.",
+                    new Dictionary<string, object?> { ["currentRevision"] = record.Revision });
+            default:
+                SetETag(http, record!);
+                return TypedResults.Ok(WorkflowResponse.From(record!));
+        }
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(HttpContext http, IWorkflowStore store, string id, CancellationToken ct) =>
+        await store.DeleteAsync(http.User.OrgId(), id, ct) ? TypedResults.NoContent() : Problems.NotFound("Workflow", id);
+
+    public static async Task<Results<Ok<ValidationResponse>, ProblemHttpResult>> Validate(
+        HttpContext http, IWorkflowStore store, NodeCatalog catalog, string id, CancellationToken ct)
+    {
+        var record = await store.GetAsync(http.User.OrgId(), id, ct);
+        if (record is null) return Problems.NotFound("Workflow", id);
+        var result = Check(record.Definition.Graph, catalog);
+        return result.Valid ? TypedResults.Ok(ValidationResponse.From(result)) : ValidationProblem(result, "The workflow is not valid.");
+    }
+
+    public static async Task<Results<Ok<WorkflowResponse>, ProblemHttpResult>> Publish(
+        HttpContext http, IWorkflowStore store, NodeCatalog catalog, string id, CancellationToken ct)
+    {
+        var orgId = http.User.OrgId();
+        var record = await store.GetAsync(orgId, id, ct);
+        if (record is null) return Problems.NotFound("Workflow", id);
+        var result = Check(record.Definition.Graph, catalog);
+        if (!result.Valid) return ValidationProblem(result, "The workflow cannot be published until its errors are fixed.");
+        // Publish exactly the revision that was validated; an edit in between is a conflict, not a silent publish.
+        var (outcome, published) = await store.PublishAsync(orgId, id, record.Revision, ct);
+        return outcome switch
+        {
+            WriteOutcome.NotFound => Problems.NotFound("Workflow", id),
+            WriteOutcome.Conflict => Problems.Conflict("edit-conflict", "The workflow changed while it was being published; try again."),
+            _ => TypedResults.Ok(WorkflowResponse.From(published!)),
+        };
+    }
+
+    public static async Task<Results<Ok<WorkflowResponse>, ProblemHttpResult>> Unpublish(HttpContext http, IWorkflowStore store, string id, CancellationToken ct)
+    {
+        var (outcome, record) = await store.UnpublishAsync(http.User.OrgId(), id, ct);
+        return outcome == WriteOutcome.Ok ? TypedResults.Ok(WorkflowResponse.From(record!)) : Problems.NotFound("Workflow", id);
+    }
+
+    public static async Task<Results<Ok<VersionList>, ProblemHttpResult>> ListVersions(HttpContext http, IWorkflowStore store, string id, CancellationToken ct)
+    {
+        var orgId = http.User.OrgId();
+        var record = await store.GetAsync(orgId, id, ct);
+        if (record is null) return Problems.NotFound("Workflow", id);
+        var versions = await store.ListVersionsAsync(orgId, id, ct);
+        return TypedResults.Ok(new VersionList(id, record.PublishedVersion,
+            [.. versions.Select(v => new VersionSummary(v.Version, v.Definition.Name, v.PublishedAt, v.Version == record.PublishedVersion))]));
+    }
+
+    public static async Task<Results<Ok<VersionResponse>, ProblemHttpResult>> GetVersion(
+        HttpContext http, IWorkflowStore store, string id, int version, CancellationToken ct)
+    {
+        var orgId = http.User.OrgId();
+        var record = await store.GetAsync(orgId, id, ct);
+        if (record is null) return Problems.NotFound("Workflow", id);
+        var v = await store.GetVersionAsync(orgId, id, version, ct);
+        if (v is null) return Problems.NotFound("Version", $"{id}/{version}");
+        var d = v.Definition;
+        return TypedResults.Ok(new VersionResponse(id, v.Version, d.Name, d.Description, d.Graph.Nodes, d.Graph.Edges, d.Canvas, v.PublishedAt,
+            v.Version == record.PublishedVersion));
+    }
+
+    private static ProblemHttpResult ValidationProblem(ValidationResult result, string detail)
+    {
+        var response = ValidationResponse.From(result);
+        return Problems.Create(StatusCodes.Status400BadRequest, "validation-failed", "Workflow validation failed", detail,
+            new Dictionary<string, object?> { ["valid"] = false, ["errors"] = response.Errors, ["warnings"] = response.Warnings });
+    }
+
+    private static void SetETag(HttpContext http, WorkflowRecord record) =>
+        http.Response.Headers.ETag = new EntityTagHeaderValue($"\"{record.Revision.ToString(CultureInfo.InvariantCulture)}\"").ToString();
+
+    private static bool TryParseETag(string header, out long revision)
+    {
+        revision = 0;
+        if (!EntityTagHeaderValue.TryParse(header, out var tag)) return false;
+        return long.TryParse(tag.Tag.AsSpan().Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out revision);
+    }
+}
+
+public sealed record ValidationIssueResponse(string? StepId, string? NodeId, string? Field, string Message, string Code)
+{
+    public static ValidationIssueResponse From(ValidationIssue i) => new(i.StepId, i.StepId, i.Field, i.Message, i.Code);
+}
+
+public sealed record ValidationResponse(bool Valid, IReadOnlyList<ValidationIssueResponse> Errors, IReadOnlyList<ValidationIssueResponse> Warnings)
+{
+    public static ValidationResponse From(ValidationResult r) =>
+        new(r.Valid, [.. r.Errors.Select(ValidationIssueResponse.From)], [.. r.Warnings.Select(ValidationIssueResponse.From)]);
+}

@@ -1,0 +1,45 @@
+using FlowForge.Core.Catalog;
+using FlowForge.Server.Api;
+using FlowForge.Server.Auth;
+using FlowForge.Server.Samples;
+using Microsoft.AspNetCore.Authentication;
+
+namespace FlowForge.Server.Hosting;
+
+/// <summary>Builds the server: one place that wires configuration, services and endpoints, used by Program and by tests.</summary>
+public static class ServerApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var services = builder.Services;
+
+        services.AddProblemDetails();
+        services.Configure<RequestLimits>(builder.Configuration.GetSection("Limits"));
+        services.Configure<AuthOptions>(builder.Configuration.GetSection("Auth"));
+        services.Configure<SampleOptions>(builder.Configuration.GetSection("Samples"));
+        services.AddFlowForgeStorage(builder.Configuration);
+        services.AddSingleton(NodeCatalog.Default);
+        services.AddSingleton<ApiKeyBootstrap>();
+        services.AddSingleton<SampleWorkflowSeeder>();
+        services.AddHostedService<StartupTasks>();
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
+        var api = app.MapGroup("/api").RequireAuthorization();
+        api.MapWorkflowsApi();
+        api.MapNodeTypesApi();
+        api.MapApiKeysApi();
+        return app;
+    }
+}

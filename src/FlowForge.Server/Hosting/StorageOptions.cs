@@ -1,0 +1,17 @@
+namespace FlowForge.Server.Hosting;
+
+/// <summary>The <c>Storage</c> configuration section.</summary>
+public sealed class StorageOptions
+{
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+
+    /// <summary><c>sqlite</c> (default, embedded) or <c>postgres</c>.</summary>
+    public string Provider { get; set; } = Sqlite;
+
+    /// <summary>Default for SQLite: <c>Data Source=./data/flowforge.db</c>, created on first start.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>SQLite only: PRAGMA synchronous, FULL (default: an acknowledged write survives power loss) or NORMAL.</summary>
+    public string SqliteSynchronous { get; set; } = "FULL";
+}

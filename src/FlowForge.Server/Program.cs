@@ -1,0 +1,4 @@
+using FlowForge.Server.Hosting;
+
+var app = ServerApp.Build(args);
+await app.RunAsync();

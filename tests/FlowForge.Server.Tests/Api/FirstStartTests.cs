@@ -1,0 +1,53 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using FlowForge.Server.Tests.Infrastructure;
+
+namespace FlowForge.Server.Tests.Api;
+
+/// <summary>What a newcomer sees on the first start of the real binary with no configuration at all.</summary>
+public sealed class FirstStartTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "flowforge-first-start", Guid.NewGuid().ToString("N"));
+
+    public FirstStartTests() => Directory.CreateDirectory(_dir);
+
+    [Fact]
+    public async Task FreshStart_CreatesDatabasePrintsKeyOnceAndSeedsARunnableSample()
+    {
+        string key;
+        await using (var server = await ServerProcess.StartAsync(_dir))
+        {
+            key = Regex.Match(server.Output, @"ffk_[A-Za-z0-9_\-]{20,}").Value;
+            Assert.False(string.IsNullOrEmpty(key), "the first start prints a key:\n" + server.Output);
+            Assert.True(File.Exists(Path.Combine(_dir, "data", "flowforge.db")));
+
+            var client = server.Client(key);
+            var list = await (await client.GetAsync("/api/workflows")).Expect(HttpStatusCode.OK);
+            var sample = Assert.Single(list["workflows"]!.AsArray())!;
+            Assert.Equal("Hello FlowForge", (string?)sample["name"]);
+            Assert.Equal("published", (string?)sample["status"]);
+        }
+
+        // Second start on the same data: migrations are idempotent, no new key is printed, the old one works.
+        await using (var again = await ServerProcess.StartAsync(_dir))
+        {
+            Assert.DoesNotMatch(@"ffk_[A-Za-z0-9_\-]{20,}", again.Output);
+            var list = await (await again.Client(key).GetAsync("/api/workflows")).Expect(HttpStatusCode.OK);
+            Assert.Equal(1, (int?)list["total"]);
+        }
+    }
+
+    [Fact]
+    public async Task BootstrapApiKey_IsEnsuredForDefaultOrganisation()
+    {
+        const string key = "ffk_bootstrap_key_for_tests_123456";
+        await using var server = await ServerProcess.StartAsync(_dir, new Dictionary<string, string> { ["Auth__BootstrapApiKey"] = key });
+        Assert.DoesNotMatch(@"shown only this once", server.Output);
+        await (await server.Client(key).GetAsync("/api/workflows")).Expect(HttpStatusCode.OK);
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}
