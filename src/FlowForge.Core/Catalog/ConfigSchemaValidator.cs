@@ -36,7 +36,10 @@ public static class ConfigSchemaValidator
 {
     private static readonly ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
 
-    /// <summary>The problems with <paramref name="value"/> against <paramref name="schema"/>, in document order; empty when valid.</summary>
+    /// <summary>
+    /// The problems with <paramref name="value"/> against <paramref name="schema"/>, empty when valid: for an object,
+    /// missing required properties first, then the properties in the value's order.
+    /// </summary>
     public static IReadOnlyList<SchemaError> Validate(JsonElement value, JsonElement schema)
     {
         var errors = new List<SchemaError>();
@@ -164,19 +167,20 @@ public static class ConfigSchemaValidator
     private static void CheckObject(JsonElement value, JsonElement schema, string path, List<SchemaError> errors)
     {
         var hasProperties = schema.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object;
+        var missing = new HashSet<string>(StringComparer.Ordinal);
         if (schema.TryGetProperty("required", out var required) && required.ValueKind == JsonValueKind.Array)
         {
             foreach (var name in required.EnumerateArray())
             {
                 var key = name.GetString()!;
-                if (IsMissing(value.TryGetProperty(key, out var v) ? v : null)) errors.Add(new(Join(path, key), "is required"));
+                if (IsMissing(value.TryGetProperty(key, out var v) ? v : null) && missing.Add(key)) errors.Add(new(Join(path, key), "is required"));
             }
         }
 
         schema.TryGetProperty("additionalProperties", out var additional);
         foreach (var property in value.EnumerateObject())
         {
-            if (property.Value.ValueKind == JsonValueKind.Null) continue;
+            if (property.Value.ValueKind == JsonValueKind.Null || missing.Contains(property.Name)) continue;
             var childPath = Join(path, property.Name);
             if (hasProperties && properties.TryGetProperty(property.Name, out var propertySchema))
             {
