@@ -12,9 +12,6 @@ namespace FlowForge.Core.Catalog;
 /// </summary>
 internal static class NodeSchemas
 {
-    /// <summary>The names of the execution settings merged into every non-trigger node's schema.</summary>
-    public static readonly IReadOnlyList<string> ExecutionSettings = ["retry", "timeout", "onError"];
-
     private const string ExecutionSettingsJson = """
         {
           "retry": {
