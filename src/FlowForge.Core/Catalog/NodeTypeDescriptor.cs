@@ -49,6 +49,19 @@ public sealed class NodeTypeDescriptor
     /// <summary>True for nodes with effects outside the platform (messages, calls, HTTP): previewed in test runs.</summary>
     public bool HasSideEffects { get; init; }
 
+    /// <summary>
+    /// True when the node's output has fields nobody can list ahead of time (a webhook's payload, a manual run's
+    /// data, a child workflow's result): validation then accepts any bare <c>{{name}}</c> downstream.
+    /// </summary>
+    public bool DynamicOutput { get; init; }
+
+    /// <summary>
+    /// Checks the schema cannot express ("exactly one of duration and until"), run on the config object after
+    /// the schema checks. Must tolerate values of the wrong type (the schema has reported those already).
+    /// </summary>
+    [JsonIgnore]
+    public Func<JsonElement, IEnumerable<SchemaError>>? ConfigRules { get; init; }
+
     public bool IsTrigger => Category == NodeCategory.Trigger;
 
     /// <summary>The ports this node has, given its config. Non-trigger nodes also have <see cref="ErrorPort"/>.</summary>

@@ -1,0 +1,29 @@
+namespace FlowForge.Core.Catalog.Nodes;
+
+internal static class ActionCall
+{
+    public const string TypeName = "action_call";
+
+    public static NodeTypeDescriptor Descriptor { get; } = new()
+    {
+        Type = TypeName,
+        Category = NodeCategory.Action,
+        DisplayName = "Place call",
+        Description = "Places an outbound phone call handled by a voice agent.",
+        ConfigSchema = NodeSchemas.Step("""
+            {
+              "required": ["phoneNumber", "voiceAgent"],
+              "properties": {
+                "phoneNumber": { "type": "string", "title": "Phone number", "description": "The number to call, in international format; may use {{templates}}." },
+                "voiceAgent": { "type": "string", "title": "Voice agent", "description": "The voice agent that conducts the call." }
+              }
+            }
+            """),
+        HasSideEffects = true,
+        OutputFields =
+        [
+            new("call_initiated", "boolean", "True when the call was placed."),
+            new("call_id", "string", "The call's ID."),
+        ],
+    };
+}

@@ -1,0 +1,30 @@
+namespace FlowForge.Core.Catalog.Nodes;
+
+internal static class ActionWhatsApp
+{
+    public const string TypeName = "action_whatsapp";
+
+    public static NodeTypeDescriptor Descriptor { get; } = new()
+    {
+        Type = TypeName,
+        Category = NodeCategory.Action,
+        DisplayName = "Send WhatsApp message",
+        Description = "Sends a WhatsApp message.",
+        ConfigSchema = NodeSchemas.Step("""
+            {
+              "required": ["recipient", "messageTemplate"],
+              "properties": {
+                "recipient": { "type": "string", "default": "trigger", "title": "Recipient", "description": "\"trigger\" to answer the phone number that triggered the run, or a phone number in international format." },
+                "messageTemplate": { "type": "string", "minLength": 1, "title": "Message", "description": "The message text; may use {{templates}} such as {{steps.agent.agent_response}}." }
+              }
+            }
+            """),
+        HasSideEffects = true,
+        OutputFields =
+        [
+            new("message_sent", "boolean", "True when the message was accepted for delivery."),
+            new("message_id", "string", "The WhatsApp message ID."),
+            new("status", "string", "The delivery status reported by WhatsApp."),
+        ],
+    };
+}

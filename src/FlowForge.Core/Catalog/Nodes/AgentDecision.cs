@@ -1,0 +1,32 @@
+namespace FlowForge.Core.Catalog.Nodes;
+
+internal static class AgentDecision
+{
+    public const string TypeName = "agent_decision";
+
+    public static NodeTypeDescriptor Descriptor { get; } = new()
+    {
+        Type = TypeName,
+        Category = NodeCategory.Agent,
+        DisplayName = "Decision agent",
+        Description = "Has a language model approve, reject or flag for review, and follows the matching port.",
+        ConfigSchema = NodeSchemas.Step("""
+            {
+              "properties": {
+                "systemPrompt": "@systemPrompt",
+                "inputText": "@inputText",
+                "criteria": { "type": "string", "title": "Criteria", "description": "What to approve, what to reject and when to ask a human to review." },
+                "provider": "@provider",
+                "model": "@model"
+              }
+            }
+            """),
+        OutputPorts = ["approve", "reject", "review"],
+        RequiresOutgoingEdge = true,
+        OutputFields =
+        [
+            new("decision", "string", "approve, reject or review."),
+            new("confidence", "number", "The model's confidence, 0 to 1."),
+        ],
+    };
+}

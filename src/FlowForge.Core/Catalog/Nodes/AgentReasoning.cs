@@ -1,0 +1,29 @@
+namespace FlowForge.Core.Catalog.Nodes;
+
+internal static class AgentReasoning
+{
+    public const string TypeName = "agent_reasoning";
+
+    public static NodeTypeDescriptor Descriptor { get; } = new()
+    {
+        Type = TypeName,
+        Category = NodeCategory.Agent,
+        DisplayName = "Reasoning agent",
+        Description = "Has a language model think a question through step by step and state a conclusion.",
+        ConfigSchema = NodeSchemas.Step("""
+            {
+              "properties": {
+                "systemPrompt": "@systemPrompt",
+                "inputText": "@inputText",
+                "provider": "@provider",
+                "model": "@model"
+              }
+            }
+            """),
+        OutputFields =
+        [
+            new("reasoning", "string", "The steps of the model's reasoning."),
+            new("conclusion", "string", "The conclusion reached."),
+        ],
+    };
+}

@@ -1,0 +1,26 @@
+namespace FlowForge.Core.Catalog.Nodes;
+
+internal static class UtilityCustom
+{
+    public const string TypeName = "utility_custom";
+
+    public static NodeTypeDescriptor Descriptor { get; } = new()
+    {
+        Type = TypeName,
+        Category = NodeCategory.Utility,
+        DisplayName = "Custom",
+        Description = "Processes text with your own HTTP endpoint or your own prompt.",
+        ConfigSchema = NodeSchemas.Step("""
+            {
+              "properties": {
+                "endpoint": { "type": "string", "format": "uri", "title": "Endpoint", "description": "The URL that receives the input text (set this or prompt)." },
+                "prompt": { "type": "string", "title": "Prompt", "description": "Instructions for a language model (set this or endpoint)." },
+                "inputText": "@inputText",
+                "method": { "type": "string", "enum": ["GET", "POST", "PUT", "PATCH"], "default": "POST", "title": "Method", "description": "The HTTP method used to call the endpoint." }
+              }
+            }
+            """),
+        ConfigRules = Rules.ExactlyOne("endpoint", "prompt"),
+        OutputFields = [new("custom_output", "any", "The endpoint's response body, or the model's answer.")],
+    };
+}

@@ -1,0 +1,39 @@
+namespace FlowForge.Core.Catalog.Nodes;
+
+internal static class UtilityIntent
+{
+    public const string TypeName = "utility_intent";
+
+    public static NodeTypeDescriptor Descriptor { get; } = new()
+    {
+        Type = TypeName,
+        Category = NodeCategory.Utility,
+        DisplayName = "Intent",
+        Description = "Recognises what a text asks for, among the intents listed.",
+        ConfigSchema = NodeSchemas.Step("""
+            {
+              "properties": {
+                "inputText": "@inputText",
+                "intents": {
+                  "type": "array",
+                  "title": "Intents",
+                  "description": "The intents to choose from; empty lets the model name one.",
+                  "items": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {
+                      "name": { "type": "string", "title": "Name", "description": "The intent's name, output as intent." },
+                      "keywords": { "type": "array", "items": { "type": "string" }, "title": "Keywords", "description": "Words that suggest this intent." }
+                    }
+                  }
+                }
+              }
+            }
+            """),
+        OutputFields =
+        [
+            new("intent", "string", "The recognised intent's name."),
+            new("confidence", "number", "The confidence, 0 to 1."),
+        ],
+    };
+}

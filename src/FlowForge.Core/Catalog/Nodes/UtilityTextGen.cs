@@ -1,0 +1,27 @@
+namespace FlowForge.Core.Catalog.Nodes;
+
+internal static class UtilityTextGen
+{
+    public const string TypeName = "utility_text_gen";
+
+    public static NodeTypeDescriptor Descriptor { get; } = new()
+    {
+        Type = TypeName,
+        Category = NodeCategory.Utility,
+        DisplayName = "Generate text",
+        Description = "Generates text from a prompt with a language model.",
+        ConfigSchema = NodeSchemas.Step("""
+            {
+              "required": ["prompt"],
+              "properties": {
+                "prompt": { "type": "string", "title": "Prompt", "description": "What to write; may use {{templates}}." },
+                "systemPrompt": "@systemPrompt",
+                "temperature": "@temperature",
+                "provider": "@provider",
+                "model": "@model"
+              }
+            }
+            """),
+        OutputFields = [new("generated_text", "string", "The generated text.")],
+    };
+}
