@@ -235,6 +235,25 @@ public class ConditionParserTests
         Assert.Equal("Unexpected identifier 'System' (write variables as {{System}})", ex.Reason);
     }
 
+    [Theory]
+    [InlineData("'); DROP TABLE users; --", 0, "Unclosed string literal")]
+    [InlineData("1 == 1; System.IO.File.Delete(\"x\")", 6, "Unexpected ';'")]
+    [InlineData("{{a}} == 1 OR System.Environment.Exit(1)", 14, "Unexpected identifier 'System' (write variables as {{System}})")]
+    [InlineData("{{a}}.GetType() == 1", 5, "Unexpected character '.'")]
+    public void Parse_InjectionAttemptsAreSyntaxErrors(string text, int position, string reason)
+    {
+        var ex = Assert.Throws<ConditionSyntaxException>(() => ConditionParser.Parse(text));
+        Assert.Equal((position, reason), (ex.Position, ex.Reason));
+    }
+
+    [Fact]
+    public void Parse_ManyUnclosedPlaceholdersFailFast()
+    {
+        var text = "{{a}} == 1 AND " + string.Concat(Enumerable.Repeat("{{", 1900));
+        var ex = Assert.Throws<ConditionSyntaxException>(() => ConditionParser.Parse(text));
+        Assert.Equal((15, "Unclosed placeholder"), (ex.Position, ex.Reason));
+    }
+
     [Fact]
     public void Parse_NullThrowsArgumentNull() =>
         Assert.Throws<ArgumentNullException>(() => ConditionParser.Parse(null!));
