@@ -3,6 +3,7 @@ using FlowForge.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FlowForge.Server.Tests.Infrastructure;
@@ -11,7 +12,7 @@ namespace FlowForge.Server.Tests.Infrastructure;
 /// The real server, in-process, on a loopback port with its own SQLite file: tests talk real HTTP.
 /// Two organisations are configured so tenancy can be checked: <see cref="KeyA"/> and <see cref="KeyB"/>.
 /// </summary>
-public sealed class ServerFixture : IAsyncLifetime
+public class ServerFixture : IAsyncLifetime
 {
     public const string KeyA = "ffk_test_org_a_0123456789abcdef";
     public const string KeyB = "ffk_test_org_b_0123456789abcdef";
@@ -21,7 +22,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public ServerFixture() : this(new Dictionary<string, string?>()) { }
 
-    public ServerFixture(Dictionary<string, string?> settings)
+    protected ServerFixture(Dictionary<string, string?> settings)
     {
         Directory = Path.Combine(Path.GetTempPath(), "flowforge-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(Directory);

@@ -4,9 +4,9 @@ namespace FlowForge.Server.Tests.Infrastructure;
 public static class Workflows
 {
     /// <summary>A valid two-step workflow: a manual trigger and a set-variable step.</summary>
-    public static string Simple(string name = "Simple") => $$"""
+    public static string Simple(string name = "Simple") => $$$"""
         {
-          "name": "{{name}}",
+          "name": "{{{name}}}",
           "description": "two steps",
           "nodes": [
             { "id": "start", "type": "trigger_manual", "config": {}, "position": { "x": 0, "y": 0 } },
