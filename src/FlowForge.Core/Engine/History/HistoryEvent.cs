@@ -53,7 +53,8 @@ public sealed record StepFailed(string StepKey, string NodeId, string NodeType, 
 public sealed record LoopStarted(string StepKey, string NodeId, JsonArray Items, JsonNode? Input = null) : HistoryEvent;
 
 /// <summary>A durable timer: a retry backoff, a delay, or the timeout of a wait.</summary>
-public sealed record TimerCreated(string TimerId, DateTimeOffset FireAt, TimerPurpose Purpose, string StepKey) : HistoryEvent;
+/// <remarks>A delay's timer also starts its step, so it carries the node and the resolved config.</remarks>
+public sealed record TimerCreated(string TimerId, DateTimeOffset FireAt, TimerPurpose Purpose, string StepKey, string? NodeId = null, JsonNode? Input = null) : HistoryEvent;
 
 public sealed record TimerFired(string TimerId) : HistoryEvent;
 
