@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using FlowForge.Core.Catalog;
+using FlowForge.Core.Engine.History;
+using FlowForge.Core.Storage;
+using FlowForge.Server.Nodes;
+using Microsoft.Extensions.Options;
+
+namespace FlowForge.Server.Engine;
+
+/// <summary>
+/// Runs activities: those the local dispatcher handed over already leased, and those claimed from the
+/// store (left unleased, or reclaimed after another process died). Each attempt runs with its step's
+/// timeout; results are recorded in batches (one transaction per batch) and wake the dispatcher.
+/// Activities are at-least-once: a crash after the side effect and before the commit runs it again
+/// with the same idempotency key.
+/// </summary>
+public sealed class ActivityWorker(
+    IExecutionStore store,
+    ActivityQueue queue,
+    NodeHandlerRegistry handlers,
+    NodeCatalog catalog,
+    EngineSignals signals,
+    IOptions<EngineOptions> options,
+    ILogger<ActivityWorker> logger,
+    TimeProvider clock) : BackgroundService
+{
+    private readonly EngineOptions _options = options.Value;
+    private readonly Channel<ActivityCompletion> _completions = Channel.CreateUnbounded<ActivityCompletion>();
+    private readonly ConcurrentDictionary<long, ActivityWorkItem> _running = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Runners get their own token: on shutdown they finish (up to ShutdownGrace) instead of dropping work mid-flight.
+        using var runnersStop = new CancellationTokenSource();
+        var recorder = Task.Run(() => RecordLoopAsync(), CancellationToken.None);
+        var runners = Enumerable.Range(0, Math.Max(1, _options.WorkerConcurrency)).Select(_ => Task.Run(() => RunnerLoopAsync(stoppingToken, runnersStop.Token), CancellationToken.None)).ToList();
+        var feeder = Task.Run(() => FeedLoopAsync(stoppingToken), CancellationToken.None);
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await feeder.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var all = Task.WhenAll(runners);
+        if (await Task.WhenAny(all, Task.Delay(_options.ShutdownGrace, CancellationToken.None)) != all)
+        {
+            await runnersStop.CancelAsync();
+            await all.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        _completions.Writer.TryComplete();
+        await recorder.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+        // Whatever is still leased to us (queued, or cut off by the grace period) becomes claimable at once.
+        var leftovers = new List<long>(_running.Keys);
+        while (queue.TryDequeue(out var item)) leftovers.Add(item.Id);
+        if (leftovers.Count > 0)
+        {
+            await store.ReleaseActivitiesAsync(queue.Owner, leftovers, CancellationToken.None);
+            Logs.ReleasedActivities(logger, leftovers.Count);
+        }
+    }
+
+    /// <summary>Claims activities from the store when the local queue runs dry.</summary>
+    private async Task FeedLoopAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var room = Math.Max(0, _options.WorkerConcurrency - _running.Count - queue.Count);
+                if (room > 0)
+                {
+                    var claimed = await store.ClaimActivitiesAsync(queue.Owner, room, _options.ActivityLeaseGrace, clock.GetUtcNow(), stop);
+                    foreach (var item in claimed) queue.Enqueue(item);
+                    if (claimed.Count == room) continue;
+                }
+                await signals.WaitWorkersAsync(_options.PollInterval, stop);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Logs.WorkerLoopFailed(logger, e);
+                await Task.Delay(200, CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task RunnerLoopAsync(CancellationToken stop, CancellationToken abort)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                if (!await queue.WaitToReadAsync(stop)) return;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            if (!queue.TryDequeue(out var item)) continue;
+            _running[item.Id] = item;
+            try
+            {
+                var result = await RunAsync(item, abort);
+                if (result is not null) await _completions.Writer.WriteAsync(new ActivityCompletion(item.Id, queue.Owner, item.Request.ExecutionId, result), CancellationToken.None);
+            }
+            finally
+            {
+                if (!abort.IsCancellationRequested) _running.TryRemove(item.Id, out _);
+            }
+        }
+    }
+
+    /// <summary>Runs one attempt; null when it was cut off by shutdown (its lease is released instead).</summary>
+    internal async Task<HistoryEvent?> RunAsync(ActivityWorkItem item, CancellationToken abort)
+    {
+        var request = item.Request;
+        if (item.ClaimCount > _options.MaxActivityClaims)
+        {
+            Logs.PoisonActivity(logger, request.ExecutionId, request.StepKey, item.ClaimCount);
+            return Failed(request, $"The step was claimed {item.ClaimCount} times without a result (its worker crashed or hung each time); it is failed as poison instead of retried again.", retryable: false);
+        }
+        var handler = handlers.Find(request.NodeType);
+        if (handler is null)
+        {
+            var known = catalog.Find(request.NodeType) is not null;
+            return Failed(request, known
+                ? $"Node type '{request.NodeType}' cannot run on this server: no handler is installed for it."
+                : $"Unknown node type '{request.NodeType}'.", retryable: false);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        timeout.CancelAfter(request.Timeout);
+        var started = clock.GetTimestamp();
+        try
+        {
+            var context = new NodeRunContext(request.ExecutionId, request.OrgId, request.StepKey, request.NodeId, request.NodeType, request.Attempt, request.Input, request.IdempotencyKey);
+            var result = await handler.RunAsync(context, timeout.Token);
+            var port = result.Port ?? NodeTypeDescriptor.DefaultPort;
+            return new StepCompleted(request.StepKey, request.NodeId, request.NodeType, request.Attempt, result.Output, port) { Timestamp = clock.GetUtcNow() };
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return Failed(request, $"Timed out after {request.Timeout.TotalSeconds:0.###} s (the step's timeout).", retryable: true);
+        }
+        catch (NodeFailure failure)
+        {
+            return Failed(request, failure.Message, failure.Retryable);
+        }
+        catch (Exception e)
+        {
+            Logs.ActivityCrashed(logger, e, request.ExecutionId, request.StepKey, clock.GetElapsedTime(started).TotalMilliseconds);
+            return Failed(request, $"{e.GetType().Name}: {e.Message}", retryable: true);
+        }
+    }
+
+    private StepFailed Failed(ActivityRequest r, string error, bool retryable) =>
+        new(r.StepKey, r.NodeId, r.NodeType, r.Attempt, error, retryable) { Timestamp = clock.GetUtcNow() };
+
+    /// <summary>Group commit: everything finished since the last write goes in one transaction.</summary>
+    private async Task RecordLoopAsync()
+    {
+        var batch = new List<ActivityCompletion>();
+        while (await _completions.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < 256 && _completions.Reader.TryRead(out var c)) batch.Add(c);
+            try
+            {
+                await store.CompleteActivitiesAsync(batch, clock.GetUtcNow(), CancellationToken.None);
+                signals.WakeDispatcher();
+                batch.Clear();
+            }
+            catch (Exception e)
+            {
+                // Keep the batch and try again: the results are not lost while the process lives, and on a crash the leases expire and the work reruns.
+                Logs.RecordingFailed(logger, e, batch.Count);
+                await Task.Delay(500, CancellationToken.None);
+            }
+        }
+    }
+}

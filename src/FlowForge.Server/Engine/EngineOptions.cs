@@ -1,0 +1,38 @@
+namespace FlowForge.Server.Engine;
+
+/// <summary>The <c>Engine</c> configuration section.</summary>
+public sealed class EngineOptions
+{
+    /// <summary>Run the dispatcher (decider loop) in this process (default true).</summary>
+    public bool Dispatcher { get; set; } = true;
+
+    /// <summary>Run activity workers in this process (default true).</summary>
+    public bool Workers { get; set; } = true;
+
+    /// <summary>How many activities run at once in this process (default 32; activities mostly wait on I/O).</summary>
+    public int WorkerConcurrency { get; set; } = 32;
+
+    /// <summary>How many executions one dispatcher turn claims and commits together (default 64).</summary>
+    public int DispatcherBatchSize { get; set; } = 64;
+
+    /// <summary>How long a dispatcher holds an execution it claimed (default 30 s); an expired lease is taken over.</summary>
+    public TimeSpan OrchestrationLease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Extra lease time on top of an activity's timeout before another worker may reclaim it (default 30 s).</summary>
+    public TimeSpan ActivityLeaseGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest idle loops sleep before looking at the store again (default 1 s): bounds how late work from other processes is seen.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>An activity claimed more than this many times without a result is failed as poison (default 5).</summary>
+    public int MaxActivityClaims { get; set; } = 5;
+
+    /// <summary>An unfinished execution with no progress for this long is flagged <c>stuck</c> in the API (default 10 min).</summary>
+    public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Finished executions older than this are purged (default 30 days; 0 keeps them forever).</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long a graceful shutdown waits for running activities before releasing their leases (default 10 s).</summary>
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);
+}

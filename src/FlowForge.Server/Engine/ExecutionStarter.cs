@@ -1,0 +1,31 @@
+using System.Text.Json.Nodes;
+using FlowForge.Core.Storage;
+
+namespace FlowForge.Server.Engine;
+
+public enum StartStatus { Started, Existing, WorkflowNotFound, NotPublished }
+
+public sealed record StartOutcome(StartStatus Status, ExecutionRecord? Execution);
+
+/// <summary>
+/// The starter: one durable execution per trigger event, committed (row + first inbox message)
+/// before the caller is answered, on the workflow's published version.
+/// </summary>
+public sealed class ExecutionStarter(IExecutionStore store, IWorkflowStore workflows, EngineSignals signals)
+{
+    public static string NewExecutionId() => "ex_" + Guid.CreateVersion7().ToString("N");
+
+    public async Task<StartOutcome> StartAsync(
+        string orgId, string workflowId, JsonNode? triggerData, string? idempotencyKey = null, string? triggerNodeId = null,
+        string? retryOf = null, int? version = null, CancellationToken ct = default)
+    {
+        var workflow = await workflows.GetAsync(orgId, workflowId, ct);
+        if (workflow is null) return new StartOutcome(StartStatus.WorkflowNotFound, null);
+        var pinned = version ?? workflow.PublishedVersion;
+        if (pinned is null) return new StartOutcome(StartStatus.NotPublished, null);
+
+        var result = await store.StartAsync(new NewExecution(NewExecutionId(), orgId, workflowId, pinned.Value, triggerData, triggerNodeId, idempotencyKey, RetryOf: retryOf), ct);
+        if (!result.Existing) signals.WakeDispatcher();
+        return new StartOutcome(result.Existing ? StartStatus.Existing : StartStatus.Started, result.Execution);
+    }
+}

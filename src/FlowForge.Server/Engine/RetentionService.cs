@@ -1,0 +1,36 @@
+using FlowForge.Core.Storage;
+using Microsoft.Extensions.Options;
+
+namespace FlowForge.Server.Engine;
+
+/// <summary>Purges finished executions older than <see cref="EngineOptions.Retention"/>, in small batches, every few minutes.</summary>
+public sealed class RetentionService(IExecutionStore store, IOptions<EngineOptions> options, ILogger<RetentionService> logger, TimeProvider clock) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var retention = options.Value.Retention;
+        if (retention <= TimeSpan.Zero) return;
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(5), clock);
+        do
+        {
+            try
+            {
+                int purged, total = 0;
+                do
+                {
+                    purged = await store.PurgeFinishedBeforeAsync(clock.GetUtcNow() - retention, 500, stoppingToken);
+                    total += purged;
+                } while (purged == 500 && !stoppingToken.IsCancellationRequested);
+                if (total > 0) Logs.Purged(logger, total);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Logs.PurgeFailed(logger, e);
+            }
+        } while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => !t.IsCanceled && t.Result, TaskScheduler.Default));
+    }
+}

@@ -1,0 +1,29 @@
+namespace FlowForge.Server;
+
+/// <summary>Source-generated log messages of the server, with stable event ids.</summary>
+internal static partial class Logs
+{
+    [LoggerMessage(1001, LogLevel.Error, "A dispatcher turn failed; it will be retried")]
+    public static partial void DispatcherTurnFailed(ILogger logger, Exception e);
+
+    [LoggerMessage(1101, LogLevel.Error, "The worker loop failed; retrying")]
+    public static partial void WorkerLoopFailed(ILogger logger, Exception e);
+
+    [LoggerMessage(1102, LogLevel.Warning, "Activity {ExecutionId}/{StepKey} was claimed {ClaimCount} times without a result: failed as poison")]
+    public static partial void PoisonActivity(ILogger logger, string executionId, string stepKey, int claimCount);
+
+    [LoggerMessage(1103, LogLevel.Warning, "Activity {ExecutionId}/{StepKey} threw after {ElapsedMs} ms")]
+    public static partial void ActivityCrashed(ILogger logger, Exception e, string executionId, string stepKey, double elapsedMs);
+
+    [LoggerMessage(1104, LogLevel.Error, "Recording {Count} activity results failed; retrying")]
+    public static partial void RecordingFailed(ILogger logger, Exception e, int count);
+
+    [LoggerMessage(1105, LogLevel.Information, "Released {Count} activity leases on shutdown")]
+    public static partial void ReleasedActivities(ILogger logger, int count);
+
+    [LoggerMessage(1201, LogLevel.Information, "Purged {Count} finished executions older than the retention period")]
+    public static partial void Purged(ILogger logger, int count);
+
+    [LoggerMessage(1202, LogLevel.Error, "Purging finished executions failed")]
+    public static partial void PurgeFailed(ILogger logger, Exception e);
+}
