@@ -106,6 +106,38 @@ public sealed class SqliteExecutionStoreSpecificTests
     }
 
     [Fact]
+    public async Task Commit_WhenHistoryAlreadyHoldsTheSequence_IsConflictRolledBackAlone()
+    {
+        await using var temp = await TempDatabase.CreateMigratedAsync();
+        var store = new SqliteExecutionStore(temp.Database);
+        await store.StartAsync(new NewExecution("ex_1", "org", "wf", 1, null));
+        await store.StartAsync(new NewExecution("ex_2", "org", "wf", 1, null));
+        var items = await store.ClaimOrchestrationsAsync("d1", 10, TimeSpan.FromMinutes(1), DateTimeOffset.UtcNow);
+        Assert.Equal(2, items.Count);
+        // Another appender wrote sequence 1 of ex_1 without moving last_sequence: only the primary key can
+        // catch the second append, after the compare-and-set and the inbox delete already ran.
+        await using (var c = await temp.Database.OpenAsync())
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "INSERT INTO history (execution_id, sequence, type, timestamp, data) VALUES ('ex_1', 1, 'timerFired', '2025-01-01T00:00:00.0000000Z', '{\"type\":\"timerFired\",\"timerId\":\"x\"}')";
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        var results = await store.CommitOrchestrationsAsync("d1",
+            [.. items.OrderBy(i => i.Execution.Id).Select(i => new OrchestrationCommit(i.Execution.Id, 0, [i.Messages[0].Id], [i.Messages[0].Event], ExecutionStatus.Running))]);
+
+        Assert.Equal([CommitOutcome.Conflict, CommitOutcome.Committed], results.Select(r => r.Outcome));
+        var ex1 = await store.GetForEngineAsync("ex_1");
+        Assert.Equal((ExecutionStatus.Pending, 0L), (ex1!.Status, ex1.LastSequence));
+        Assert.IsType<TimerFired>(Assert.Single(await store.GetHistoryAsync("ex_1")));
+        // The consumed message is back (the savepoint undid its delete) and ex_1 stays leased to d1.
+        Assert.Empty(await store.ClaimOrchestrationsAsync("d2", 10, TimeSpan.FromMinutes(1), DateTimeOffset.UtcNow));
+        var again = Assert.Single(await store.ClaimOrchestrationsAsync("d1", 10, TimeSpan.FromMinutes(1), DateTimeOffset.UtcNow));
+        Assert.Equal(("ex_1", items.Single(i => i.Execution.Id == "ex_1").Messages[0].Id), (again.Execution.Id, again.Messages[0].Id));
+        Assert.Equal((ExecutionStatus.Running, 1L), ((await store.GetForEngineAsync("ex_2"))!.Status, (await store.GetForEngineAsync("ex_2"))!.LastSequence));
+    }
+
+    [Fact]
     public async Task Commit_TimestampsComeFromTheInjectedClock()
     {
         await using var temp = await TempDatabase.CreateMigratedAsync();
