@@ -52,13 +52,16 @@ public sealed class SqliteDatabase
     /// each in its own transaction. The IMMEDIATE transaction is the lock: two processes starting
     /// together apply each script once. Idempotent.
     /// </summary>
-    public async Task MigrateAsync(CancellationToken ct = default)
+    public Task MigrateAsync(CancellationToken ct = default) => MigrateAsync(int.MaxValue, ct);
+
+    /// <summary>Applies the migrations up to <paramref name="upToVersion"/> only: tests build an old database with it.</summary>
+    internal async Task MigrateAsync(int upToVersion, CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);
         await Execute(connection, "PRAGMA journal_mode = WAL;", ct);
         await Execute(connection, "CREATE TABLE IF NOT EXISTS schema_versions (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);", ct);
 
-        foreach (var (version, name, sql) in LoadMigrations())
+        foreach (var (version, name, sql) in LoadMigrations().Where(m => m.Version <= upToVersion))
         {
             await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
             using var check = connection.CreateCommand();

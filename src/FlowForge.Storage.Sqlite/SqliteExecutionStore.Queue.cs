@@ -1,0 +1,323 @@
+using Dapper;
+using FlowForge.Core.Engine.History;
+using FlowForge.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace FlowForge.Storage.Sqlite;
+
+// The dispatcher's side: orchestration claims and group commits, and the activity queue.
+public sealed partial class SqliteExecutionStore
+{
+    // SQLITE_CONSTRAINT_PRIMARYKEY: another turn already appended at this sequence.
+    private const int PrimaryKeyViolation = 1555;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Terminal executions are claimed too: a failed execution's <see cref="ExecutionResumed"/> message
+    /// must reach the dispatcher. Executions are taken in the order of their oldest due message, so a
+    /// busy execution cannot starve the others. A lease counts as expired at its expiry instant, so a
+    /// loop woken by <see cref="NextDueAsync"/> at exactly that time finds the work claimable.
+    /// </remarks>
+    public async Task<IReadOnlyList<OrchestrationWorkItem>> ClaimOrchestrationsAsync(string owner, int max, TimeSpan lease, DateTimeOffset now, CancellationToken ct = default)
+    {
+        if (max <= 0) return [];
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = c.BeginTransaction();
+        var at = SqliteValues.Timestamp(now);
+        // Table order: inbox/executions (read) -> executions (lock).
+        var ids = (await c.QueryAsync<string>(new CommandDefinition(
+            """
+            SELECT i.execution_id
+            FROM inbox i JOIN executions e ON e.id = i.execution_id
+            WHERE i.visible_at <= @at AND (e.lock_owner IS NULL OR e.lock_owner = @owner OR e.lock_expires <= @at)
+            GROUP BY i.execution_id
+            ORDER BY MIN(i.id)
+            LIMIT @max
+            """,
+            new { at, owner, max }, tx, cancellationToken: ct))).ToList();
+        if (ids.Count == 0) return [];
+
+        var expires = SqliteValues.Timestamp(now + lease);
+        var items = new List<OrchestrationWorkItem>(ids.Count);
+        foreach (var id in ids)
+        {
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE executions SET lock_owner = @owner, lock_expires = @expires WHERE id = @id",
+                new { id, owner, expires }, tx, cancellationToken: ct));
+            var execution = (await GetAsync(c, tx, null, id, ct))!;
+            var messages = await c.QueryAsync<InboxRow>(new CommandDefinition(
+                "SELECT id, execution_id AS ExecutionId, visible_at AS VisibleAt, data FROM inbox WHERE execution_id = @id AND visible_at <= @at ORDER BY id",
+                new { id, at }, tx, cancellationToken: ct));
+            items.Add(new OrchestrationWorkItem(execution, [.. messages.Select(m => m.ToMessage())]));
+        }
+        await tx.CommitAsync(ct);
+        return items;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One transaction (one fsync) for the batch; each commit runs inside its own SAVEPOINT so a
+    /// conflicting one is rolled back alone and writes nothing, while the others still apply.
+    /// </remarks>
+    public async Task<IReadOnlyList<CommitResult>> CommitOrchestrationsAsync(string owner, IReadOnlyList<OrchestrationCommit> commits, CancellationToken ct = default)
+    {
+        if (commits.Count == 0) return [];
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = c.BeginTransaction();
+        var now = _time.GetUtcNow();
+        var results = new List<CommitResult>(commits.Count);
+        for (var i = 0; i < commits.Count; i++)
+        {
+            var savepoint = $"commit_{i}";
+            await tx.SaveAsync(savepoint, ct);
+            var leased = await TryApplyAsync(c, tx, owner, commits[i], now, ct);
+            if (leased is null)
+            {
+                await tx.RollbackAsync(savepoint, ct);
+                await tx.ReleaseAsync(savepoint, ct);
+                results.Add(new CommitResult(CommitOutcome.Conflict, []));
+            }
+            else
+            {
+                await tx.ReleaseAsync(savepoint, ct);
+                results.Add(new CommitResult(CommitOutcome.Committed, leased));
+            }
+        }
+        await tx.CommitAsync(ct);
+        return results;
+    }
+
+    /// <summary>
+    /// Applies one turn, or returns null (conflict) leaving the caller to roll back its savepoint.
+    /// Table order: executions (own row, compare-and-set) -> inbox (consumed) -> history
+    /// -> executions/inbox (children) -> inbox (messages) -> activities -> activities/inbox (terminal cleanup).
+    /// </summary>
+    private static async Task<List<ActivityWorkItem>?> TryApplyAsync(
+        SqliteConnection c, SqliteTransaction tx, string owner, OrchestrationCommit commit, DateTimeOffset now, CancellationToken ct)
+    {
+        var at = SqliteValues.Timestamp(now);
+        var terminal = ExecutionStatus.IsTerminal(commit.Status);
+
+        // Compare-and-set on last_sequence: the turn was decided from exactly this history. The lock is
+        // released only if this owner holds it (or nobody does): a dispatcher whose lease expired may
+        // still commit first, but must not free the lease of the dispatcher now working on it.
+        // completed_at keeps the first completion time while the status stays terminal and is cleared
+        // when a resumed execution runs again.
+        var updated = await c.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE executions SET
+                status = @Status, output = @output, error = @Error, updated_at = @at,
+                last_sequence = @newSequence,
+                completed_at = CASE WHEN @terminal THEN COALESCE(completed_at, @at) ELSE NULL END,
+                lock_owner = CASE WHEN lock_owner IS NULL OR lock_owner = @owner THEN NULL ELSE lock_owner END,
+                lock_expires = CASE WHEN lock_owner IS NULL OR lock_owner = @owner THEN NULL ELSE lock_expires END
+            WHERE id = @ExecutionId AND last_sequence = @ExpectedLastSequence
+            """,
+            new
+            {
+                commit.ExecutionId, commit.ExpectedLastSequence, commit.Status, commit.Error,
+                output = StoredEvent.Json(commit.Output), newSequence = commit.ExpectedLastSequence + commit.NewEvents.Count,
+                terminal, owner, at,
+            }, tx, cancellationToken: ct));
+        if (updated == 0) return null;
+
+        // Every consumed message must still be there: if one is gone, another turn consumed it.
+        var consumed = commit.ConsumedMessageIds.Distinct().ToArray();
+        if (consumed.Length > 0)
+        {
+            var deleted = await c.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM inbox WHERE execution_id = @ExecutionId AND id IN @consumed",
+                new { commit.ExecutionId, consumed }, tx, cancellationToken: ct));
+            if (deleted != consumed.Length) return null;
+        }
+
+        // The primary key (execution_id, sequence) is the last fence; never check-then-insert.
+        var sequence = commit.ExpectedLastSequence;
+        foreach (var e in commit.NewEvents)
+        {
+            var stamped = StoredEvent.Stamp(e, now);
+            try
+            {
+                await c.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO history (execution_id, sequence, type, timestamp, data) VALUES (@ExecutionId, @sequence, @type, @timestamp, @data)",
+                    new
+                    {
+                        commit.ExecutionId, sequence = ++sequence, type = StoredEvent.TypeName(stamped),
+                        timestamp = SqliteValues.Timestamp(stamped.Timestamp), data = StoredEvent.Serialize(stamped),
+                    }, tx, cancellationToken: ct));
+            }
+            catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == PrimaryKeyViolation)
+            {
+                return null;
+            }
+        }
+
+        // Children before messages, so a message addressed to a child created in this turn finds it.
+        foreach (var child in commit.Children ?? [])
+            await InsertExecutionAsync(c, tx, child, now, ct);
+
+        // A message to an execution that does not exist (a purged parent) is dropped rather than left
+        // as an orphan that is due forever and never claimable.
+        foreach (var m in commit.Messages ?? [])
+        {
+            await c.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO inbox (execution_id, visible_at, data)
+                SELECT @ExecutionId, @visibleAt, @data WHERE EXISTS (SELECT 1 FROM executions WHERE id = @ExecutionId)
+                """,
+                new { m.ExecutionId, visibleAt = SqliteValues.Timestamp(m.FireAt), data = StoredEvent.Serialize(StoredEvent.Stamp(m.Event, now)) },
+                tx, cancellationToken: ct));
+        }
+
+        var leased = new List<ActivityWorkItem>();
+        if (terminal)
+        {
+            // A finished execution has nothing left to run or to receive; its own new messages and
+            // activities go too. Messages this turn sent to other executions (a parent) stay.
+            await c.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM activities WHERE execution_id = @ExecutionId; DELETE FROM inbox WHERE execution_id = @ExecutionId;",
+                new { commit.ExecutionId }, tx, cancellationToken: ct));
+            return leased;
+        }
+
+        foreach (var a in commit.Activities ?? [])
+        {
+            var leaseExpires = commit.ActivityLeaseOwner is null ? (DateTimeOffset?)null : now + a.Timeout + commit.ActivityLeaseGrace;
+            // The unique (execution_id, step_key, attempt) makes a re-enqueued attempt a no-op: no id comes back.
+            var id = await c.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+                """
+                INSERT INTO activities (execution_id, org_id, step_key, node_id, node_type, attempt, input, timeout_ms,
+                                        lease_owner, lease_expires, claim_count, created_at)
+                VALUES (@ExecutionId, @OrgId, @StepKey, @NodeId, @NodeType, @Attempt, @input, @timeoutMs,
+                        @leaseOwner, @leaseExpires, @claimCount, @at)
+                ON CONFLICT (execution_id, step_key, attempt) DO NOTHING
+                RETURNING id
+                """,
+                new
+                {
+                    a.ExecutionId, a.OrgId, a.StepKey, a.NodeId, a.NodeType, a.Attempt,
+                    input = StoredEvent.Json(a.Input), timeoutMs = (long)a.Timeout.TotalMilliseconds,
+                    leaseOwner = commit.ActivityLeaseOwner,
+                    leaseExpires = leaseExpires is { } le ? SqliteValues.Timestamp(le) : null,
+                    claimCount = commit.ActivityLeaseOwner is null ? 0 : 1, at,
+                }, tx, cancellationToken: ct));
+            if (id is { } activityId && leaseExpires is { } expires)
+                leased.Add(new ActivityWorkItem(activityId, a, 1, expires));
+        }
+        return leased;
+    }
+
+    /// <inheritdoc />
+    public async Task ReleaseOrchestrationsAsync(string owner, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE executions SET lock_owner = NULL, lock_expires = NULL WHERE lock_owner = @owner",
+            new { owner }, cancellationToken: ct));
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ActivityWorkItem>> ClaimActivitiesAsync(string owner, int max, TimeSpan leaseGrace, DateTimeOffset now, CancellationToken ct = default)
+    {
+        if (max <= 0) return [];
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = c.BeginTransaction();
+        var rows = (await c.QueryAsync<ActivityRow>(new CommandDefinition(
+            $"""
+            SELECT {ActivityColumns} FROM activities
+            WHERE lease_owner IS NULL OR lease_expires <= @at
+            ORDER BY id LIMIT @max
+            """,
+            new { at = SqliteValues.Timestamp(now), max }, tx, cancellationToken: ct))).ToList();
+        var items = new List<ActivityWorkItem>(rows.Count);
+        foreach (var row in rows)
+        {
+            // Each activity has its own timeout, so each its own lease.
+            var expires = now + TimeSpan.FromMilliseconds(row.TimeoutMs) + leaseGrace;
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE activities SET lease_owner = @owner, lease_expires = @expires, claim_count = claim_count + 1 WHERE id = @Id",
+                new { row.Id, owner, expires = SqliteValues.Timestamp(expires) }, tx, cancellationToken: ct));
+            items.Add(new ActivityWorkItem(row.Id, row.ToRequest(), (int)row.ClaimCount + 1, expires));
+        }
+        await tx.CommitAsync(ct);
+        return items;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The delete is conditional on the lease owner: a worker whose lease expired and was re-claimed
+    /// elsewhere must not deliver a second result, so its completion is skipped. Table order: activities -> inbox.
+    /// </remarks>
+    public async Task<int> CompleteActivitiesAsync(IReadOnlyList<ActivityCompletion> completions, DateTimeOffset now, CancellationToken ct = default)
+    {
+        if (completions.Count == 0) return 0;
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = c.BeginTransaction();
+        var applied = 0;
+        foreach (var completion in completions)
+        {
+            var deleted = await c.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM activities WHERE id = @ActivityId AND lease_owner = @LeaseOwner AND execution_id = @ExecutionId",
+                new { completion.ActivityId, completion.LeaseOwner, completion.ExecutionId }, tx, cancellationToken: ct));
+            if (deleted == 0) continue;
+            await InsertInboxAsync(c, tx, completion.ExecutionId, completion.Result, now, now, ct);
+            applied++;
+        }
+        await tx.CommitAsync(ct);
+        return applied;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A graceful release is not a failed attempt, so it takes back the claim it counted: otherwise
+    /// every rolling restart would push running activities towards the poison threshold.
+    /// </remarks>
+    public async Task ReleaseActivitiesAsync(string owner, IReadOnlyCollection<long>? ids = null, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        const string release = "UPDATE activities SET lease_owner = NULL, lease_expires = NULL, claim_count = MAX(claim_count - 1, 0) WHERE lease_owner = @owner";
+        if (ids is null)
+        {
+            await c.ExecuteAsync(new CommandDefinition(release, new { owner }, cancellationToken: ct));
+            return;
+        }
+        if (ids.Count == 0) return;
+        await using var tx = c.BeginTransaction();
+        foreach (var chunk in ids.Chunk(500))
+            await c.ExecuteAsync(new CommandDefinition(release + " AND id IN @chunk", new { owner, chunk }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+    }
+
+    private const string ActivityColumns =
+        """
+        id, execution_id AS ExecutionId, org_id AS OrgId, step_key AS StepKey, node_id AS NodeId, node_type AS NodeType,
+        attempt, input, timeout_ms AS TimeoutMs, claim_count AS ClaimCount
+        """;
+
+    private sealed class ActivityRow
+    {
+        public long Id { get; set; }
+        public string ExecutionId { get; set; } = "";
+        public string OrgId { get; set; } = "";
+        public string StepKey { get; set; } = "";
+        public string NodeId { get; set; } = "";
+        public string NodeType { get; set; } = "";
+        public long Attempt { get; set; }
+        public string? Input { get; set; }
+        public long TimeoutMs { get; set; }
+        public long ClaimCount { get; set; }
+
+        public ActivityRequest ToRequest() =>
+            new(ExecutionId, OrgId, StepKey, NodeId, NodeType, (int)Attempt, StoredEvent.ParseJson(Input), TimeSpan.FromMilliseconds(TimeoutMs));
+    }
+
+    private sealed class InboxRow
+    {
+        public long Id { get; set; }
+        public string ExecutionId { get; set; } = "";
+        public string VisibleAt { get; set; } = "";
+        public string Data { get; set; } = "";
+
+        public InboxMessage ToMessage() => new(Id, ExecutionId, StoredEvent.Deserialize(Data), SqliteValues.ParseTimestamp(VisibleAt));
+    }
+}

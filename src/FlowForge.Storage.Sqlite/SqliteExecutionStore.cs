@@ -1,0 +1,252 @@
+using Dapper;
+using FlowForge.Core.Engine.History;
+using FlowForge.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace FlowForge.Storage.Sqlite;
+
+/// <summary>
+/// The embedded <see cref="IExecutionStore"/>: executions, histories, inboxes and the activity queue in
+/// one SQLite file. SQLite has a single writer, so every write is one IMMEDIATE transaction that takes
+/// the write lock up front; "leases" are columns, not row locks, and survive process crashes.
+/// This file holds starts, reads, sends and purges; <c>SqliteExecutionStore.Queue.cs</c> holds the
+/// dispatcher's claims and commits and the activity queue.
+/// </summary>
+/// <param name="db">The migrated database.</param>
+/// <param name="timeProvider">
+/// The clock for times the contract does not pass in (creation, commit and completion times, activity
+/// leases taken at commit). Defaults to the system clock.
+/// </param>
+public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider? timeProvider = null) : IExecutionStore
+{
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    private const string SelectColumns =
+        """
+        id, org_id AS OrgId, workflow_id AS WorkflowId, version, status, trigger_data AS TriggerData, output, error,
+        parent_execution_id AS ParentExecutionId, retry_of AS RetryOf, created_at AS CreatedAt, completed_at AS CompletedAt,
+        updated_at AS UpdatedAt, last_sequence AS LastSequence
+        """;
+
+    // SQL text for "status is terminal", kept in step with ExecutionStatus.IsTerminal.
+    private static readonly string TerminalStatuses =
+        string.Join(", ", ExecutionStatus.All.Where(ExecutionStatus.IsTerminal).Select(s => $"'{s}'"));
+
+    /// <inheritdoc />
+    public async Task<StartResult> StartAsync(NewExecution execution, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = c.BeginTransaction();
+        var created = await InsertExecutionAsync(c, tx, execution, _time.GetUtcNow(), ct);
+        // Not created means the idempotency key was taken: the database decided, inside this write
+        // transaction, so two racing starts with one key cannot both insert.
+        var record = created
+            ? await GetAsync(c, tx, null, execution.Id, ct)
+            : await c.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
+                $"SELECT {SelectColumns} FROM executions WHERE org_id = @OrgId AND idempotency_key = @IdempotencyKey",
+                new { execution.OrgId, execution.IdempotencyKey }, tx, cancellationToken: ct)) is { } row ? row.ToRecord() : null;
+        await tx.CommitAsync(ct);
+        return new StartResult(record ?? throw new InvalidOperationException($"Execution {execution.Id} vanished while starting."), !created);
+    }
+
+    /// <summary>
+    /// Inserts an execution (pending, no history) and its <see cref="ExecutionStarted"/> inbox message, visible
+    /// at once. Returns false, writing nothing, when the organisation already used the idempotency key.
+    /// </summary>
+    /// <remarks>
+    /// ON CONFLICT on the idempotency key rather than catching the unique violation: the statement
+    /// simply does nothing, which is also what PostgreSQL needs (an error there aborts the whole
+    /// transaction, and this runs inside group commits). A duplicate <em>id</em> still throws: it is a bug.
+    /// </remarks>
+    private static async Task<bool> InsertExecutionAsync(SqliteConnection c, SqliteTransaction tx, NewExecution e, DateTimeOffset now, CancellationToken ct)
+    {
+        var at = SqliteValues.Timestamp(now);
+        var inserted = await c.ExecuteAsync(new CommandDefinition(
+            $"""
+            INSERT INTO executions (id, org_id, workflow_id, version, status, trigger_data, parent_execution_id, parent_step_key,
+                                    retry_of, idempotency_key, created_at, updated_at, last_sequence)
+            VALUES (@Id, @OrgId, @WorkflowId, @Version, '{ExecutionStatus.Pending}', @triggerData, @ParentExecutionId, @ParentStepKey,
+                    @RetryOf, @IdempotencyKey, @at, @at, 0)
+            ON CONFLICT (org_id, idempotency_key) DO NOTHING
+            """,
+            new
+            {
+                e.Id, e.OrgId, e.WorkflowId, e.Version, triggerData = StoredEvent.Json(e.TriggerData),
+                e.ParentExecutionId, e.ParentStepKey, e.RetryOf, e.IdempotencyKey, at,
+            }, tx, cancellationToken: ct));
+        if (inserted == 0) return false;
+
+        var started = new ExecutionStarted(e.WorkflowId, e.Version, e.TriggerData, e.TriggerNodeId, e.ParentExecutionId, e.ParentStepKey)
+        {
+            Timestamp = now,
+        };
+        await InsertInboxAsync(c, tx, e.Id, started, now, now, ct);
+        return true;
+    }
+
+    /// <summary>Appends a message to an inbox; the event keeps its own timestamp, or is stamped with <paramref name="now"/>.</summary>
+    private static Task InsertInboxAsync(SqliteConnection c, SqliteTransaction tx, string executionId, HistoryEvent message, DateTimeOffset visibleAt, DateTimeOffset now, CancellationToken ct) =>
+        c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO inbox (execution_id, visible_at, data) VALUES (@executionId, @visibleAt, @data)",
+            new { executionId, visibleAt = SqliteValues.Timestamp(visibleAt), data = StoredEvent.Serialize(StoredEvent.Stamp(message, now)) },
+            tx, cancellationToken: ct));
+
+    /// <inheritdoc />
+    public async Task<ExecutionRecord?> GetAsync(string orgId, string executionId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await GetAsync(c, null, orgId, executionId, ct);
+    }
+
+    /// <inheritdoc />
+    public async Task<ExecutionRecord?> GetForEngineAsync(string executionId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await GetAsync(c, null, null, executionId, ct);
+    }
+
+    /// <summary>One execution; scoped to <paramref name="orgId"/> unless it is null (the engine's view).</summary>
+    private static async Task<ExecutionRecord?> GetAsync(SqliteConnection c, SqliteTransaction? tx, string? orgId, string executionId, CancellationToken ct)
+    {
+        var row = await c.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
+            $"SELECT {SelectColumns} FROM executions WHERE id = @executionId AND (@orgId IS NULL OR org_id = @orgId)",
+            new { executionId, orgId }, tx, cancellationToken: ct));
+        return row?.ToRecord();
+    }
+
+    /// <inheritdoc />
+    public async Task<Page<ExecutionRecord>> ListAsync(string orgId, ExecutionQuery query, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var where = "org_id = @orgId";
+        if (query.WorkflowId is not null) where += " AND workflow_id = @WorkflowId";
+        if (query.Status is not null) where += " AND status = @Status";
+        if (query.Since is not null) where += " AND created_at >= @since";
+        var limit = Math.Max(query.Limit, 0);
+        var args = new
+        {
+            orgId, query.WorkflowId, query.Status,
+            since = query.Since is { } s ? SqliteValues.Timestamp(s) : null,
+            limit, offset = (Math.Max(query.Page, 1) - 1) * limit,
+        };
+        var total = await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM executions WHERE {where}", args, cancellationToken: ct));
+        // The id breaks ties between executions created in the same tick, so pages never overlap.
+        var rows = await c.QueryAsync<ExecutionRow>(new CommandDefinition(
+            $"SELECT {SelectColumns} FROM executions WHERE {where} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset",
+            args, cancellationToken: ct));
+        return new Page<ExecutionRecord>([.. rows.Select(r => r.ToRecord())], (int)total);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<(string Timestamp, string Data)>(new CommandDefinition(
+            "SELECT timestamp, data FROM history WHERE execution_id = @executionId AND sequence > @afterSequence ORDER BY sequence",
+            new { executionId, afterSequence }, cancellationToken: ct));
+        // The column is the authority for when the event was appended.
+        return [.. rows.Select(r => StoredEvent.Deserialize(r.Data) with { Timestamp = SqliteValues.ParseTimestamp(r.Timestamp) })];
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> SendAsync(string orgId, string executionId, HistoryEvent message, DateTimeOffset now, bool allowTerminal = false, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = c.BeginTransaction();
+        // Checked inside the write transaction: a commit finishing the execution cannot slip in between.
+        var status = await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT status FROM executions WHERE id = @executionId AND org_id = @orgId",
+            new { executionId, orgId }, tx, cancellationToken: ct));
+        if (status is null || (ExecutionStatus.IsTerminal(status) && !allowTerminal)) return false;
+        await InsertInboxAsync(c, tx, executionId, message, now, now, ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// An inbox message of an execution leased to a dispatcher is due when the lease expires, not
+    /// before: otherwise a crashed dispatcher's lease would make idle loops spin until it expires.
+    /// An unleased activity is due since it was created.
+    /// </remarks>
+    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var next = await c.ExecuteScalarAsync<string?>(new CommandDefinition(
+            """
+            SELECT MIN(due) FROM (
+                SELECT MIN(CASE WHEN e.lock_owner IS NOT NULL AND e.lock_expires > i.visible_at THEN e.lock_expires ELSE i.visible_at END) AS due
+                FROM inbox i JOIN executions e ON e.id = i.execution_id
+                UNION ALL
+                SELECT MIN(CASE WHEN lease_owner IS NULL THEN created_at ELSE lease_expires END) FROM activities
+            )
+            """, cancellationToken: ct));
+        return SqliteValues.ParseTimestampOrNull(next);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> PurgeAsync(string orgId, string executionId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = c.BeginTransaction();
+        var status = await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT status FROM executions WHERE id = @executionId AND org_id = @orgId",
+            new { executionId, orgId }, tx, cancellationToken: ct));
+        if (status is null || !ExecutionStatus.IsTerminal(status)) return false;
+        await DeleteExecutionAsync(c, tx, executionId, ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public async Task<int> PurgeFinishedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken ct = default)
+    {
+        if (max <= 0) return 0;
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = c.BeginTransaction();
+        var ids = (await c.QueryAsync<string>(new CommandDefinition(
+            $"""
+            SELECT id FROM executions
+            WHERE completed_at IS NOT NULL AND completed_at < @cutoff AND status IN ({TerminalStatuses})
+            ORDER BY completed_at LIMIT @max
+            """,
+            new { cutoff = SqliteValues.Timestamp(cutoff), max }, tx, cancellationToken: ct))).ToList();
+        foreach (var id in ids) await DeleteExecutionAsync(c, tx, id, ct);
+        await tx.CommitAsync(ct);
+        return ids.Count;
+    }
+
+    // Table order: history -> inbox -> activities -> executions (see 0002_executions.sql).
+    private static Task DeleteExecutionAsync(SqliteConnection c, SqliteTransaction tx, string executionId, CancellationToken ct) =>
+        c.ExecuteAsync(new CommandDefinition(
+            """
+            DELETE FROM history WHERE execution_id = @executionId;
+            DELETE FROM inbox WHERE execution_id = @executionId;
+            DELETE FROM activities WHERE execution_id = @executionId;
+            DELETE FROM executions WHERE id = @executionId;
+            """,
+            new { executionId }, tx, cancellationToken: ct));
+
+    private sealed class ExecutionRow
+    {
+        public string Id { get; set; } = "";
+        public string OrgId { get; set; } = "";
+        public string WorkflowId { get; set; } = "";
+        public long Version { get; set; }
+        public string Status { get; set; } = "";
+        public string? TriggerData { get; set; }
+        public string? Output { get; set; }
+        public string? Error { get; set; }
+        public string? ParentExecutionId { get; set; }
+        public string? RetryOf { get; set; }
+        public string CreatedAt { get; set; } = "";
+        public string? CompletedAt { get; set; }
+        public string UpdatedAt { get; set; } = "";
+        public long LastSequence { get; set; }
+
+        public ExecutionRecord ToRecord() => new(
+            Id, OrgId, WorkflowId, (int)Version, Status, StoredEvent.ParseJson(TriggerData), StoredEvent.ParseJson(Output), Error,
+            ParentExecutionId, RetryOf, SqliteValues.ParseTimestamp(CreatedAt), SqliteValues.ParseTimestampOrNull(CompletedAt),
+            SqliteValues.ParseTimestamp(UpdatedAt), LastSequence);
+    }
+}
