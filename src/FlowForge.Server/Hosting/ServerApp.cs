@@ -21,7 +21,9 @@ public static class ServerApp
         services.Configure<SampleOptions>(builder.Configuration.GetSection("Samples"));
         services.AddFlowForgeStorage(builder.Configuration);
         services.AddSingleton(NodeCatalog.Default);
+        services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ApiKeyBootstrap>();
+        services.AddFlowForgeEngine(builder.Configuration);
         services.AddSingleton<SampleWorkflowSeeder>();
         services.AddHostedService<StartupTasks>();
 
@@ -40,6 +42,7 @@ public static class ServerApp
         api.MapWorkflowsApi();
         api.MapNodeTypesApi();
         api.MapApiKeysApi();
+        api.MapExecutionsApi();
         return app;
     }
 }

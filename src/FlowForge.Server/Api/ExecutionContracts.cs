@@ -1,0 +1,69 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using FlowForge.Core.Storage;
+using FlowForge.Server.Engine;
+
+namespace FlowForge.Server.Api;
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed class ExecuteBody
+{
+    public JsonNode? TriggerData { get; set; }
+
+    /// <summary>Which trigger node the run starts from, when the workflow has several (default: the first).</summary>
+    public string? TriggerNodeId { get; set; }
+}
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed class TestBody
+{
+    public JsonNode? TestData { get; set; }
+    public bool Live { get; set; }
+
+    /// <summary>External events to deliver at the start (e.g. <c>{"approval": {"approved": true}}</c>).</summary>
+    public Dictionary<string, JsonNode?>? Events { get; set; }
+}
+
+public sealed class EventBody
+{
+    public JsonNode? Payload { get; set; }
+}
+
+public sealed class CancelBody
+{
+    public string? Reason { get; set; }
+}
+
+public sealed record ExecutionLinks(string Self, string History, string Cancel, string Events);
+
+public sealed record ExecuteResponse(string ExecutionId, string WorkflowId, int Version, string Status, DateTimeOffset StartedAt, ExecutionLinks Links)
+{
+    public static ExecuteResponse From(ExecutionRecord e) => new(e.Id, e.WorkflowId, e.Version, e.Status, e.CreatedAt, LinksFor(e.Id));
+
+    public static ExecutionLinks LinksFor(string id) =>
+        new($"/api/executions/{id}", $"/api/executions/{id}/history", $"/api/executions/{id}/cancel", $"/api/executions/{id}/events/{{name}}");
+}
+
+public sealed record ExecutionSummary(
+    string ExecutionId, string WorkflowId, int Version, string Status, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
+    double? TotalDuration, string? ErrorMessage, bool Stuck, string? RetryOf, string? ParentExecutionId)
+{
+    public static ExecutionSummary From(ExecutionRecord e, bool stuck) => new(
+        e.Id, e.WorkflowId, e.Version, e.Status, e.CreatedAt, e.CompletedAt, Duration(e), e.Error, stuck, e.RetryOf, e.ParentExecutionId);
+
+    public static double? Duration(ExecutionRecord e) => e.CompletedAt is { } c ? (c - e.CreatedAt).TotalMilliseconds : null;
+}
+
+public sealed record ExecutionList(IReadOnlyList<ExecutionSummary> Executions, int Total, int Page, int Limit, int Pages);
+
+public sealed record ExecutionDetail(
+    string ExecutionId, string WorkflowId, int Version, string Status, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
+    double? TotalDuration, JsonNode? TriggerData, JsonNode? FinalOutput, string? ErrorMessage, bool Stuck, string? RetryOf,
+    string? ParentExecutionId, DateTimeOffset UpdatedAt, IReadOnlyList<StepLog> Logs, ExecutionLinks Links);
+
+public sealed record HistoryResponse(string ExecutionId, IReadOnlyList<JsonNode?> Events);
+
+public sealed record TestResponse(string WorkflowId, JsonNode? TestData, string Status, IReadOnlyList<TestStep> Steps, JsonNode? FinalOutput, string? ErrorMessage, double TotalDuration);
+
+public sealed record AcceptedResponse(string ExecutionId, string Status, string Detail);

@@ -1,0 +1,238 @@
+using System.Text.Json;
+using FlowForge.Core.Catalog;
+using FlowForge.Core.Engine;
+using FlowForge.Core.Engine.History;
+using FlowForge.Core.Model;
+using FlowForge.Core.Storage;
+using FlowForge.Server.Auth;
+using FlowForge.Server.Engine;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace FlowForge.Server.Api;
+
+/// <summary>Starting, testing, inspecting and steering executions.</summary>
+public static class ExecutionsApi
+{
+    public const int MaxIdempotencyKeyLength = 200;
+
+    public static RouteGroupBuilder MapExecutionsApi(this RouteGroupBuilder api)
+    {
+        var workflows = api.MapGroup("/workflows/{id}").WithTags("Executions");
+        workflows.MapPost("/execute", Execute);
+        workflows.MapPost("/test", Test);
+        workflows.MapGet("/executions", List);
+
+        var executions = api.MapGroup("/executions").WithTags("Executions");
+        executions.MapGet("/{id}", Get);
+        executions.MapGet("/{id}/history", History);
+        executions.MapPost("/{id}/cancel", Cancel);
+        executions.MapPost("/{id}/events/{name}", RaiseEvent);
+        executions.MapPost("/{id}/retry", Retry);
+        executions.MapPost("/{id}/resume", Resume);
+        executions.MapDelete("/{id}", Purge);
+        return api;
+    }
+
+    public static async Task<Results<Accepted<ExecuteResponse>, ProblemHttpResult>> Execute(
+        HttpContext http, ExecutionStarter starter, IOptions<JsonOptions> json, string id, CancellationToken ct)
+    {
+        var body = new ExecuteBody();
+        if (HasBody(http.Request))
+        {
+            var (parsed, problem) = await JsonBody.ReadAsync<ExecuteBody>(http.Request, json.Value.SerializerOptions, ct);
+            if (problem is not null) return problem;
+            body = parsed!;
+        }
+        var key = http.Request.Headers["Idempotency-Key"].ToString();
+        if (key.Length > MaxIdempotencyKeyLength) return Problems.BadRequest($"The Idempotency-Key header is longer than {MaxIdempotencyKeyLength} characters.");
+
+        var outcome = await starter.StartAsync(http.User.OrgId(), id, body.TriggerData, string.IsNullOrEmpty(key) ? null : key, body.TriggerNodeId, ct: ct);
+        switch (outcome.Status)
+        {
+            case StartStatus.WorkflowNotFound:
+                return Problems.NotFound("Workflow", id);
+            case StartStatus.NotPublished:
+                return Problems.Conflict("not-published", $"Workflow '{id}' has no published version: publish it first (POST /api/workflows/{id}/publish), or try the draft with POST /api/workflows/{id}/test.");
+            default:
+                if (outcome.Status == StartStatus.Existing) http.Response.Headers["Idempotent-Replayed"] = "true";
+                var execution = outcome.Execution!;
+                return TypedResults.Accepted($"/api/executions/{execution.Id}", ExecuteResponse.From(execution));
+        }
+    }
+
+    public static async Task<Results<Ok<TestResponse>, ProblemHttpResult>> Test(
+        HttpContext http, IWorkflowStore workflows, TestRunner runner, NodeCatalog catalog, IOptions<JsonOptions> json, string id, CancellationToken ct)
+    {
+        var body = new TestBody();
+        if (HasBody(http.Request))
+        {
+            var (parsed, problem) = await JsonBody.ReadAsync<TestBody>(http.Request, json.Value.SerializerOptions, ct);
+            if (problem is not null) return problem;
+            body = parsed!;
+        }
+        var orgId = http.User.OrgId();
+        var workflow = await workflows.GetAsync(orgId, id, ct);
+        if (workflow is null) return Problems.NotFound("Workflow", id);
+        var validation = WorkflowsApi.Check(workflow.Definition.Graph, catalog);
+        if (!validation.Valid)
+        {
+            var response = ValidationResponse.From(validation);
+            return Problems.Create(StatusCodes.Status400BadRequest, "validation-failed", "Workflow validation failed", "The draft is not valid, so it cannot be test-run.",
+                new Dictionary<string, object?> { ["valid"] = false, ["errors"] = response.Errors, ["warnings"] = response.Warnings });
+        }
+        var result = await runner.RunAsync(orgId, id, workflow.Definition.Graph, body.TestData, body.Live, body.Events, ct);
+        return TypedResults.Ok(new TestResponse(id, body.TestData, result.Status, result.Steps, result.FinalOutput, result.Error, result.TotalDuration));
+    }
+
+    public static async Task<Results<Ok<ExecutionList>, ProblemHttpResult>> List(
+        HttpContext http, IWorkflowStore workflows, IExecutionStore store, IOptions<EngineOptions> engine, TimeProvider clock,
+        string id, string? status, string? dateRange, string? page, string? limit, CancellationToken ct)
+    {
+        var orgId = http.User.OrgId();
+        if (status is not null && !ExecutionStatus.All.Contains(status))
+        {
+            return Problems.BadRequest($"Unknown status '{status}': use one of {string.Join(", ", ExecutionStatus.All)}.");
+        }
+        TimeSpan? range = dateRange switch
+        {
+            null or "" => null,
+            "24h" => TimeSpan.FromHours(24),
+            "7d" => TimeSpan.FromDays(7),
+            "30d" => TimeSpan.FromDays(30),
+            _ => TimeSpan.MinValue,
+        };
+        if (range == TimeSpan.MinValue) return Problems.BadRequest($"Unknown dateRange '{dateRange}': use 24h, 7d or 30d.");
+        var paging = Paging.Parse(page, limit);
+        if (paging.Problem is not null) return paging.Problem;
+        // A deleted workflow's executions stay readable by id, but its list is gone with it.
+        if (await workflows.GetAsync(orgId, id, ct) is null) return Problems.NotFound("Workflow", id);
+
+        var now = clock.GetUtcNow();
+        var result = await store.ListAsync(orgId, new ExecutionQuery(id, status, range is { } r ? now - r : null, paging.Page, paging.Limit), ct);
+        return TypedResults.Ok(new ExecutionList(
+            [.. result.Items.Select(e => ExecutionSummary.From(e, IsStuck(e, engine.Value, now)))],
+            result.Total, paging.Page, paging.Limit, Paging.Pages(result.Total, paging.Limit)));
+    }
+
+    public static async Task<Results<Ok<ExecutionDetail>, ProblemHttpResult>> Get(
+        HttpContext http, IExecutionStore store, NodeCatalog catalog, IOptions<EngineOptions> engine, TimeProvider clock, string id, CancellationToken ct)
+    {
+        var execution = await store.GetAsync(http.User.OrgId(), id, ct);
+        if (execution is null) return Problems.NotFound("Execution", id);
+        var state = ExecutionState.Replay(id, await store.GetHistoryAsync(id, 0, ct));
+        return TypedResults.Ok(new ExecutionDetail(
+            execution.Id, execution.WorkflowId, execution.Version, execution.Status, execution.CreatedAt, execution.CompletedAt,
+            ExecutionSummary.Duration(execution), execution.TriggerData, execution.Output, execution.Error,
+            IsStuck(execution, engine.Value, clock.GetUtcNow()), execution.RetryOf, execution.ParentExecutionId, execution.UpdatedAt,
+            ExecutionLogs.Project(state, catalog), ExecuteResponse.LinksFor(execution.Id)));
+    }
+
+    public static async Task<Results<Ok<HistoryResponse>, ProblemHttpResult>> History(HttpContext http, IExecutionStore store, string id, CancellationToken ct)
+    {
+        var execution = await store.GetAsync(http.User.OrgId(), id, ct);
+        if (execution is null) return Problems.NotFound("Execution", id);
+        var history = await store.GetHistoryAsync(id, 0, ct);
+        var events = history.Select((e, i) =>
+        {
+            var node = JsonSerializer.SerializeToNode(e, JsonDefaults.Options)!;
+            node["sequence"] = i + 1;
+            return (System.Text.Json.Nodes.JsonNode?)node;
+        }).ToList();
+        return TypedResults.Ok(new HistoryResponse(id, events));
+    }
+
+    public static async Task<Results<Accepted<AcceptedResponse>, ProblemHttpResult>> Cancel(
+        HttpContext http, IExecutionStore store, EngineSignals signals, IOptions<JsonOptions> json, TimeProvider clock, string id, CancellationToken ct)
+    {
+        string? reason = null;
+        if (HasBody(http.Request))
+        {
+            var (body, problem) = await JsonBody.ReadAsync<CancelBody>(http.Request, json.Value.SerializerOptions, ct);
+            if (problem is not null) return problem;
+            reason = body!.Reason;
+        }
+        return await SendAsync(http, store, signals, clock, id, new CancelRequested(reason), "cancelling", "Cancellation requested; the execution stops at its next step boundary.", ct);
+    }
+
+    public static async Task<Results<Accepted<AcceptedResponse>, ProblemHttpResult>> RaiseEvent(
+        HttpContext http, IExecutionStore store, EngineSignals signals, IOptions<JsonOptions> json, TimeProvider clock, string id, string name, CancellationToken ct)
+    {
+        if (name.Length is 0 or > 100) return Problems.BadRequest("An event name has 1 to 100 characters.");
+        System.Text.Json.Nodes.JsonNode? payload = null;
+        if (HasBody(http.Request))
+        {
+            var (body, problem) = await JsonBody.ReadAsync<EventBody>(http.Request, json.Value.SerializerOptions, ct);
+            if (problem is not null) return problem;
+            payload = body!.Payload;
+        }
+        return await SendAsync(http, store, signals, clock, id, new EventRaised(name, payload), "accepted", $"Event '{name}' delivered.", ct);
+    }
+
+    public static async Task<Results<Accepted<ExecuteResponse>, ProblemHttpResult>> Retry(
+        HttpContext http, IExecutionStore store, IWorkflowStore workflows, ExecutionStarter starter, string id, CancellationToken ct)
+    {
+        var orgId = http.User.OrgId();
+        var original = await store.GetAsync(orgId, id, ct);
+        if (original is null) return Problems.NotFound("Execution", id);
+        if (!ExecutionStatus.IsTerminal(original.Status))
+        {
+            return Problems.Conflict("execution-not-finished", $"Execution '{id}' is {original.Status}; only a finished execution can be retried.");
+        }
+        // The retry runs what is published now (the fix a user just published), or the original version if nothing is.
+        var workflow = await workflows.GetAsync(orgId, original.WorkflowId, ct);
+        var version = workflow?.PublishedVersion ?? original.Version;
+        var outcome = await starter.StartAsync(orgId, original.WorkflowId, original.TriggerData, retryOf: original.Id, version: version, ct: ct);
+        if (outcome.Status == StartStatus.WorkflowNotFound) return Problems.NotFound("Workflow", original.WorkflowId);
+        var execution = outcome.Execution!;
+        return TypedResults.Accepted($"/api/executions/{execution.Id}", ExecuteResponse.From(execution));
+    }
+
+    public static async Task<Results<Accepted<AcceptedResponse>, ProblemHttpResult>> Resume(
+        HttpContext http, IExecutionStore store, EngineSignals signals, TimeProvider clock, string id, CancellationToken ct)
+    {
+        var execution = await store.GetAsync(http.User.OrgId(), id, ct);
+        if (execution is null) return Problems.NotFound("Execution", id);
+        if (execution.Status != ExecutionStatus.Failed)
+        {
+            return Problems.Conflict("execution-not-failed", $"Execution '{id}' is {execution.Status}; only a failed execution can be resumed.");
+        }
+        await store.SendAsync(execution.OrgId, id, new ExecutionResumed { Timestamp = clock.GetUtcNow() }, clock.GetUtcNow(), allowTerminal: true, ct);
+        signals.WakeDispatcher();
+        return TypedResults.Accepted($"/api/executions/{id}", new AcceptedResponse(id, "resuming", "The execution continues from the step that failed it."));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> Purge(HttpContext http, IExecutionStore store, string id, CancellationToken ct)
+    {
+        var orgId = http.User.OrgId();
+        var execution = await store.GetAsync(orgId, id, ct);
+        if (execution is null) return Problems.NotFound("Execution", id);
+        if (!ExecutionStatus.IsTerminal(execution.Status))
+        {
+            return Problems.Conflict("execution-not-finished", $"Execution '{id}' is {execution.Status}; cancel it before deleting it.");
+        }
+        return await store.PurgeAsync(orgId, id, ct) ? TypedResults.NoContent() : Problems.NotFound("Execution", id);
+    }
+
+    private static async Task<Results<Accepted<AcceptedResponse>, ProblemHttpResult>> SendAsync(
+        HttpContext http, IExecutionStore store, EngineSignals signals, TimeProvider clock, string id, HistoryEvent message, string status, string detail, CancellationToken ct)
+    {
+        var orgId = http.User.OrgId();
+        var now = clock.GetUtcNow();
+        if (await store.SendAsync(orgId, id, message with { Timestamp = now }, now, ct: ct))
+        {
+            signals.WakeDispatcher();
+            return TypedResults.Accepted($"/api/executions/{id}", new AcceptedResponse(id, status, detail));
+        }
+        var execution = await store.GetAsync(orgId, id, ct);
+        return execution is null
+            ? Problems.NotFound("Execution", id)
+            : Problems.Conflict("execution-finished", $"Execution '{id}' is already {execution.Status}.");
+    }
+
+    private static bool IsStuck(ExecutionRecord e, EngineOptions options, DateTimeOffset now) =>
+        e.Status is ExecutionStatus.Pending or ExecutionStatus.Running && now - e.UpdatedAt > options.StuckAfter;
+
+    private static bool HasBody(HttpRequest request) => request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0;
+}

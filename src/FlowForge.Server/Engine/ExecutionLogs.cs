@@ -1,0 +1,52 @@
+using System.Text.Json.Nodes;
+using FlowForge.Core.Catalog;
+using FlowForge.Core.Engine;
+
+namespace FlowForge.Server.Engine;
+
+/// <summary>One step of an execution as the API shows it: a projection of the history, never stored on its own.</summary>
+public sealed record StepLog(
+    string StepId,
+    string NodeId,
+    string NodeType,
+    string StepType,
+    int StepOrder,
+    string Status,
+    int Attempts,
+    JsonNode? Input,
+    JsonNode? Output,
+    double? Duration,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt,
+    string? ErrorMessage,
+    string? Port);
+
+public static class ExecutionLogs
+{
+    /// <summary>The steps in the order they started, with their status read from the folded history.</summary>
+    public static IReadOnlyList<StepLog> Project(ExecutionState state, NodeCatalog catalog)
+    {
+        var logs = new List<StepLog>(state.Steps.Count);
+        var order = 0;
+        // State keeps steps in the order they first appeared in the history, which is the order they started.
+        foreach (var step in state.Steps)
+        {
+            var failedButContinued = step.Phase == StepPhase.Completed && step.Output is JsonObject o && o["failed"] is JsonValue f && f.TryGetValue<bool>(out var b) && b;
+            var status = step.Phase switch
+            {
+                StepPhase.Completed => failedButContinued ? "failed" : "completed",
+                StepPhase.FailedTerminal => "failed",
+                StepPhase.Scheduled or StepPhase.LoopRunning => "running",
+                StepPhase.AttemptFailed or StepPhase.RetryWaiting or StepPhase.RetryDue => "retrying",
+                StepPhase.Delaying or StepPhase.Waiting or StepPhase.ChildRunning => "waiting",
+                _ => "running",
+            };
+            double? duration = step.StartedAt is { } s && step.CompletedAt is { } c ? (c - s).TotalMilliseconds : null;
+            var category = catalog.Find(step.NodeType)?.Category.ToString().ToLowerInvariant() ?? "unknown";
+            logs.Add(new StepLog(step.StepKey, step.NodeId, step.NodeType, category, ++order, status, Math.Max(1, step.Attempt),
+                step.Input?.DeepClone(), step.Output?.DeepClone(), duration, step.StartedAt, step.CompletedAt,
+                step.Error is not null && status is "failed" or "retrying" ? step.Error : null, step.Port));
+        }
+        return logs;
+    }
+}
