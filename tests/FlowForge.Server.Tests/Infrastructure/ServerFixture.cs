@@ -46,7 +46,7 @@ public class ServerFixture : IAsyncLifetime
 
     public IServiceProvider Services => _app!.Services;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         _app = ServerApp.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {
@@ -66,7 +66,7 @@ public class ServerFixture : IAsyncLifetime
         return client;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_app is not null)
         {
