@@ -9,10 +9,10 @@ public sealed class SqliteWorkflowStore(SqliteDatabase db) : IWorkflowStore
     private const string SelectColumns =
         "id, org_id AS OrgId, name, description, definition, version, published_version AS PublishedVersion, revision, created_at AS CreatedAt, updated_at AS UpdatedAt";
 
-    public async Task<WorkflowRecord> CreateAsync(string orgId, WorkflowDefinition definition, CancellationToken ct = default)
+    public async Task<WorkflowRecord> CreateAsync(string orgId, WorkflowDefinition definition, string? id = null, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
-        var id = "wf_" + Guid.NewGuid().ToString("N");
+        id ??= "wf_" + Guid.NewGuid().ToString("N");
         var now = SqliteValues.Now();
         await c.ExecuteAsync(new CommandDefinition(
             """

@@ -45,7 +45,8 @@ public enum WriteOutcome { Ok, NotFound, Conflict }
 /// <summary>Workflows and their versions. Every call is scoped to an organisation; another org's ids are simply not found.</summary>
 public interface IWorkflowStore
 {
-    Task<WorkflowRecord> CreateAsync(string orgId, WorkflowDefinition definition, CancellationToken ct = default);
+    /// <param name="id">A chosen id (the sample workflow has a fixed one); null generates one.</param>
+    Task<WorkflowRecord> CreateAsync(string orgId, WorkflowDefinition definition, string? id = null, CancellationToken ct = default);
 
     Task<WorkflowRecord?> GetAsync(string orgId, string id, CancellationToken ct = default);
 

@@ -42,7 +42,7 @@ public static class WorkflowsApi
         if (problem is not null) return problem;
         var (definition, errors) = WorkflowBodyMapper.ToDefinition(body!);
         if (definition is null) return Problems.InvalidBody("The workflow has invalid fields.", errors);
-        var record = await store.CreateAsync(http.User.OrgId(), definition, ct);
+        var record = await store.CreateAsync(http.User.OrgId(), definition, ct: ct);
         SetETag(http, record);
         return TypedResults.Created($"/api/workflows/{record.Id}", WorkflowResponse.From(record));
     }

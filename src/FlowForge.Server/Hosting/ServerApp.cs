@@ -23,9 +23,10 @@ public static class ServerApp
         services.AddSingleton(NodeCatalog.Default);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ApiKeyBootstrap>();
+        // First hosted service: the schema is migrated before the engine's loops start (hosted services start in order).
+        services.AddHostedService<StartupTasks>();
         services.AddFlowForgeEngine(builder.Configuration);
         services.AddSingleton<SampleWorkflowSeeder>();
-        services.AddHostedService<StartupTasks>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

@@ -21,6 +21,9 @@ public sealed class SampleOptions
 /// </summary>
 public sealed class SampleWorkflowSeeder(IWorkflowStore store, NodeCatalog catalog, IOptions<SampleOptions> options, ILogger<SampleWorkflowSeeder> logger)
 {
+    /// <summary>A fixed id so the README's tour can name it.</summary>
+    public const string SampleId = "wf_hello";
+
     public async Task SeedAsync(CancellationToken ct)
     {
         if (!options.Value.Enabled) return;
@@ -28,7 +31,7 @@ public sealed class SampleWorkflowSeeder(IWorkflowStore store, NodeCatalog catal
         if (existing.Total > 0) return;
 
         var definition = Load();
-        var created = await store.CreateAsync(ApiKeyBootstrap.DefaultOrg, definition, ct);
+        var created = await store.CreateAsync(ApiKeyBootstrap.DefaultOrg, definition, SampleId, ct);
         var validation = WorkflowsApi.Check(definition.Graph, catalog);
         if (!validation.Valid)
         {

@@ -20,12 +20,20 @@ public sealed class FirstStartTests : IDisposable
             key = Regex.Match(server.Output, @"ffk_[A-Za-z0-9_\-]{20,}").Value;
             Assert.False(string.IsNullOrEmpty(key), "the first start prints a key:\n" + server.Output);
             Assert.True(File.Exists(Path.Combine(_dir, "data", "flowforge.db")));
+            // Regression: the engine's loops once started before the schema was migrated.
+            Assert.DoesNotContain("no such table", server.Output);
 
             var client = server.Client(key);
             var list = await (await client.GetAsync("/api/workflows")).Expect(HttpStatusCode.OK);
             var sample = Assert.Single(list["workflows"]!.AsArray())!;
             Assert.Equal("Hello FlowForge", (string?)sample["name"]);
+            Assert.Equal("wf_hello", (string?)sample["id"]);
             Assert.Equal("published", (string?)sample["status"]);
+
+            // The sample runs at once, with nothing configured.
+            var executionId = await client.Execute("wf_hello", new { name = "Ada", vip = true });
+            var done = await client.WaitFinished(executionId);
+            Assert.Equal("Hello, Ada! Welcome back, valued customer.", (string?)done["finalOutput"]!["reply"]);
         }
 
         // Second start on the same data: migrations are idempotent, no new key is printed, the old one works.
