@@ -37,7 +37,7 @@ public class DeciderWaitTests
         Assert.Null(h.FireDueTimers(TimeSpan.FromSeconds(seconds) - TimeSpan.FromMilliseconds(1)));
         var fired = h.FireDueTimers(TimeSpan.FromMilliseconds(1))!;
         var done = fired.Decisions.OfType<StepCompleted>().Single();
-        Assert.Equal(timer.FireAt, done.Output!["waited_until"]!.GetValue<DateTimeOffset>());
+        Assert.Equal(timer.FireAt, DateTimeOffset.Parse(done.Output!["waited_until"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal("after", fired.Decisions.OfType<StepScheduled>().Single().StepKey);
         h.RunActivities();
         Assert.Equal(ExecutionStatus.Completed, h.Status);
