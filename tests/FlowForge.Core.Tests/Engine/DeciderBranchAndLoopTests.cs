@@ -307,4 +307,44 @@ public class DeciderBranchAndLoopTests
         Assert.Equal(2, inner0.Output!["count"]!.GetValue<int>());
         Assert.Equal(2, h.CompletedOf("outer").Output!["count"]!.GetValue<int>());
     }
+
+    [Fact]
+    public void LoopIteration_FailingWithOnErrorContinue_DoesNotStopTheLoop()
+    {
+        var h = For("""
+            {"nodes":[
+              {"id":"t","type":"trigger_manual"},
+              {"id":"loop","type":"logic_loop","config":{"items":["a","b","c"]}},
+              {"id":"body","type":"action_http","config":{"url":"https://x/{{item}}","retry":{"maxAttempts":2,"initialInterval":"1s"},"onError":"continue"}}
+            ],"edges":[{"source":"t","target":"loop"},{"source":"loop","target":"body","sourceHandle":"item"},{"source":"body","target":"loop"}]}
+            """);
+        h.Start();
+        h.RunToQuiescence(s => s.StepKey == "body/loop[1]" ? Fail(s, "b is broken") : Ok(s), TimeSpan.FromSeconds(1));
+        Assert.Equal(ExecutionStatus.Completed, h.Status);
+        Assert.Equal([1, 2], h.Events<StepScheduled>().Where(s => s.StepKey == "body/loop[1]").Select(s => s.Attempt));
+        var results = h.CompletedOf("loop").Output!["results"]!.AsArray();
+        Assert.Equal("""{"error":"b is broken","failed":true}""", results[1]!.ToJsonString());
+        Assert.Equal("https://x/c", results[2]!["input"]!["url"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void ApprovalsInAParallelLoop_EachEventResolvesTheOldestWaiter()
+    {
+        var h = For("""
+            {"nodes":[
+              {"id":"t","type":"trigger_manual"},
+              {"id":"loop","type":"logic_loop","config":{"items":["x","y"],"mode":"parallel"}},
+              {"id":"ask","type":"logic_approval","config":{"message":"ok {{item}}?"}}
+            ],"edges":[{"source":"t","target":"loop"},{"source":"loop","target":"ask","sourceHandle":"item"},{"source":"ask","target":"loop","sourceHandle":"approved"},{"source":"ask","target":"loop","sourceHandle":"rejected"}]}
+            """);
+        h.Start();
+        Assert.Equal(2, h.Events<WaitStarted>().Count());
+        Assert.Equal(ExecutionStatus.Waiting, h.Status);
+        h.Raise("approval", new JsonObject { ["approved"] = false });
+        Assert.Equal("rejected", h.CompletedOf("ask/loop[0]").Port);
+        Assert.Equal(ExecutionStatus.Waiting, h.Status);
+        h.Raise("approval", new JsonObject { ["approved"] = true });
+        Assert.Equal("approved", h.CompletedOf("ask/loop[1]").Port);
+        Assert.Equal(ExecutionStatus.Completed, h.Status);
+    }
 }
