@@ -85,7 +85,7 @@ public static partial class Decider
                     events.Add(new StepScheduled(step.StepKey, step.NodeId, step.NodeType, step.Attempt + 1, step.Input?.DeepClone()));
                     break;
                 case StepPhase.DelayDue:
-                    events.Add(Completed(step, NodeTypeDescriptor.DefaultPort, new JsonObject { ["waited_until"] = step.TimerFireAt }));
+                    events.Add(Completed(step, NodeTypeDescriptor.DefaultPort, new JsonObject { ["waited_until"] = step.TimerFireAt is { } at ? InlineNodes.IsoTime(at) : null }));
                     break;
                 case StepPhase.WaitResolved:
                 {

@@ -216,10 +216,16 @@ public sealed class ExecutionState(string executionId)
             case ExecutionResumed:
                 TerminalStatus = null;
                 Error = null;
-                // The steps that failed the run start over; finished steps keep their outputs.
-                foreach (var step in _stepOrder.Where(s => s.Phase == StepPhase.FailedTerminal).ToList())
+                // The steps that failed the run start over; finished steps keep their outputs. So do the steps that
+                // were still waiting for an activity result, a timer, an event or a child when the run failed: the
+                // store drops a finished run's pending activities and messages, and nothing for them is accepted while
+                // the run is failed, so what they wait for never comes (a parallel branch would hang the join forever).
+                // Steps whose outcome is already recorded (a due timer, a resolved wait, a finished child) keep it.
+                foreach (var step in _stepOrder.Where(s => s.Phase is StepPhase.FailedTerminal or StepPhase.Scheduled or StepPhase.RetryWaiting
+                             or StepPhase.Delaying or StepPhase.Waiting or StepPhase.ChildRunning).ToList())
                 {
-                    _attemptBase[step.StepKey] = step.Attempt;
+                    // Delays and waits never raise Attempt past the base, yet their start used base + 1 (in the timer id).
+                    _attemptBase[step.StepKey] = Math.Max(step.Attempt, step.AttemptBase + 1);
                     _steps.Remove(step.StepKey);
                     _stepOrder.Remove(step);
                 }

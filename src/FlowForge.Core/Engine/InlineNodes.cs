@@ -77,6 +77,14 @@ internal static class InlineNodes
         throw new InlineStepException("A delay needs 'duration' (e.g. 5m, 2d, PT1H) or 'until' (a date-time).");
     }
 
+    /// <summary>
+    /// A time as the ISO 8601 string System.Text.Json writes (<c>2025-01-01T09:00:00+00:00</c>). Outputs and the
+    /// context hold times as plain strings, never as DateTimeOffset-backed JSON values: after a trip through the
+    /// store those come back as strings, and a template that copies one would then be serialized differently
+    /// (<c>+</c> escaped or not), so a replayed run would not decide byte for byte what the live run decided.
+    /// </summary>
+    public static string IsoTime(DateTimeOffset time) => time.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
+
     /// <summary>The event an approval waits for and until when.</summary>
     public static (string EventName, DateTimeOffset Until) ApprovalWait(JsonObject input, DateTimeOffset now)
     {

@@ -235,7 +235,7 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
             ["id"] = state.ExecutionId,
             ["workflowId"] = state.Started!.WorkflowId,
             ["version"] = state.Started.Version,
-            ["startedAt"] = state.StartedAt,
+            ["startedAt"] = InlineNodes.IsoTime(state.StartedAt), // a string, see IsoTime
         };
         var segments = Segments(scope);
         var vars = state.Vars;
