@@ -14,6 +14,7 @@ public sealed class ExecutionState(string executionId)
     private readonly Dictionary<string, StepState> _steps = new(StringComparer.Ordinal);
     private readonly List<StepState> _stepOrder = [];
     private readonly List<StepState> _completed = [];
+    private readonly Dictionary<string, List<StepState>> _completedByScope = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (TimerPurpose Purpose, string StepKey, bool Fired)> _timers = new(StringComparer.Ordinal);
     private readonly List<EventRaised> _bufferedEvents = [];
     private readonly Dictionary<string, int> _attemptBase = new(StringComparer.Ordinal);
@@ -45,6 +46,9 @@ public sealed class ExecutionState(string executionId)
     public IReadOnlyList<StepState> CompletedSteps => _completed;
 
     public StepState? Step(string stepKey) => _steps.GetValueOrDefault(stepKey);
+
+    /// <summary>Completed steps of one scope, in completion order (so templates need not scan every loop iteration's steps).</summary>
+    public IReadOnlyList<StepState> CompletedIn(string scope) => _completedByScope.TryGetValue(scope, out var list) ? list : [];
 
     /// <summary>Attempts a step made before the last resume (0 if never resumed): numbering continues after them.</summary>
     public int AttemptBaseFor(string stepKey) => _attemptBase.GetValueOrDefault(stepKey);
@@ -106,6 +110,8 @@ public sealed class ExecutionState(string executionId)
                 step.CompletedAt = e.Timestamp;
                 step.CompletionIndex = _completed.Count;
                 _completed.Add(step);
+                if (!_completedByScope.TryGetValue(step.Scope, out var inScope)) _completedByScope[step.Scope] = inScope = [];
+                inScope.Add(step);
                 if (c.NodeType == NodeTypes.SetVariable && c.Output is JsonObject vars && c.Port != Catalog.NodeTypeDescriptor.ErrorPort)
                 {
                     foreach (var (name, value) in vars) Vars[name] = value?.DeepClone();

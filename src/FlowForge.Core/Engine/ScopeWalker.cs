@@ -95,9 +95,15 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
         {
             for (var i = evaluated; i < started; i++)
             {
+                if (loopStep.SettledIterations.Contains(i))
+                {
+                    settled[i] = true;
+                    continue;
+                }
                 var iteration = StepState.IterationScope(scope, loop.Id, i);
                 Walk(iteration, loop.Id);
                 settled[i] = IterationSettled(iteration, loop.Id);
+                if (settled[i]) loopStep.SettledIterations.Add(i);
             }
             evaluated = started;
             // Sequential: the next item starts when all before it are done. Parallel: a window of `window` items in flight.
@@ -110,7 +116,7 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
         if (settled.All(x => x))
         {
             var results = new JsonArray();
-            for (var i = 0; i < n; i++) results.Add(IterationResult(StepState.IterationScope(scope, loop.Id, i)));
+            for (var i = 0; i < n; i++) results.Add(state.CompletedIn(StepState.IterationScope(scope, loop.Id, i)).LastOrDefault()?.Output?.DeepClone());
             events.Add(new StepCompleted(loopStep.StepKey, loop.Id, NodeTypes.Loop, 1,
                 new JsonObject { ["results"] = results, ["count"] = n }, NodeTypes.LoopDonePort, Inline: true));
         }
@@ -125,16 +131,6 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
             if (status is not (Status.Done or Status.Dead)) return false;
         }
         return true;
-    }
-
-    /// <summary>An iteration's result: the output of its last completed step.</summary>
-    private JsonNode? IterationResult(string iteration)
-    {
-        for (var i = state.CompletedSteps.Count - 1; i >= 0; i--)
-        {
-            if (state.CompletedSteps[i].Scope == iteration) return state.CompletedSteps[i].Output?.DeepClone();
-        }
-        return null;
     }
 
     private void Start(GraphNode node, string scope, string key)
@@ -252,12 +248,17 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
             }
         }
         var context = new ExpressionContext(state.Started.TriggerData, vars, execution);
-        foreach (var step in state.CompletedSteps)
+        // Visible: top-level steps and the steps of each enclosing iteration, in completion order (later shadows earlier).
+        IEnumerable<StepState> visible = state.CompletedIn("");
+        var ancestor = "";
+        foreach (var (loopId, index) in segments)
         {
-            if (step.Scope.Length == 0 || scope == step.Scope || scope.StartsWith(step.Scope + "/", StringComparison.Ordinal))
-            {
-                context.AddStepOutput(step.NodeId, step.Output);
-            }
+            ancestor = StepState.IterationScope(ancestor, loopId, index);
+            visible = visible.Concat(state.CompletedIn(ancestor));
+        }
+        foreach (var step in segments.Count == 0 ? visible : visible.OrderBy(s => s.CompletionIndex))
+        {
+            context.AddStepOutput(step.NodeId, step.Output);
         }
         // Inside an iteration, steps.<loop> is the current item.
         if (segments.Count > 0)

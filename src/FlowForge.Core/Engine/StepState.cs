@@ -72,6 +72,12 @@ public sealed class StepState(string stepKey, string nodeId, string nodeType, st
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
 
+    /// <summary>
+    /// For a running loop: iterations already known to be settled. A cache derived from the history
+    /// (settling is monotonic: a finished or dead step never changes), so later rounds skip re-walking them.
+    /// </summary>
+    internal HashSet<int> SettledIterations { get; } = [];
+
     /// <summary>Position in the order steps completed; later completions shadow earlier ones in bare-name lookups.</summary>
     public int CompletionIndex { get; set; } = -1;
 
