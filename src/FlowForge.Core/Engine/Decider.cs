@@ -73,7 +73,10 @@ public static partial class Decider
                     if (step.Retryable && attemptsThisRun < settings.MaxAttempts)
                     {
                         var next = step.Attempt + 1;
-                        events.Add(new TimerCreated($"retry:{step.StepKey}:{next}", state.Now + settings.BackoffBefore(attemptsThisRun + 1), TimerPurpose.Retry, step.StepKey));
+                        // A provider's Retry-After wins over a shorter backoff (capped at a day, so a hostile header cannot park a step for ever).
+                        var wait = settings.BackoffBefore(attemptsThisRun + 1);
+                        if (step.RetryAfter is { } hint && hint > wait) wait = hint < TimeSpan.FromDays(1) ? hint : TimeSpan.FromDays(1);
+                        events.Add(new TimerCreated($"retry:{step.StepKey}:{next}", state.Now + wait, TimerPurpose.Retry, step.StepKey));
                         break;
                     }
                     var outcome = Settle(step, node, settings);

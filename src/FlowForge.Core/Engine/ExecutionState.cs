@@ -125,6 +125,7 @@ public sealed class ExecutionState(string executionId)
                 step.Attempt = Math.Max(step.Attempt, f.Attempt);
                 step.Error = f.Error;
                 step.Retryable = f.Retryable && !f.Inline;
+                step.RetryAfter = f.RetryAfter;
                 if (f.Input is not null) step.Input = f.Input;
                 step.StartedAt ??= e.Timestamp;
                 break;

@@ -63,6 +63,9 @@ public sealed class StepState(string stepKey, string nodeId, string nodeType, st
     public string? Port { get; set; }
     public string? Error { get; set; }
     public bool Retryable { get; set; } = true;
+
+    /// <summary>The last failure's provider hint of when to retry.</summary>
+    public TimeSpan? RetryAfter { get; set; }
     public string? TimerId { get; set; }
     public DateTimeOffset? TimerFireAt { get; set; }
     public string? EventName { get; set; }

@@ -157,7 +157,7 @@ public sealed class ActivityWorker(
         }
         catch (NodeFailure failure)
         {
-            return Failed(request, failure.Message, failure.Retryable);
+            return Failed(request, failure.Message, failure.Retryable) with { RetryAfter = failure.RetryAfter };
         }
         catch (Exception e)
         {

@@ -93,6 +93,19 @@ public class DeciderFailureTests
     }
 
     [Fact]
+    public void RetryAfterHint_LongerThanBackoff_DelaysTheNextAttempt_ShorterOneDoesNot()
+    {
+        var h = For(Retrying);
+        h.Start();
+        h.Answer("a", s => Ok(s));
+        h.Answer("flaky", s => Fail(s) with { RetryAfter = TimeSpan.FromSeconds(45) });
+        Assert.Equal([TimeSpan.FromSeconds(45)], h.PendingTimers().Select(t => t.FireAt - h.Now));
+        h.FireDueTimers(TimeSpan.FromSeconds(45));
+        h.Answer("flaky", s => Fail(s) with { RetryAfter = TimeSpan.FromSeconds(1) });
+        Assert.Equal([TimeSpan.FromSeconds(30)], h.PendingTimers().Select(t => t.FireAt - h.Now));
+    }
+
+    [Fact]
     public void NonRetryableFailure_FailsAtOnce()
     {
         var h = For(Retrying);

@@ -129,6 +129,24 @@ public class ExecutionSemanticsTests(EngineFixture server) : IClassFixture<Engin
     }
 
     [Fact]
+    public async Task TooManyRequests_IsRetried_AfterTheProvidersRetryAfter()
+    {
+        var tag = Unique();
+        var wf = await _client.Publish($$$"""
+            { "name": "retry-after", "nodes": [
+                { "id": "t", "type": "trigger_manual" },
+                { "id": "call", "type": "action_http", "config": { "url": "{{{Fake.Url($"/flaky/{tag}?failures=1&status=429&retryAfter=1")}}}",
+                  "retry": { "maxAttempts": 2, "initialInterval": "10ms" } } } ],
+              "edges": [ { "source": "t", "target": "call" } ] }
+            """);
+        var done = await _client.WaitFinished(await _client.Execute(wf));
+        Assert.Equal("completed", (string?)done["status"]);
+        var times = Fake.Times.Where(t => t.Path == $"/flaky/{tag}").Select(t => t.At).ToList();
+        Assert.Equal(2, times.Count);
+        Assert.True(times[1] - times[0] >= TimeSpan.FromMilliseconds(950), $"second attempt came {times[1] - times[0]} after the first");
+    }
+
+    [Fact]
     public async Task NonRetryableFailure_FailsExecutionAtOnce_WithClearError()
     {
         var tag = Unique();

@@ -42,10 +42,11 @@ public sealed class FakeService : IAsyncDisposable
             return Results.Json(new { ok = true, name, call, query = http.Request.Query["q"].ToString() });
         });
         // /flaky/{name}?failures=N&status=500: fails N times with the status, then succeeds.
-        app.MapMethods("/flaky/{name}", ["GET", "POST"], async (HttpContext http, string name, int failures, int? status) =>
+        app.MapMethods("/flaky/{name}", ["GET", "POST"], async (HttpContext http, string name, int failures, int? status, int? retryAfter) =>
         {
             var call = fake.Record(http, await new StreamReader(http.Request.Body).ReadToEndAsync());
             var left = fake._failuresLeft.AddOrUpdate(http.Request.Path, failures - 1, (_, v) => v - 1);
+            if (left >= 0 && retryAfter is { } seconds) http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return left >= 0 ? Results.Json(new { error = "flaky" }, statusCode: status ?? 500) : Results.Json(new { ok = true, name, call });
         });
         // /broken/{name}: 500 while Broken[name] is true.
@@ -79,9 +80,13 @@ public sealed class FakeService : IAsyncDisposable
 
     public IReadOnlyList<(string Path, string? IdempotencyKey, string Body)> Requests => [.. _requests];
 
+    /// <summary>When each request arrived.</summary>
+    public ConcurrentQueue<(string Path, DateTimeOffset At)> Times { get; } = new();
+
     private int Record(HttpContext http, string body)
     {
         _requests.Enqueue((http.Request.Path, http.Request.Headers["Idempotency-Key"].FirstOrDefault(), body));
+        Times.Enqueue((http.Request.Path, DateTimeOffset.UtcNow));
         return _calls.AddOrUpdate(http.Request.Path, 1, (_, v) => v + 1);
     }
 

@@ -47,7 +47,8 @@ public sealed record StepScheduled(string StepKey, string NodeId, string NodeTyp
 public sealed record StepCompleted(string StepKey, string NodeId, string NodeType, int Attempt, JsonNode? Output, string Port, bool Inline = false, JsonNode? Input = null, IReadOnlyList<string>? Warnings = null) : HistoryEvent;
 
 /// <summary>An attempt of a step failed. <see cref="Retryable"/> false means retries cannot help (bad config, 4xx).</summary>
-public sealed record StepFailed(string StepKey, string NodeId, string NodeType, int Attempt, string Error, bool Retryable = true, bool Inline = false, JsonNode? Input = null) : HistoryEvent;
+/// <remarks><see cref="RetryAfter"/> is a provider's own hint (an HTTP Retry-After): the next attempt waits at least that long.</remarks>
+public sealed record StepFailed(string StepKey, string NodeId, string NodeType, int Attempt, string Error, bool Retryable = true, bool Inline = false, JsonNode? Input = null, TimeSpan? RetryAfter = null) : HistoryEvent;
 
 /// <summary>A loop froze the items it iterates over.</summary>
 public sealed record LoopStarted(string StepKey, string NodeId, JsonArray Items, JsonNode? Input = null) : HistoryEvent;
