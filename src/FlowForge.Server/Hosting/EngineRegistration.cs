@@ -1,3 +1,4 @@
+using FlowForge.Server.Egress;
 using FlowForge.Server.Engine;
 using FlowForge.Server.Nodes;
 
@@ -20,7 +21,9 @@ public static class EngineRegistration
         services.AddSingleton<TestRunner>();
         services.AddSingleton<NodeHandlerRegistry>();
 
-        services.AddHttpClient(HttpActionHandler.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.Configure<EgressOptions>(configuration.GetSection("Egress"));
+        services.AddSingleton<EgressPolicy>();
+        services.AddEgressHttpClient(HttpActionHandler.ClientName);
         services.AddSingleton<INodeHandler, HttpActionHandler>();
 
         if (options.Dispatcher) services.AddHostedService<Dispatcher>();

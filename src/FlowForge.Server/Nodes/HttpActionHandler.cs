@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FlowForge.Server.Egress;
 
 namespace FlowForge.Server.Nodes;
 
@@ -51,6 +52,10 @@ public sealed class HttpActionHandler(IHttpClientFactory clients) : INodeHandler
         try
         {
             response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        }
+        catch (HttpRequestException e) when (EgressHttp.DeniedBy(e) is { } denied)
+        {
+            throw new NodeFailure(denied.Message, retryable: false);
         }
         catch (HttpRequestException e)
         {

@@ -19,6 +19,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
     {
         ["Auth__BootstrapApiKey"] = Key,
         ["Samples__Enabled"] = "false",
+        ["Egress__AllowPrivateNetworks"] = "true",
         ["Storage__SqliteSynchronous"] = "FULL",
         // Short leases so the restarted process takes over the dead one's work quickly.
         ["Engine__ActivityLeaseGrace"] = "00:00:01",

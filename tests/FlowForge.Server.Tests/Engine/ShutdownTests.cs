@@ -28,6 +28,7 @@ public sealed class ShutdownTests : IAsyncLifetime
             ["Storage:ConnectionString"] = $"Data Source={Path.Combine(_dir, "ff.db")}",
             ["Auth:BootstrapApiKey"] = Key,
             ["Samples:Enabled"] = "false",
+            ["Egress:AllowPrivateNetworks"] = "true",
             ["Engine:ShutdownGrace"] = "00:00:00.300",
             ["Engine:PollInterval"] = "00:00:00.100",
             ["Logging:LogLevel:Default"] = "Warning",

@@ -62,6 +62,12 @@ public sealed class FakeService : IAsyncDisposable
             await Task.Delay(ms);
             return Results.Json(new { ok = true, name, call });
         });
+        // /redirect?to=URL: 302 to that URL.
+        app.MapGet("/redirect", (HttpContext http, string to) =>
+        {
+            fake.Record(http, "");
+            return Results.Redirect(to);
+        });
         // /status/{code}: answers that status.
         app.MapGet("/status/{code:int}", (HttpContext http, int code) =>
         {

@@ -35,6 +35,8 @@ public class ServerFixture : IAsyncLifetime
             ["Auth:Keys:1:Organization"] = "org-b",
             ["Auth:Keys:1:Key"] = KeyB,
             ["Samples:Enabled"] = "false",
+            // The fakes standing in for the outside world listen on loopback.
+            ["Egress:AllowPrivateNetworks"] = "true",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in settings) _settings[k] = v;

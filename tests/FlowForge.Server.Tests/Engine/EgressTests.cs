@@ -1,0 +1,110 @@
+using System.Net;
+using FlowForge.Server.Egress;
+using FlowForge.Server.Tests.Infrastructure;
+
+namespace FlowForge.Server.Tests.Engine;
+
+public class EgressClassificationTests
+{
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.1.2.3")]
+    [InlineData("10.0.0.5")]
+    [InlineData("172.16.0.1")]
+    [InlineData("172.31.255.255")]
+    [InlineData("192.168.1.1")]
+    [InlineData("169.254.169.254")]
+    [InlineData("100.64.0.1")]
+    [InlineData("0.0.0.0")]
+    [InlineData("224.0.0.1")]
+    [InlineData("::1")]
+    [InlineData("::")]
+    [InlineData("fe80::1")]
+    [InlineData("fd00::1")]
+    [InlineData("::ffff:127.0.0.1")]
+    [InlineData("::ffff:169.254.169.254")]
+    [InlineData("64:ff9b::a9fe:a9fe")]
+    [InlineData("2002:7f00:1::")]
+    public void NonPublicAddresses_AreClassified(string address) =>
+        Assert.NotNull(EgressPolicy.Classify(IPAddress.Parse(address)));
+
+    [Theory]
+    [InlineData("93.184.216.34")]
+    [InlineData("8.8.8.8")]
+    [InlineData("172.32.0.1")]
+    [InlineData("2606:4700::1111")]
+    public void PublicAddresses_AreAllowed(string address) =>
+        Assert.Null(EgressPolicy.Classify(IPAddress.Parse(address)));
+}
+
+/// <summary>A server with the default (closed) egress policy, except for one allow-listed host name.</summary>
+public sealed class ClosedEgressFixture : ServerFixture
+{
+    public ClosedEgressFixture() : base(new Dictionary<string, string?>
+    {
+        ["Egress:AllowPrivateNetworks"] = "false",
+        ["Egress:AllowedHosts:0"] = "localhost",
+    })
+    {
+    }
+
+    public FakeService Fake { get; private set; } = null!;
+
+    public override async Task InitializeAsync()
+    {
+        Fake = await FakeService.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Fake.DisposeAsync();
+    }
+}
+
+public class EgressPolicyTests(ClosedEgressFixture server) : IClassFixture<ClosedEgressFixture>
+{
+    private readonly HttpClient _client = server.Client();
+
+    private async Task<System.Text.Json.Nodes.JsonNode> Run(string url)
+    {
+        var wf = await _client.Publish($$$"""
+            { "name": "egress", "nodes": [ { "id": "t", "type": "trigger_manual" },
+              { "id": "call", "type": "action_http", "config": { "url": "{{{url}}}" } } ],
+              "edges": [ { "source": "t", "target": "call" } ] }
+            """);
+        return await _client.WaitFinished(await _client.Execute(wf));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:{port}/ok/a")]
+    [InlineData("http://[::ffff:127.0.0.1]:{port}/ok/a")]
+    [InlineData("http://2130706433:{port}/ok/a")]
+    [InlineData("http://169.254.169.254/latest/meta-data/")]
+    public async Task PrivateDestinations_AreRefused_WithoutRetry(string template)
+    {
+        var done = await Run(template.Replace("{port}", server.Fake.BaseAddress.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal("failed", (string?)done["status"]);
+        Assert.Contains("refused", (string?)done["errorMessage"]);
+        Assert.Equal(1, (int?)done.Step("call")["attempts"]);
+    }
+
+    [Fact]
+    public async Task AllowListedHost_IsReached()
+    {
+        var done = await Run($"http://localhost:{server.Fake.BaseAddress.Port}/ok/allowed");
+        Assert.Equal("completed", (string?)done["status"]);
+    }
+
+    [Fact]
+    public async Task RedirectToAPrivateAddress_IsRefusedAtTheHop()
+    {
+        var target = Uri.EscapeDataString($"http://127.0.0.1:{server.Fake.BaseAddress.Port}/ok/secret");
+        var done = await Run($"http://localhost:{server.Fake.BaseAddress.Port}/redirect?to={target}");
+        Assert.Equal("failed", (string?)done["status"]);
+        Assert.Contains("refused", (string?)done["errorMessage"]);
+        Assert.Equal(1, server.Fake.Calls("/redirect"));
+        Assert.Equal(0, server.Fake.Calls("/ok/secret"));
+    }
+}
