@@ -28,7 +28,7 @@ public static class ApiKeysApi
         HttpContext http, ITenantStore tenants, IOptions<JsonOptions> json, CancellationToken ct)
     {
         string? name = null;
-        if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+        if (JsonBody.IsPresent(http.Request))
         {
             var (body, problem) = await JsonBody.ReadAsync<CreateKeyBody>(http.Request, json.Value.SerializerOptions, ct);
             if (problem is not null) return problem;

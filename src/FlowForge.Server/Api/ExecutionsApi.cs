@@ -39,7 +39,7 @@ public static class ExecutionsApi
         HttpContext http, ExecutionStarter starter, IOptions<JsonOptions> json, string id, CancellationToken ct)
     {
         var body = new ExecuteBody();
-        if (HasBody(http.Request))
+        if (JsonBody.IsPresent(http.Request))
         {
             var (parsed, problem) = await JsonBody.ReadAsync<ExecuteBody>(http.Request, json.Value.SerializerOptions, ct);
             if (problem is not null) return problem;
@@ -66,7 +66,7 @@ public static class ExecutionsApi
         HttpContext http, IWorkflowStore workflows, TestRunner runner, NodeCatalog catalog, IOptions<JsonOptions> json, string id, CancellationToken ct)
     {
         var body = new TestBody();
-        if (HasBody(http.Request))
+        if (JsonBody.IsPresent(http.Request))
         {
             var (parsed, problem) = await JsonBody.ReadAsync<TestBody>(http.Request, json.Value.SerializerOptions, ct);
             if (problem is not null) return problem;
@@ -147,7 +147,7 @@ public static class ExecutionsApi
         HttpContext http, IExecutionStore store, EngineSignals signals, IOptions<JsonOptions> json, TimeProvider clock, string id, CancellationToken ct)
     {
         string? reason = null;
-        if (HasBody(http.Request))
+        if (JsonBody.IsPresent(http.Request))
         {
             var (body, problem) = await JsonBody.ReadAsync<CancelBody>(http.Request, json.Value.SerializerOptions, ct);
             if (problem is not null) return problem;
@@ -161,7 +161,7 @@ public static class ExecutionsApi
     {
         if (name.Length is 0 or > 100) return Problems.BadRequest("An event name has 1 to 100 characters.");
         System.Text.Json.Nodes.JsonNode? payload = null;
-        if (HasBody(http.Request))
+        if (JsonBody.IsPresent(http.Request))
         {
             var (body, problem) = await JsonBody.ReadAsync<EventBody>(http.Request, json.Value.SerializerOptions, ct);
             if (problem is not null) return problem;
@@ -233,6 +233,4 @@ public static class ExecutionsApi
 
     private static bool IsStuck(ExecutionRecord e, EngineOptions options, DateTimeOffset now) =>
         e.Status is ExecutionStatus.Pending or ExecutionStatus.Running && now - e.UpdatedAt > options.StuckAfter;
-
-    private static bool HasBody(HttpRequest request) => request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0;
 }
