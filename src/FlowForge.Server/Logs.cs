@@ -6,6 +6,9 @@ internal static partial class Logs
     [LoggerMessage(1001, LogLevel.Error, "A dispatcher turn failed; it will be retried")]
     public static partial void DispatcherTurnFailed(ILogger logger, Exception e);
 
+    [LoggerMessage(1002, LogLevel.Error, "Deciding execution {ExecutionId} threw; the execution is failed so the others can go on")]
+    public static partial void DecideFailed(ILogger logger, Exception e, string executionId);
+
     [LoggerMessage(1101, LogLevel.Error, "The worker loop failed; retrying")]
     public static partial void WorkerLoopFailed(ILogger logger, Exception e);
 

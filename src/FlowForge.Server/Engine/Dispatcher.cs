@@ -69,7 +69,18 @@ public sealed class Dispatcher(
         var turns = new List<(OrchestrationWorkItem Item, ExecutionState State, DeciderResult Result)>(items.Count);
         foreach (var item in items)
         {
-            var turn = await DecideAsync(item, now, ct);
+            (OrchestrationCommit Commit, ExecutionState State, DeciderResult Result) turn;
+            try
+            {
+                turn = await DecideAsync(item, now, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A turn that throws (a bug, a damaged history) must not block the batch for ever: that execution fails, the others go on.
+                Logs.DecideFailed(logger, e, item.Execution.Id);
+                _states.TryRemove(item.Execution.Id, out _);
+                turn = Failed(item, $"Internal error while deciding the next step ({e.GetType().Name}: {e.Message}). The execution was stopped; resume it once the cause is fixed.", now);
+            }
             commits.Add(turn.Commit);
             turns.Add((item, turn.State, turn.Result));
         }
@@ -139,6 +150,15 @@ public sealed class Dispatcher(
         }
 
         var commit = await BuildCommitAsync(execution, state, result, consumed, now, ct);
+        return (commit, state, result);
+    }
+
+    private static (OrchestrationCommit, ExecutionState, DeciderResult) Failed(OrchestrationWorkItem item, string error, DateTimeOffset now)
+    {
+        var failed = new ExecutionFailed(error) { Timestamp = now };
+        var state = new ExecutionState(item.Execution.Id);
+        var result = new DeciderResult([], [failed], ExecutionStatus.Failed);
+        var commit = new OrchestrationCommit(item.Execution.Id, item.Execution.LastSequence, [.. item.Messages.Select(m => m.Id)], [failed], ExecutionStatus.Failed, Error: error);
         return (commit, state, result);
     }
 
