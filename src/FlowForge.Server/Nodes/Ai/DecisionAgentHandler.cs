@@ -49,7 +49,7 @@ public sealed class DecisionAgentHandler(AiNodeSupport ai) : INodeHandler
     }
 
     /// <summary>Approve, Reject or Review for a model's word (approved, rejected, … accepted), else null.</summary>
-    public static string? Normalize(string? word) => word?.Trim().Trim('.', '!', '"', '\'').ToLowerInvariant() switch
+    public static string? Normalize(string? word) => word?.Trim().Trim('.', '!', '?', '"', '\'', '*', '(', ')').ToLowerInvariant() switch
     {
         "approve" or "approved" or "approval" or "accept" or "accepted" => "Approve",
         "reject" or "rejected" or "rejection" or "deny" or "denied" or "decline" or "declined" => "Reject",
