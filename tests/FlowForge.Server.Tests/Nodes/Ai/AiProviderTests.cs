@@ -311,6 +311,18 @@ public class AiProviderTests(AiFixture server) : IClassFixture<AiFixture>
     }
 
     [Fact]
+    public async Task Timeout_IsRetried()
+    {
+        var tag = AiWorkflows.Tag();
+        Fake.Script(tag, Reply.Chat("too late") with { DelayMs = 3000 }, Reply.Chat("in time"));
+        var (_, done) = await _client.Run(AiWorkflows.Single("agent_conversational", new { inputText = $"hi {tag}", timeout = "300ms", retry = AiWorkflows.FastRetry(2) }));
+
+        Assert.Equal("completed", (string?)done["status"]);
+        Assert.Equal("in time", (string?)done.Output()["agent_response"]);
+        Assert.Equal(2, (int?)done.Step("ai")["attempts"]);
+    }
+
+    [Fact]
     public async Task ClientError_IsNotRetried_AndShowsTheProvidersText()
     {
         var tag = AiWorkflows.Tag();

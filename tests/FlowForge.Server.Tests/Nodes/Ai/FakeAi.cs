@@ -18,7 +18,7 @@ public sealed record RecordedRequest(string Path, string? Authorization, string?
 }
 
 /// <summary>A scripted answer: status, body and an optional Retry-After.</summary>
-public sealed record Reply(int Status, string Body, int? RetryAfter = null)
+public sealed record Reply(int Status, string Body, int? RetryAfter = null, int DelayMs = 0)
 {
     public static Reply Json(object body, int status = 200) => new(status, JsonSerializer.Serialize(body));
 
@@ -90,6 +90,8 @@ public sealed class FakeAi : IAsyncDisposable
             reply ??= fallback;
             break;
         }
+        if (reply.DelayMs > 0) await Task.Delay(reply.DelayMs, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        if (http.RequestAborted.IsCancellationRequested) return;
         // The fake can echo the caller's Authorization header in an error, as careless real services do.
         var text = reply.Body.Replace("{authorization}", http.Request.Headers.Authorization.FirstOrDefault() ?? "", StringComparison.Ordinal);
         http.Response.StatusCode = reply.Status;
