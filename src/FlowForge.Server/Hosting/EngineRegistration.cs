@@ -25,6 +25,7 @@ public static class EngineRegistration
         services.AddSingleton<EgressPolicy>();
         services.AddEgressHttpClient(HttpActionHandler.ClientName);
         services.AddSingleton<INodeHandler, HttpActionHandler>();
+        services.AddFlowForgeAi(configuration);
 
         if (options.Dispatcher) services.AddHostedService<Dispatcher>();
         if (options.Workers) services.AddHostedService<ActivityWorker>();

@@ -206,7 +206,7 @@ public class NodeCatalogTests
     public void SharedLlmProperties_AreMergedInPlace()
     {
         var d = Get("utility_text_gen");
-        Assert.Equal(["prompt", "systemPrompt", "temperature", "provider", "model", "retry", "timeout", "onError"],
+        Assert.Equal(["prompt", "systemPrompt", "temperature", "provider", "model", "credential", "retry", "timeout", "onError"],
             d.ConfigSchema.GetProperty("properties").EnumerateObject().Select(p => p.Name));
         Assert.Equal(2, Property(d, "temperature").GetProperty("maximum").GetInt32());
         Assert.Contains("openai", Property(d, "provider").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));

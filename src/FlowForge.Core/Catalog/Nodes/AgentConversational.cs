@@ -15,9 +15,11 @@ internal static class AgentConversational
               "properties": {
                 "systemPrompt": "@systemPrompt",
                 "inputText": "@inputText",
+                "chatHistory": { "type": ["array", "string"], "title": "Chat history", "description": "Earlier messages, e.g. {{trigger.chatHistory}}: [{role: user|assistant, content}] or strings. Empty uses the trigger data's chatHistory." },
                 "memoryContext": { "type": "string", "title": "Memory context", "description": "Extra context to remember for this conversation, e.g. {{steps.crm.body.customer_summary}}." },
                 "provider": "@provider",
                 "model": "@model",
+                "credential": { "type": "string", "title": "Credential", "description": "An organisation credential {kind: botcore|openai, baseUrl, apiKey?, model?} to use instead of the deployment's provider settings." },
                 "temperature": "@temperature"
               }
             }

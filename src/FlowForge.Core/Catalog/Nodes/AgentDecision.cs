@@ -17,7 +17,8 @@ internal static class AgentDecision
                 "inputText": "@inputText",
                 "criteria": { "type": "string", "title": "Criteria", "description": "What to approve, what to reject and when to ask a human to review." },
                 "provider": "@provider",
-                "model": "@model"
+                "model": "@model",
+                "credential": { "type": "string", "title": "Credential", "description": "An organisation credential {kind: botcore|openai, baseUrl, apiKey?, model?} to use instead of the deployment's provider settings." }
               }
             }
             """),
@@ -25,7 +26,7 @@ internal static class AgentDecision
         RequiresOutgoingEdge = true,
         OutputFields =
         [
-            new("decision", "string", "approve, reject or review."),
+            new("decision", "string", "Approve, Reject or Review (the port followed is its lower-case name)."),
             new("confidence", "number", "The model's confidence, 0 to 1."),
         ],
     };

@@ -16,7 +16,8 @@ internal static class AgentReasoning
                 "systemPrompt": "@systemPrompt",
                 "inputText": "@inputText",
                 "provider": "@provider",
-                "model": "@model"
+                "model": "@model",
+                "credential": { "type": "string", "title": "Credential", "description": "An organisation credential {kind: botcore|openai, baseUrl, apiKey?, model?} to use instead of the deployment's provider settings." }
               }
             }
             """),

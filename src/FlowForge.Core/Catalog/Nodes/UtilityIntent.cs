@@ -14,10 +14,13 @@ internal static class UtilityIntent
             {
               "properties": {
                 "inputText": "@inputText",
+                "provider": { "type": "string", "enum": ["", "botcore", "openai", "builtin"], "default": "", "title": "Provider", "description": "botcore, openai, or builtin (the offline analyzer); empty uses the deployment's default (builtin when no provider is configured)." },
+                "model": "@model",
+                "credential": { "type": "string", "title": "Credential", "description": "An organisation credential {kind: botcore|openai, baseUrl, apiKey?, model?} to use instead of the deployment's provider settings." },
                 "intents": {
                   "type": "array",
                   "title": "Intents",
-                  "description": "The intents to choose from; empty lets the model name one.",
+                  "description": "The intents to choose from, with the keywords the built-in analyzer matches (whole words or phrases, any case); empty uses greeting, refund, cancel, complaint, purchase and support (built-in) or lets the model name one.",
                   "items": {
                     "type": "object",
                     "required": ["name"],

@@ -18,7 +18,8 @@ internal static class UtilityTextGen
                 "systemPrompt": "@systemPrompt",
                 "temperature": "@temperature",
                 "provider": "@provider",
-                "model": "@model"
+                "model": "@model",
+                "credential": { "type": "string", "title": "Credential", "description": "An organisation credential {kind: botcore|openai, baseUrl, apiKey?, model?} to use instead of the deployment's provider settings." }
               }
             }
             """),
