@@ -21,9 +21,11 @@ public sealed partial class SqliteExecutionStore
     public async Task<IReadOnlyList<OrchestrationWorkItem>> ClaimOrchestrationsAsync(string owner, int max, TimeSpan lease, DateTimeOffset now, CancellationToken ct = default)
     {
         if (max <= 0) return [];
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction();
         var at = SqliteValues.Timestamp(now);
+        // Most polls find nothing: look first without taking the write lock.
+        if (!await ExistsAsync("SELECT EXISTS (SELECT 1 FROM inbox WHERE visible_at <= @at)", at, ct)) return [];
+        await using var write = await db.BeginWriteAsync(ct);
+        var (c, tx) = (write.Connection, write.Transaction);
         // Table order: inbox/executions (read) -> executions (lock).
         var ids = (await c.QueryAsync<string>(new CommandDefinition(
             """
@@ -62,8 +64,8 @@ public sealed partial class SqliteExecutionStore
     public async Task<IReadOnlyList<CommitResult>> CommitOrchestrationsAsync(string owner, IReadOnlyList<OrchestrationCommit> commits, CancellationToken ct = default)
     {
         if (commits.Count == 0) return [];
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction();
+        await using var write = await db.BeginWriteAsync(ct);
+        var (c, tx) = (write.Connection, write.Transaction);
         var now = _time.GetUtcNow();
         var results = new List<CommitResult>(commits.Count);
         for (var i = 0; i < commits.Count; i++)
@@ -120,6 +122,15 @@ public sealed partial class SqliteExecutionStore
                 terminal, owner, at,
             }, tx, cancellationToken: ct));
         if (updated == 0) return null;
+
+        // Results handed over in memory: their activities must still be leased by the worker that ran them.
+        foreach (var done in commit.CompletedActivities ?? [])
+        {
+            var removed = await c.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM activities WHERE id = @ActivityId AND lease_owner = @LeaseOwner AND execution_id = @ExecutionId",
+                new { done.ActivityId, done.LeaseOwner, done.ExecutionId }, tx, cancellationToken: ct));
+            if (removed == 0) return null;
+        }
 
         // Every consumed message must still be there: if one is gone, another turn consumed it.
         var consumed = commit.ConsumedMessageIds.Distinct().ToArray();
@@ -207,6 +218,12 @@ public sealed partial class SqliteExecutionStore
         return leased;
     }
 
+    private async Task<bool> ExistsAsync(string sql, string at, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(sql, new { at }, cancellationToken: ct)) != 0;
+    }
+
     /// <inheritdoc />
     public async Task ReleaseOrchestrationsAsync(string owner, CancellationToken ct = default)
     {
@@ -220,8 +237,9 @@ public sealed partial class SqliteExecutionStore
     public async Task<IReadOnlyList<ActivityWorkItem>> ClaimActivitiesAsync(string owner, int max, TimeSpan leaseGrace, DateTimeOffset now, CancellationToken ct = default)
     {
         if (max <= 0) return [];
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction();
+        if (!await ExistsAsync("SELECT EXISTS (SELECT 1 FROM activities WHERE lease_owner IS NULL OR lease_expires <= @at)", SqliteValues.Timestamp(now), ct)) return [];
+        await using var write = await db.BeginWriteAsync(ct);
+        var (c, tx) = (write.Connection, write.Transaction);
         var rows = (await c.QueryAsync<ActivityRow>(new CommandDefinition(
             $"""
             SELECT {ActivityColumns} FROM activities
@@ -251,8 +269,8 @@ public sealed partial class SqliteExecutionStore
     public async Task<int> CompleteActivitiesAsync(IReadOnlyList<ActivityCompletion> completions, DateTimeOffset now, CancellationToken ct = default)
     {
         if (completions.Count == 0) return 0;
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction();
+        await using var write = await db.BeginWriteAsync(ct);
+        var (c, tx) = (write.Connection, write.Transaction);
         var applied = 0;
         foreach (var completion in completions)
         {

@@ -35,8 +35,8 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
     /// <inheritdoc />
     public async Task<StartResult> StartAsync(NewExecution execution, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction();
+        await using var write = await db.BeginWriteAsync(ct);
+        var (c, tx) = (write.Connection, write.Transaction);
         var created = await InsertExecutionAsync(c, tx, execution, _time.GetUtcNow(), ct);
         // Not created means the idempotency key was taken: the database decided, inside this write
         // transaction, so two racing starts with one key cannot both insert.
@@ -151,8 +151,8 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
     /// <inheritdoc />
     public async Task<bool> SendAsync(string orgId, string executionId, HistoryEvent message, DateTimeOffset now, bool allowTerminal = false, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction();
+        await using var write = await db.BeginWriteAsync(ct);
+        var (c, tx) = (write.Connection, write.Transaction);
         // Checked inside the write transaction: a commit finishing the execution cannot slip in between.
         var status = await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
             "SELECT status FROM executions WHERE id = @executionId AND org_id = @orgId",
@@ -185,10 +185,22 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
     }
 
     /// <inheritdoc />
-    public async Task<bool> PurgeAsync(string orgId, string executionId, CancellationToken ct = default)
+    public async Task<DateTimeOffset?> NextMessageDueAsync(CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction();
+        var next = await c.ExecuteScalarAsync<string?>(new CommandDefinition(
+            """
+            SELECT MIN(CASE WHEN e.lock_owner IS NOT NULL AND e.lock_expires > i.visible_at THEN e.lock_expires ELSE i.visible_at END)
+            FROM inbox i JOIN executions e ON e.id = i.execution_id
+            """, cancellationToken: ct));
+        return SqliteValues.ParseTimestampOrNull(next);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> PurgeAsync(string orgId, string executionId, CancellationToken ct = default)
+    {
+        await using var write = await db.BeginWriteAsync(ct);
+        var (c, tx) = (write.Connection, write.Transaction);
         var status = await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
             "SELECT status FROM executions WHERE id = @executionId AND org_id = @orgId",
             new { executionId, orgId }, tx, cancellationToken: ct));
@@ -202,8 +214,8 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
     public async Task<int> PurgeFinishedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken ct = default)
     {
         if (max <= 0) return 0;
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = c.BeginTransaction();
+        await using var write = await db.BeginWriteAsync(ct);
+        var (c, tx) = (write.Connection, write.Transaction);
         var ids = (await c.QueryAsync<string>(new CommandDefinition(
             $"""
             SELECT id FROM executions

@@ -87,7 +87,9 @@ public sealed record ScheduledMessage(string ExecutionId, HistoryEvent Event, Da
 /// With <see cref="ActivityLeaseOwner"/> set, the activities are inserted already leased to that owner
 /// (until now + their timeout + <see cref="ActivityLeaseGrace"/>) so the committing process runs them
 /// without a claim round trip. A terminal <see cref="Status"/> drops the execution's pending activities
-/// and inbox messages.
+/// and inbox messages. <see cref="CompletedActivities"/> are activity results handed to the dispatcher in
+/// memory (their events are among <see cref="NewEvents"/>): their rows are deleted if still leased by
+/// their owner, else the commit is a conflict.
 /// </summary>
 public sealed record OrchestrationCommit(
     string ExecutionId,
@@ -101,7 +103,8 @@ public sealed record OrchestrationCommit(
     string? ActivityLeaseOwner = null,
     TimeSpan ActivityLeaseGrace = default,
     IReadOnlyList<ScheduledMessage>? Messages = null,
-    IReadOnlyList<NewExecution>? Children = null);
+    IReadOnlyList<NewExecution>? Children = null,
+    IReadOnlyList<ActivityCompletion>? CompletedActivities = null);
 
 /// <summary>The outcome of a commit; <c>Conflict</c> means another dispatcher got there first and nothing was written.</summary>
 public enum CommitOutcome { Committed, Conflict }
@@ -163,6 +166,9 @@ public interface IExecutionStore
 
     /// <summary>When the next inbox message or activity lease becomes due, so idle loops sleep just long enough.</summary>
     Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default);
+
+    /// <summary>When the next inbox message becomes due (the dispatcher's work; activities are the workers').</summary>
+    Task<DateTimeOffset?> NextMessageDueAsync(CancellationToken ct = default);
 
     /// <summary>Deletes a finished execution and its history. False when not found or not finished.</summary>
     Task<bool> PurgeAsync(string orgId, string executionId, CancellationToken ct = default);

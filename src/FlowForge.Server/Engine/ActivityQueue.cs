@@ -19,7 +19,8 @@ public sealed class ActivityQueue
     public ActivityQueue(IOptions<EngineOptions> options)
     {
         _enabled = options.Value.Workers;
-        _capacity = Math.Max(1, options.Value.WorkerConcurrency * 4);
+        // Leased work waiting here is still covered by its lease (timeout + grace), so the queue can be deep.
+        _capacity = Math.Max(1024, options.Value.WorkerConcurrency * 32);
     }
 
     /// <summary>This process's name on the leases it takes.</summary>

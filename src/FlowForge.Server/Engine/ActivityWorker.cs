@@ -18,6 +18,7 @@ namespace FlowForge.Server.Engine;
 public sealed class ActivityWorker(
     IExecutionStore store,
     ActivityQueue queue,
+    LocalResults localResults,
     NodeHandlerRegistry handlers,
     NodeCatalog catalog,
     EngineSignals signals,
@@ -110,7 +111,11 @@ public sealed class ActivityWorker(
             try
             {
                 var result = await RunAsync(item, abort);
-                if (result is not null) await _completions.Writer.WriteAsync(new ActivityCompletion(item.Id, queue.Owner, item.Request.ExecutionId, result), CancellationToken.None);
+                if (result is not null)
+                {
+                    var completion = new ActivityCompletion(item.Id, queue.Owner, item.Request.ExecutionId, result);
+                    if (!localResults.TryPost(completion)) await _completions.Writer.WriteAsync(completion, CancellationToken.None);
+                }
             }
             finally
             {

@@ -19,6 +19,7 @@ public sealed class Dispatcher(
     GraphCache graphs,
     EngineSignals signals,
     ActivityQueue activities,
+    LocalResults results,
     ExecutionEvents feed,
     IOptions<EngineOptions> options,
     ILogger<Dispatcher> logger,
@@ -26,8 +27,11 @@ public sealed class Dispatcher(
 {
     private readonly EngineOptions _options = options.Value;
 
-    /// <summary>Folded states of executions this process dispatched, by id, valid while their last sequence matches.</summary>
-    private readonly ConcurrentDictionary<string, (ExecutionState State, long Sequence)> _states = new();
+    /// <summary>
+    /// Folded states of executions this process dispatched, with their status row as of the last commit;
+    /// valid while the row's last sequence matches the database's.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, (ExecutionState State, ExecutionRecord Record)> _states = new();
 
     private const int MaxCachedStates = 20_000;
 
@@ -36,12 +40,14 @@ public sealed class Dispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        results.Start();
         while (!stoppingToken.IsCancellationRequested)
         {
             var worked = false;
             try
             {
-                worked = await RunOnceAsync(stoppingToken);
+                worked = await RunLocalResultsAsync(stoppingToken);
+                worked |= await RunOnceAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -55,7 +61,67 @@ public sealed class Dispatcher(
             }
             if (!worked) await SleepUntilDueAsync(stoppingToken);
         }
+        results.Stop();
+        // Results handed over but not committed go the durable way, so nothing a worker finished is lost on shutdown.
+        var leftovers = new List<ActivityCompletion>();
+        while (results.TryRead(out var completion)) leftovers.Add(completion);
+        if (leftovers.Count > 0) await store.CompleteActivitiesAsync(leftovers, clock.GetUtcNow(), CancellationToken.None);
         await store.ReleaseOrchestrationsAsync(Owner, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The fast path: activity results this process's workers handed over in memory are decided and
+    /// committed in one transaction with the deletion of their activity rows, skipping the inbox write
+    /// and the claim. It needs the execution's state cached from this dispatcher's last commit; the
+    /// compare-and-set on the last sequence keeps it safe against other dispatchers, and anything that
+    /// does not fit (no cached state, a conflict) takes the durable inbox path instead.
+    /// </summary>
+    public async Task<bool> RunLocalResultsAsync(CancellationToken ct)
+    {
+        var batch = new List<ActivityCompletion>();
+        while (batch.Count < _options.DispatcherBatchSize * 4 && results.TryRead(out var completion)) batch.Add(completion);
+        if (batch.Count == 0) return false;
+
+        var now = clock.GetUtcNow();
+        var viaInbox = new List<ActivityCompletion>();
+        var commits = new List<OrchestrationCommit>();
+        var turns = new List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result, List<ActivityCompletion> Completions)>();
+        foreach (var group in batch.GroupBy(c => c.ExecutionId))
+        {
+            var completions = group.ToList();
+            if (!_states.TryRemove(group.Key, out var cached))
+            {
+                viaInbox.AddRange(completions);
+                continue;
+            }
+            try
+            {
+                var (commit, state, result) = await DecideAsync(cached.Record, [.. completions.Select(c => c.Result)], [], cached.State, now, ct);
+                commits.Add(commit with { CompletedActivities = completions });
+                turns.Add((cached.Record, state, result, completions));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Logs.DecideFailed(logger, e, group.Key);
+                viaInbox.AddRange(completions);
+            }
+        }
+
+        if (commits.Count > 0)
+        {
+            var outcomes = await store.CommitOrchestrationsAsync(Owner, commits, ct);
+            Applied(turns.Select(t => (t.Record, t.State, t.Result)).ToList(), commits, outcomes);
+            for (var i = 0; i < outcomes.Count; i++)
+            {
+                if (outcomes[i].Outcome == CommitOutcome.Conflict) viaInbox.AddRange(turns[i].Completions);
+            }
+        }
+        if (viaInbox.Count > 0)
+        {
+            await store.CompleteActivitiesAsync(viaInbox, now, ct);
+            signals.WakeDispatcher();
+        }
+        return true;
     }
 
     /// <summary>One batch: claim, decide, commit. Returns false when there was nothing to do.</summary>
@@ -66,62 +132,59 @@ public sealed class Dispatcher(
         if (items.Count == 0) return false;
 
         var commits = new List<OrchestrationCommit>(items.Count);
-        var turns = new List<(OrchestrationWorkItem Item, ExecutionState State, DeciderResult Result)>(items.Count);
+        var turns = new List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result)>(items.Count);
         foreach (var item in items)
         {
+            var record = item.Execution;
             (OrchestrationCommit Commit, ExecutionState State, DeciderResult Result) turn;
             try
             {
-                turn = await DecideAsync(item, now, ct);
+                var cached = _states.TryRemove(record.Id, out var entry) && entry.Record.LastSequence == record.LastSequence ? entry.State : null;
+                turn = await DecideAsync(record, [.. item.Messages.Select(m => m.Event)], [.. item.Messages.Select(m => m.Id)], cached, now, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // A turn that throws (a bug, a damaged history) must not block the batch for ever: that execution fails, the others go on.
-                Logs.DecideFailed(logger, e, item.Execution.Id);
-                _states.TryRemove(item.Execution.Id, out _);
+                Logs.DecideFailed(logger, e, record.Id);
                 turn = Failed(item, $"Internal error while deciding the next step ({e.GetType().Name}: {e.Message}). The execution was stopped; resume it once the cause is fixed.", now);
             }
             commits.Add(turn.Commit);
-            turns.Add((item, turn.State, turn.Result));
+            turns.Add((record, turn.State, turn.Result));
         }
 
-        var results = await store.CommitOrchestrationsAsync(Owner, commits, ct);
-        var leased = new List<ActivityWorkItem>();
-        for (var i = 0; i < results.Count; i++)
-        {
-            var (item, state, result) = turns[i];
-            var id = item.Execution.Id;
-            if (results[i].Outcome == CommitOutcome.Conflict)
-            {
-                _states.TryRemove(id, out _);
-                continue;
-            }
-            var sequence = commits[i].ExpectedLastSequence + result.Accepted.Count + result.Decisions.Count;
-            if (state.TerminalStatus is not null || _states.Count > MaxCachedStates) _states.TryRemove(id, out _);
-            else _states[id] = (state, sequence);
-            leased.AddRange(results[i].LeasedActivities);
-            feed.Publish(item.Execution, commits[i].ExpectedLastSequence, result);
-        }
-        foreach (var activity in leased) activities.Enqueue(activity);
-        if (leased.Count > 0) signals.WakeWorkers();
+        var outcomes = await store.CommitOrchestrationsAsync(Owner, commits, ct);
+        Applied(turns, commits, outcomes);
         return true;
     }
 
-    private async Task<(OrchestrationCommit Commit, ExecutionState State, DeciderResult Result)> DecideAsync(OrchestrationWorkItem item, DateTimeOffset now, CancellationToken ct)
+    /// <summary>After a group commit: cache the states that moved on, publish progress, hand leased activities to the workers.</summary>
+    private void Applied(
+        IReadOnlyList<(ExecutionRecord Record, ExecutionState State, DeciderResult Result)> turns,
+        IReadOnlyList<OrchestrationCommit> commits,
+        IReadOnlyList<CommitResult> outcomes)
     {
-        var execution = item.Execution;
-        var consumed = item.Messages.Select(m => m.Id).ToList();
-        var inbox = item.Messages.Select(m => m.Event).ToList();
+        var leased = 0;
+        for (var i = 0; i < outcomes.Count; i++)
+        {
+            var (record, state, result) = turns[i];
+            if (outcomes[i].Outcome == CommitOutcome.Conflict) continue;
+            var committed = record with { LastSequence = commits[i].ExpectedLastSequence + commits[i].NewEvents.Count, Status = commits[i].Status };
+            if (state.TerminalStatus is null && _states.Count < MaxCachedStates) _states[record.Id] = (state, committed);
+            feed.Publish(record, commits[i].ExpectedLastSequence, result);
+            foreach (var activity in outcomes[i].LeasedActivities)
+            {
+                activities.Enqueue(activity);
+                leased++;
+            }
+        }
+        if (leased > 0) signals.WakeWorkers();
+    }
 
-        ExecutionState state;
-        if (_states.TryGetValue(execution.Id, out var cached) && cached.Sequence == execution.LastSequence)
-        {
-            state = cached.State;
-        }
-        else
-        {
-            state = ExecutionState.Replay(execution.Id, await store.GetHistoryAsync(execution.Id, 0, ct));
-        }
+    /// <summary>One turn for one execution; <paramref name="cached"/> is its state as of its last sequence, or null to replay the history.</summary>
+    private async Task<(OrchestrationCommit Commit, ExecutionState State, DeciderResult Result)> DecideAsync(
+        ExecutionRecord execution, List<HistoryEvent> inbox, List<long> consumed, ExecutionState? cached, DateTimeOffset now, CancellationToken ct)
+    {
+        var state = cached ?? ExecutionState.Replay(execution.Id, await store.GetHistoryAsync(execution.Id, 0, ct));
 
         var graph = await graphs.GetAsync(execution.OrgId, execution.WorkflowId, execution.Version, ct);
         DeciderResult result;
@@ -230,7 +293,7 @@ public sealed class Dispatcher(
     private async Task SleepUntilDueAsync(CancellationToken ct)
     {
         var wait = _options.PollInterval;
-        var due = await store.NextDueAsync(ct);
+        var due = await store.NextMessageDueAsync(ct);
         if (due is { } at)
         {
             var untilDue = at - clock.GetUtcNow();

@@ -15,6 +15,7 @@ public static class EngineRegistration
 
         services.AddSingleton<EngineSignals>();
         services.AddSingleton<ActivityQueue>();
+        services.AddSingleton<LocalResults>();
         services.AddSingleton<ExecutionEvents>();
         services.AddSingleton<GraphCache>();
         services.AddSingleton<ExecutionStarter>();

@@ -158,7 +158,8 @@ public class ExecutionsApiTests(EngineFixture server) : IClassFixture<EngineFixt
 
         Fake.Broken[tag] = false;
         await (await _client.PostAsync($"/api/executions/{id}/resume", null)).Expect(HttpStatusCode.Accepted);
-        var done = await _client.WaitFinished(id);
+        // Resume only queues a message: until the dispatcher takes it the row still says failed, so wait for the outcome itself.
+        var done = await _client.WaitFor(id, ["completed"]);
         Assert.Equal("completed", (string?)done["status"]);
         Assert.Null(done["errorMessage"]);
         Assert.Equal(1, Fake.Calls($"/ok/{tag}-first"));
