@@ -25,6 +25,7 @@ internal static class ActionCall
         [
             new("call_initiated", "boolean", "True when the call was placed."),
             new("call_id", "string", "The call's ID."),
+            new("delivery", "string", "provider when placed through the voice service, outbox when it is not configured and the call went to the outbox."),
         ],
     };
 }

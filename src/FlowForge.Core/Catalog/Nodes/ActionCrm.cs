@@ -28,6 +28,7 @@ internal static class ActionCrm
             new("crm_updated", "boolean", "True when the record was written."),
             new("crm_system", "string", "The CRM written to."),
             new("record_id", "string", "The ID of the record created or updated."),
+            new("action", "string", "create or update: what was done."),
         ],
     };
 }

@@ -29,6 +29,7 @@ internal static class ActionEmail
         [
             new("email_sent", "boolean", "True when the email was accepted for delivery."),
             new("email_id", "string", "The message ID."),
+            new("delivery", "string", "provider when sent over SMTP, outbox when SMTP is not configured and the message went to the outbox."),
         ],
     };
 }

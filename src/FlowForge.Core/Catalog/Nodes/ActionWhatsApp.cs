@@ -26,6 +26,7 @@ internal static class ActionWhatsApp
             new("message_sent", "boolean", "True when the message was accepted for delivery."),
             new("message_id", "string", "The WhatsApp message ID."),
             new("status", "string", "The delivery status reported by WhatsApp."),
+            new("delivery", "string", "provider when sent through WhatsApp, outbox when WhatsApp is not configured and the message went to the outbox."),
         ],
     };
 }
