@@ -123,4 +123,26 @@ public class OutboxTests(UnconfiguredFixture server) : IClassFixture<Unconfigure
         var all = await (await _client.GetAsync("/api/outbox?channel=email&limit=100")).Expect(HttpStatusCode.OK);
         Assert.DoesNotContain(all["messages"]!.AsArray(), m => (string?)m!["recipient"] == "p@example.com");
     }
+
+    [Fact]
+    public async Task LiveTestRun_DeliversIntoTheOutbox_ButCannotAnswerTheTriggerNumber()
+    {
+        var created = await (await _client.PostJson("/api/workflows", """
+            { "name": "live", "nodes": [
+                { "id": "t", "type": "trigger_manual" },
+                { "id": "wa", "type": "action_whatsapp", "config": { "recipient": "{{trigger.to}}", "messageTemplate": "live test" } } ],
+              "edges": [ { "source": "t", "target": "wa" } ] }
+            """)).Expect(HttpStatusCode.Created);
+        var live = await (await _client.PostJson($"/api/workflows/{created["id"]}/test", """{ "testData": { "to": "+15551239999" }, "live": true }""")).Expect(HttpStatusCode.OK);
+        Assert.Equal("completed", (string?)live["status"]);
+        var step = live["steps"]!.AsArray().Single(s => (string?)s!["stepId"] == "wa")!;
+        Assert.False((bool)step["preview"]!);
+        Assert.Equal("outbox", (string?)step["output"]!["delivery"]);
+        var outbox = await (await _client.GetAsync("/api/outbox?channel=whatsapp&limit=100")).Expect(HttpStatusCode.OK);
+        Assert.Contains(outbox["messages"]!.AsArray(), m => (string?)m!["id"] == (string?)step["output"]!["message_id"] && (string?)m!["recipient"] == "15551239999");
+
+        var noNumber = await (await _client.PostJson($"/api/workflows/{created["id"]}/test", """{ "testData": { "to": "trigger" }, "live": true }""")).Expect(HttpStatusCode.OK);
+        Assert.Equal("failed", (string?)noNumber["status"]);
+        Assert.Contains("give an explicit number", (string?)noNumber["steps"]!.AsArray().Single(s => (string?)s!["stepId"] == "wa")!["error"]);
+    }
 }
