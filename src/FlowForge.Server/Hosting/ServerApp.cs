@@ -26,6 +26,7 @@ public static class ServerApp
         // First hosted service: the schema is migrated before the engine's loops start (hosted services start in order).
         services.AddHostedService<StartupTasks>();
         services.AddFlowForgeEngine(builder.Configuration);
+        services.AddFlowForgeActions(builder.Configuration);
         services.AddSingleton<SampleWorkflowSeeder>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -44,6 +45,8 @@ public static class ServerApp
         api.MapNodeTypesApi();
         api.MapApiKeysApi();
         api.MapExecutionsApi();
+        api.MapOutboxApi();
+        api.MapCredentialsApi();
         return app;
     }
 }

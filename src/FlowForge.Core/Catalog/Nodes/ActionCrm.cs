@@ -17,7 +17,8 @@ internal static class ActionCrm
                 "crmSystem": { "type": "string", "title": "CRM", "description": "The connected CRM system, e.g. salesforce or hubspot." },
                 "action": { "type": "string", "enum": ["create", "update"], "default": "create", "title": "Action", "description": "Create a new record or update an existing one." },
                 "fields": { "type": "object", "title": "Fields", "description": "Field name to value; values may use {{templates}}." },
-                "recordId": { "type": "string", "title": "Record ID", "description": "The record to update (for update)." }
+                "recordId": { "type": "string", "title": "Record ID", "description": "The record to update (for update)." },
+                "credential": { "type": "string", "title": "Credential", "description": "The name of a 'crm' credential of the organisation to use instead of the deployment's provider settings." }
               }
             }
             """),
@@ -27,6 +28,7 @@ internal static class ActionCrm
             new("crm_updated", "boolean", "True when the record was written."),
             new("crm_system", "string", "The CRM written to."),
             new("record_id", "string", "The ID of the record created or updated."),
+            new("action", "string", "create or update: what was done."),
         ],
     };
 }

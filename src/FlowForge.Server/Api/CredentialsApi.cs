@@ -1,0 +1,98 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FlowForge.Core.Storage;
+using FlowForge.Server.Auth;
+using FlowForge.Server.Credentials;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace FlowForge.Server.Api;
+
+/// <summary>
+/// An organisation's provider credentials, encrypted at rest. Values go in once, at creation, and never come
+/// out: responses carry the name, the kind and the names of the fields.
+/// </summary>
+public static class CredentialsApi
+{
+    public static RouteGroupBuilder MapCredentialsApi(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/credentials").WithTags("Credentials");
+        group.MapGet("/", List);
+        group.MapPost("/", Create);
+        group.MapGet("/{name}", Get);
+        group.MapDelete("/{name}", Delete);
+        return api;
+    }
+
+    public static async Task<Ok<CredentialList>> List(HttpContext http, ICredentialStore store, CancellationToken ct)
+    {
+        var all = await store.ListAsync(http.User.OrgId(), ct);
+        return TypedResults.Ok(new CredentialList([.. all.Select(Describe)]));
+    }
+
+    public static async Task<Results<Ok<CredentialResponse>, ProblemHttpResult>> Get(HttpContext http, ICredentialStore store, string name, CancellationToken ct) =>
+        await store.GetAsync(http.User.OrgId(), name, ct) is { } record ? TypedResults.Ok(Describe(record)) : Problems.NotFound("Credential", name);
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(HttpContext http, ICredentialStore store, string name, CancellationToken ct) =>
+        await store.DeleteAsync(http.User.OrgId(), name, ct) ? TypedResults.NoContent() : Problems.NotFound("Credential", name);
+
+    public static async Task<Results<Created<CredentialResponse>, ProblemHttpResult>> Create(
+        HttpContext http, CredentialService credentials, IOptions<JsonOptions> json, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<CreateCredentialBody>(http.Request, json.Value.SerializerOptions, ct);
+        if (problem is not null) return problem;
+
+        var errors = new List<FieldError>();
+        if (body!.Name is null || !CredentialService.NamePattern().IsMatch(body.Name))
+        {
+            errors.Add(new("name", "1 to 100 letters, digits, '_', '.' or '-', starting with a letter or digit."));
+        }
+        if (body.Kind is null || !CredentialKinds.Required.TryGetValue(body.Kind, out var required))
+        {
+            errors.Add(new("kind", $"One of {string.Join(", ", CredentialKinds.Required.Keys)}."));
+            required = [];
+        }
+        if (body.Values is null || body.Values.Count == 0)
+        {
+            errors.Add(new("values", "An object of at least one name to value."));
+        }
+        else
+        {
+            if (body.Values.Count > CredentialService.MaxValues) errors.Add(new("values", $"At most {CredentialService.MaxValues} values."));
+            foreach (var (key, value) in body.Values)
+            {
+                if (key.Length is 0 or > 100) errors.Add(new("values", "Value names are 1 to 100 characters."));
+                else if (value?.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
+                {
+                    errors.Add(new($"values.{key}", "A string, number or boolean."));
+                }
+                else if (value.ToJsonString().Length > CredentialService.MaxValueLength)
+                {
+                    errors.Add(new($"values.{key}", $"At most {CredentialService.MaxValueLength} characters."));
+                }
+            }
+            foreach (var name in required)
+            {
+                if (CredentialService.Text(body.Values, name) is null) errors.Add(new($"values.{name}", $"Required for a '{body.Kind}' credential."));
+            }
+        }
+        if (errors.Count > 0) return Problems.InvalidBody("The credential is not valid.", errors);
+
+        var record = await credentials.AddAsync(http.User.OrgId(), body.Name!, body.Kind!, body.Values!, ct);
+        if (record is null)
+        {
+            return Problems.Conflict("credential-exists", $"Credential '{body.Name}' already exists; delete it first to replace it.");
+        }
+        return TypedResults.Created($"/api/credentials/{Uri.EscapeDataString(record.Name)}", Describe(record));
+    }
+
+    private static CredentialResponse Describe(CredentialRecord r) => new(r.Name, r.Kind, r.FieldNames, r.CreatedAt, r.UpdatedAt);
+
+    public sealed record CreateCredentialBody(string? Name, string? Kind, JsonObject? Values);
+}
+
+public sealed record CredentialList(IReadOnlyList<CredentialResponse> Credentials);
+
+/// <param name="Fields">The names of the credential's values; the values themselves are never returned.</param>
+public sealed record CredentialResponse(string Name, string Kind, IReadOnlyList<string> Fields, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);

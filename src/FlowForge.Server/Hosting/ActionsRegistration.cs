@@ -1,0 +1,59 @@
+using FlowForge.Core.Storage;
+using FlowForge.Server.Credentials;
+using FlowForge.Server.Egress;
+using FlowForge.Server.Nodes;
+using FlowForge.Server.Nodes.Actions;
+using FlowForge.Storage.Sqlite;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Data.Sqlite;
+
+namespace FlowForge.Server.Hosting;
+
+public static class ActionsRegistration
+{
+    /// <summary>
+    /// Messaging and business actions (WhatsApp, email, call, CRM), their provider settings (<c>Providers:*</c>),
+    /// the send ledger, the outbox and per-organisation credentials encrypted with Data Protection.
+    /// Needs the storage (<see cref="StorageRegistration.AddFlowForgeStorage"/>) and the egress policy.
+    /// </summary>
+    public static IServiceCollection AddFlowForgeActions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<ISendLedger>(sp => new SqliteSendLedger(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton<IOutboxStore>(sp => new SqliteOutboxStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton<ICredentialStore>(sp => new SqliteCredentialStore(sp.GetRequiredService<SqliteDatabase>()));
+
+        // Losing this folder makes every stored credential unreadable (README, "Credentials").
+        services.AddDataProtection()
+            .SetApplicationName("FlowForge")
+            .PersistKeysToFileSystem(new DirectoryInfo(KeyPath(configuration)));
+        services.AddSingleton<CredentialService>();
+        services.AddSingleton<ICredentialResolver>(sp => sp.GetRequiredService<CredentialService>());
+
+        services.Configure<WhatsAppOptions>(configuration.GetSection("Providers:WhatsApp"));
+        services.Configure<SmtpOptions>(configuration.GetSection("Providers:Smtp"));
+        services.Configure<VoiceOptions>(configuration.GetSection("Providers:Voice"));
+        services.Configure<CrmOptions>(configuration.GetSection("Providers:Crm"));
+
+        services.AddSingleton<ActionSupport>();
+        services.AddEgressHttpClient(WhatsAppActionHandler.ClientName);
+        services.AddEgressHttpClient(CallActionHandler.ClientName);
+        services.AddEgressHttpClient(CrmActionHandler.ClientName);
+        services.AddSingleton<INodeHandler, WhatsAppActionHandler>();
+        services.AddSingleton<INodeHandler, EmailActionHandler>();
+        services.AddSingleton<INodeHandler, CallActionHandler>();
+        services.AddSingleton<INodeHandler, CrmActionHandler>();
+        return services;
+    }
+
+    /// <summary><c>DataProtection:KeyPath</c>, else a <c>keys</c> folder next to the SQLite database file.</summary>
+    public static string KeyPath(IConfiguration configuration)
+    {
+        if (configuration["DataProtection:KeyPath"] is { Length: > 0 } configured) return Path.GetFullPath(configured);
+        var connectionString = configuration["Storage:ConnectionString"];
+        var dataSource = string.IsNullOrWhiteSpace(connectionString) ? Path.Combine("data", "flowforge.db") : new SqliteConnectionStringBuilder(connectionString).DataSource;
+        var folder = string.IsNullOrEmpty(dataSource) || dataSource == ":memory:" || dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase)
+            ? "data"
+            : Path.GetDirectoryName(Path.GetFullPath(dataSource)) ?? "data";
+        return Path.GetFullPath(Path.Combine(folder, "keys"));
+    }
+}

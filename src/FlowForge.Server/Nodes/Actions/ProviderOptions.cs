@@ -1,0 +1,54 @@
+namespace FlowForge.Server.Nodes.Actions;
+
+/// <summary><c>Providers:WhatsApp</c>: the WhatsApp Cloud API. Configured when the access token and the phone number id are set.</summary>
+public sealed class WhatsAppOptions
+{
+    public const string DefaultBaseUrl = "https://graph.facebook.com/v20.0";
+
+    public string BaseUrl { get; set; } = DefaultBaseUrl;
+
+    public string? PhoneNumberId { get; set; }
+
+    public string? AccessToken { get; set; }
+}
+
+/// <summary><c>Providers:Smtp</c>. Configured when the host and the sender are set.</summary>
+public sealed class SmtpOptions
+{
+    public string? Host { get; set; }
+
+    public int Port { get; set; } = 587;
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    public string? From { get; set; }
+
+    /// <summary>Upgrade the connection with STARTTLS (required by most providers; off for a local mail catcher).</summary>
+    public bool UseStartTls { get; set; } = true;
+}
+
+/// <summary><c>Providers:Voice</c>: the voice service placing outbound calls. Configured when the base URL is set.</summary>
+public sealed class VoiceOptions
+{
+    public string? BaseUrl { get; set; }
+
+    public string? ApiKey { get; set; }
+}
+
+/// <summary><c>Providers:Crm</c>: one HTTP endpoint per CRM system name (<c>Providers__Crm__Systems__hubspot__BaseUrl</c>).</summary>
+public sealed class CrmOptions
+{
+    public Dictionary<string, CrmSystemOptions> Systems { get; set; } = [];
+
+    public CrmSystemOptions? Find(string name) =>
+        Systems.FirstOrDefault(s => string.Equals(s.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+}
+
+public sealed class CrmSystemOptions
+{
+    public string? BaseUrl { get; set; }
+
+    public string? ApiKey { get; set; }
+}
