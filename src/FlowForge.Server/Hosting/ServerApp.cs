@@ -1,6 +1,7 @@
 using FlowForge.Core.Catalog;
 using FlowForge.Server.Api;
 using FlowForge.Server.Auth;
+using FlowForge.Server.Live;
 using FlowForge.Server.Samples;
 using Microsoft.AspNetCore.Authentication;
 
@@ -27,6 +28,7 @@ public static class ServerApp
         services.AddHostedService<StartupTasks>();
         services.AddFlowForgeEngine(builder.Configuration);
         services.AddSingleton<SampleWorkflowSeeder>();
+        services.AddFlowForgeLive(builder.Configuration);
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -44,6 +46,7 @@ public static class ServerApp
         api.MapNodeTypesApi();
         api.MapApiKeysApi();
         api.MapExecutionsApi();
+        app.MapFlowForgeLive();
         return app;
     }
 }
