@@ -175,7 +175,7 @@ public static class ProgressMapper
             ["nodeId"] = nodeId,
             ["nodeType"] = nodeType,
             ["status"] = status,
-            ["attempt"] = attempt,
+            ["attempt"] = Math.Max(1, attempt),
         }));
 
     private static ProgressEvent Lifecycle(string name, ExecutionProgress progress, long sequence, JsonObject fields) =>
