@@ -157,6 +157,7 @@ public sealed class LiveBroadcaster : BackgroundService
             if (set.Count == 0) return;
             targets = [.. set];
         }
+        _ = e.Serialized; // once, here, not once per connection
         foreach (var connection in targets)
         {
             if (!connection.OrgId.Equals(e.OrgId, StringComparison.Ordinal)) continue; // defence in depth: subscriptions are checked at subscribe time
@@ -249,7 +250,7 @@ public sealed class LiveBroadcaster : BackgroundService
             {
                 while (reader.TryRead(out var e))
                 {
-                    await client.SendAsync(e.Name, e.Payload, connection.Closing);
+                    await client.SendAsync(e.Name, e.Serialized, connection.Closing);
                     connection.Touch();
                 }
                 // Caught up: tell the client which executions it missed events of.
@@ -257,7 +258,7 @@ public sealed class LiveBroadcaster : BackgroundService
                 {
                     if (!connection.PendingResync.TryRemove(id, out var owner)) continue;
                     var resync = ProgressMapper.Resync(id, connection.OrgId, owner, _clock.GetUtcNow());
-                    await client.SendAsync(resync.Name, resync.Payload, connection.Closing);
+                    await client.SendAsync(resync.Name, resync.Serialized, connection.Closing);
                 }
             }
         }

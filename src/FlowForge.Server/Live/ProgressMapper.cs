@@ -12,7 +12,32 @@ namespace FlowForge.Server.Live;
 /// go to execution subscribers only. <see cref="Sequence"/> is the history sequence of the event it
 /// comes from (strictly increasing per execution; at most one live event per history event).
 /// </summary>
-public sealed record ProgressEvent(string Name, string ExecutionId, string OrgId, string WorkflowId, long Sequence, bool Lifecycle, JsonObject Payload);
+public sealed record ProgressEvent(string Name, string ExecutionId, string OrgId, string WorkflowId, long Sequence, bool Lifecycle, JsonObject Payload)
+{
+    private RawJson? _serialized;
+
+    /// <summary>The payload serialized once, however many connections it goes to (the router serializes it before fanning out).</summary>
+    public RawJson Serialized => _serialized ??= new RawJson(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Payload));
+}
+
+/// <summary>Already-serialized JSON, written as is into SignalR's JSON protocol messages.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(RawJsonConverter))]
+public sealed class RawJson(byte[] utf8)
+{
+    public byte[] Utf8 { get; } = utf8;
+}
+
+public sealed class RawJsonConverter : System.Text.Json.Serialization.JsonConverter<RawJson>
+{
+    public override RawJson Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        using var document = System.Text.Json.JsonDocument.ParseValue(ref reader);
+        return new RawJson(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(document.RootElement));
+    }
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, RawJson value, System.Text.Json.JsonSerializerOptions options) =>
+        writer.WriteRawValue(value.Utf8, skipInputValidation: true);
+}
 
 /// <summary>Live event names, as the original platform named them.</summary>
 public static class LiveEventNames
