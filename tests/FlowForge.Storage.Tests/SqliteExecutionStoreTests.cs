@@ -24,7 +24,7 @@ public sealed class SqliteExecutionStoreSpecificTests
         await temp.Database.MigrateAsync();
         await temp.Database.MigrateAsync();
 
-        Assert.Equal([1, 2], await temp.Database.AppliedMigrationsAsync());
+        Assert.Equal([1, 2, 5], await temp.Database.AppliedMigrationsAsync());
         var started = await new SqliteExecutionStore(temp.Database).StartAsync(new NewExecution("ex_1", "org_1", "wf_1", 1, null));
         Assert.False(started.Existing);
     }
@@ -41,7 +41,7 @@ public sealed class SqliteExecutionStoreSpecificTests
 
         await temp.Database.MigrateAsync();
 
-        Assert.Equal([1, 2], await temp.Database.AppliedMigrationsAsync());
+        Assert.Equal([1, 2, 5], await temp.Database.AppliedMigrationsAsync());
         var kept = await workflows.GetAsync("org_old", workflow.Id);
         Assert.Equal(("Legacy", "from before executions", workflow.Revision), (kept!.Definition.Name, kept.Definition.Description, kept.Revision));
         var store = new SqliteExecutionStore(temp.Database);
