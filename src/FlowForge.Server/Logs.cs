@@ -29,4 +29,13 @@ internal static partial class Logs
 
     [LoggerMessage(1202, LogLevel.Error, "Purging finished executions failed")]
     public static partial void PurgeFailed(ILogger logger, Exception e);
+
+    [LoggerMessage(1301, LogLevel.Error, "Routing live events of execution {ExecutionId} failed")]
+    public static partial void LiveRouteFailed(ILogger logger, string executionId, Exception e);
+
+    [LoggerMessage(1302, LogLevel.Warning, "Sending live events to connection {ConnectionId} failed; closing it")]
+    public static partial void LiveSendFailed(ILogger logger, string connectionId, Exception e);
+
+    [LoggerMessage(1303, LogLevel.Error, "The cross-process live feed failed to poll; retrying")]
+    public static partial void LiveFeedPollFailed(ILogger logger, Exception e);
 }

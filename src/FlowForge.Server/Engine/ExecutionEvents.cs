@@ -7,14 +7,19 @@ namespace FlowForge.Server.Engine;
 
 /// <summary>What one committed dispatcher turn added to an execution's history.</summary>
 /// <param name="FirstSequence">The sequence number of the first event in <see cref="Events"/>.</param>
-public sealed record ExecutionProgress(string ExecutionId, string OrgId, string WorkflowId, string Status, long FirstSequence, IReadOnlyList<HistoryEvent> Events);
+/// <param name="CommittedAt">When the turn was committed (just before publishing); live events carry it as <c>committedAt</c>.</param>
+/// <param name="CreatedAt">When the execution was accepted (the start of its <c>totalDuration</c>, as in the API).</param>
+public sealed record ExecutionProgress(
+    string ExecutionId, string OrgId, string WorkflowId, string Status, long FirstSequence, IReadOnlyList<HistoryEvent> Events,
+    DateTimeOffset CommittedAt = default, DateTimeOffset? CreatedAt = null);
 
 /// <summary>
 /// The feed of committed history, published after each commit (never before: nothing announced can
 /// roll back). Subscribers must not block: they get the call on the dispatcher's thread.
 /// </summary>
-public sealed class ExecutionEvents
+public sealed class ExecutionEvents(TimeProvider clock)
 {
+
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _finished = new();
 
     public event Action<ExecutionProgress>? Committed;
@@ -25,7 +30,8 @@ public sealed class ExecutionEvents
         events.AddRange(result.Accepted);
         events.AddRange(result.Decisions);
         if (events.Count == 0) return;
-        Committed?.Invoke(new ExecutionProgress(execution.Id, execution.OrgId, execution.WorkflowId, result.Status, previousSequence + 1, events));
+        Committed?.Invoke(new ExecutionProgress(execution.Id, execution.OrgId, execution.WorkflowId, result.Status, previousSequence + 1, events,
+            clock.GetUtcNow(), execution.CreatedAt));
         if (ExecutionStatus.IsTerminal(result.Status) && _finished.TryRemove(execution.Id, out var waiter)) waiter.TrySetResult(result.Status);
     }
 

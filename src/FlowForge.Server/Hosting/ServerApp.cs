@@ -1,6 +1,7 @@
 using FlowForge.Core.Catalog;
 using FlowForge.Server.Api;
 using FlowForge.Server.Auth;
+using FlowForge.Server.Live;
 using FlowForge.Server.Samples;
 using Microsoft.AspNetCore.Authentication;
 
@@ -28,6 +29,7 @@ public static class ServerApp
         services.AddFlowForgeEngine(builder.Configuration);
         services.AddFlowForgeActions(builder.Configuration);
         services.AddSingleton<SampleWorkflowSeeder>();
+        services.AddFlowForgeLive(builder.Configuration);
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -47,6 +49,7 @@ public static class ServerApp
         api.MapExecutionsApi();
         api.MapOutboxApi();
         api.MapCredentialsApi();
+        app.MapFlowForgeLive();
         return app;
     }
 }

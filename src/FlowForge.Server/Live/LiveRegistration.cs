@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.Extensions.Options;
+
+namespace FlowForge.Server.Live;
+
+public static class LiveRegistration
+{
+    /// <summary>The SignalR hub, the broadcaster and the feeds it listens to (the <c>Live</c> section).</summary>
+    public static IServiceCollection AddFlowForgeLive(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Live");
+        services.Configure<LiveOptions>(section);
+        var options = section.Get<LiveOptions>() ?? new LiveOptions();
+
+        services.AddSignalR(o =>
+        {
+            o.ClientTimeoutInterval = options.ClientTimeout;
+            o.KeepAliveInterval = options.KeepAliveInterval;
+            o.EnableDetailedErrors = false; // HubException messages reach the client anyway
+            o.MaximumReceiveMessageSize = 32 * 1024;
+            o.MaximumParallelInvocationsPerClient = 1;
+        }).AddJsonProtocol();
+
+        services.AddSingleton<IProgressFeed, InProcessProgressFeed>();
+        if (options.CrossProcess)
+        {
+            services.AddSingleton<SqlitePollingProgressFeed>();
+            services.AddSingleton<IProgressFeed>(sp => sp.GetRequiredService<SqlitePollingProgressFeed>());
+            services.AddHostedService(sp => sp.GetRequiredService<SqlitePollingProgressFeed>());
+        }
+        services.AddSingleton<LiveBroadcaster>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveBroadcaster>());
+        return services;
+    }
+
+    public static void MapFlowForgeLive(this IEndpointRouteBuilder app)
+    {
+        app.MapHub<ExecutionsHub>(ExecutionsHub.Path, o =>
+        {
+            o.Transports = HttpTransportType.WebSockets | HttpTransportType.ServerSentEvents | HttpTransportType.LongPolling;
+            // SignalR's own per-connection buffers (bytes): a client that does not read stops its sender task, not the engine.
+            o.TransportMaxBufferSize = 64 * 1024;
+            o.ApplicationMaxBufferSize = 32 * 1024;
+        });
+    }
+}
