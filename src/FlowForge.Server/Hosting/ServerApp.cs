@@ -26,6 +26,7 @@ public static class ServerApp
         // First hosted service: the schema is migrated before the engine's loops start (hosted services start in order).
         services.AddHostedService<StartupTasks>();
         services.AddFlowForgeEngine(builder.Configuration);
+        services.AddFlowForgeTriggers(builder.Configuration);
         services.AddSingleton<SampleWorkflowSeeder>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -38,12 +39,14 @@ public static class ServerApp
         app.UseAuthentication();
         app.UseAuthorization();
 
+        app.MapFlowForgeHooks();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
         var api = app.MapGroup("/api").RequireAuthorization();
         api.MapWorkflowsApi();
         api.MapNodeTypesApi();
         api.MapApiKeysApi();
         api.MapExecutionsApi();
+        api.MapFlowForgeTriggersApi();
         return app;
     }
 }
