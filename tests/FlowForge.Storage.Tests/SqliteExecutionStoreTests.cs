@@ -16,6 +16,17 @@ public sealed class SqliteExecutionStoreTests(SqliteDatabaseFixture fixture) : E
 /// <summary>What only SQLite has: its migrations, and exact answers that need an otherwise empty database.</summary>
 public sealed class SqliteExecutionStoreSpecificTests
 {
+    /// <summary>Every embedded script (0004_triggers among them), in order.</summary>
+    private static readonly int[] AllMigrations = [.. SqliteDatabase.LoadMigrations().Select(m => m.Version)];
+
+    [Fact]
+    public void Migrations_AreOrderedAndIncludeTheTriggerTables()
+    {
+        Assert.Equal([1, 2], AllMigrations[..2]);
+        Assert.Contains(4, AllMigrations);
+        Assert.Equal(AllMigrations.Order(), AllMigrations);
+    }
+
     [Fact]
     public async Task Migrate_Twice_AppliesEachScriptOnce()
     {
@@ -24,7 +35,7 @@ public sealed class SqliteExecutionStoreSpecificTests
         await temp.Database.MigrateAsync();
         await temp.Database.MigrateAsync();
 
-        Assert.Equal([1, 2], await temp.Database.AppliedMigrationsAsync());
+        Assert.Equal(AllMigrations, await temp.Database.AppliedMigrationsAsync());
         var started = await new SqliteExecutionStore(temp.Database).StartAsync(new NewExecution("ex_1", "org_1", "wf_1", 1, null));
         Assert.False(started.Existing);
     }
@@ -41,7 +52,7 @@ public sealed class SqliteExecutionStoreSpecificTests
 
         await temp.Database.MigrateAsync();
 
-        Assert.Equal([1, 2], await temp.Database.AppliedMigrationsAsync());
+        Assert.Equal(AllMigrations, await temp.Database.AppliedMigrationsAsync());
         var kept = await workflows.GetAsync("org_old", workflow.Id);
         Assert.Equal(("Legacy", "from before executions", workflow.Revision), (kept!.Definition.Name, kept.Definition.Description, kept.Revision));
         var store = new SqliteExecutionStore(temp.Database);
