@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FlowForge.Core.Model;
 using FlowForge.Core.Storage;
+using FlowForge.Server.Triggers;
 
 namespace FlowForge.Server.Api;
 
@@ -59,11 +60,13 @@ public sealed record WorkflowResponse(
     IReadOnlyList<EdgeDefinition> Edges,
     CanvasState? Canvas,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<TriggerInfo> Triggers)
 {
-    public static WorkflowResponse From(WorkflowRecord r) => new(
+    /// <param name="triggers">The active triggers (<c>{stepId, type, url, auth}</c>, a new secret only in the response that generated it).</param>
+    public static WorkflowResponse From(WorkflowRecord r, IReadOnlyList<TriggerInfo>? triggers = null) => new(
         r.Id, r.Definition.Name, r.Definition.Description, r.Status, r.Version, r.PublishedVersion, r.Revision, r.HasUnpublishedChanges,
-        r.Definition.Graph.Nodes, r.Definition.Graph.Edges, r.Definition.Canvas, r.CreatedAt, r.UpdatedAt);
+        r.Definition.Graph.Nodes, r.Definition.Graph.Edges, r.Definition.Canvas, r.CreatedAt, r.UpdatedAt, triggers ?? []);
 }
 
 public sealed record WorkflowSummary(

@@ -5,6 +5,7 @@ using FlowForge.Core.Model;
 using FlowForge.Core.Storage;
 using FlowForge.Core.Validation;
 using FlowForge.Server.Auth;
+using FlowForge.Server.Triggers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -61,16 +62,16 @@ public static class WorkflowsApi
             [.. result.Items.Select(WorkflowSummary.From)], result.Total, paging.Page, paging.Limit, Paging.Pages(result.Total, paging.Limit)));
     }
 
-    public static async Task<Results<Ok<WorkflowResponse>, ProblemHttpResult>> Get(HttpContext http, IWorkflowStore store, string id, CancellationToken ct)
+    public static async Task<Results<Ok<WorkflowResponse>, ProblemHttpResult>> Get(HttpContext http, IWorkflowStore store, TriggerRegistry triggers, string id, CancellationToken ct)
     {
         var record = await store.GetAsync(http.User.OrgId(), id, ct);
         if (record is null) return Problems.NotFound("Workflow", id);
         SetETag(http, record);
-        return TypedResults.Ok(WorkflowResponse.From(record));
+        return TypedResults.Ok(WorkflowResponse.From(record, await triggers.ListAsync(record.OrgId, id, http.Request, ct)));
     }
 
     public static async Task<Results<Ok<WorkflowResponse>, ProblemHttpResult>> Update(
-        HttpContext http, IWorkflowStore store, IOptions<JsonOptions> json, string id, CancellationToken ct)
+        HttpContext http, IWorkflowStore store, TriggerRegistry triggers, IOptions<JsonOptions> json, string id, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<WorkflowBody>(http.Request, json.Value.SerializerOptions, ct);
         if (problem is not null) return problem;
@@ -109,12 +110,16 @@ public static class WorkflowsApi
                     new Dictionary<string, object?> { ["currentRevision"] = record.Revision });
             default:
                 SetETag(http, record!);
-                return TypedResults.Ok(WorkflowResponse.From(record!));
+                return TypedResults.Ok(WorkflowResponse.From(record!, await triggers.ListAsync(record!.OrgId, id, http.Request, ct)));
         }
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(HttpContext http, IWorkflowStore store, string id, CancellationToken ct) =>
-        await store.DeleteAsync(http.User.OrgId(), id, ct) ? TypedResults.NoContent() : Problems.NotFound("Workflow", id);
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(HttpContext http, IWorkflowStore store, TriggerRegistry triggers, string id, CancellationToken ct)
+    {
+        if (!await store.DeleteAsync(http.User.OrgId(), id, ct)) return Problems.NotFound("Workflow", id);
+        await triggers.SyncAsync(http.User.OrgId(), id, null, null, ct);
+        return TypedResults.NoContent();
+    }
 
     public static async Task<Results<Ok<ValidationResponse>, ProblemHttpResult>> Validate(
         HttpContext http, IWorkflowStore store, NodeCatalog catalog, string id, CancellationToken ct)
@@ -126,7 +131,7 @@ public static class WorkflowsApi
     }
 
     public static async Task<Results<Ok<WorkflowResponse>, ProblemHttpResult>> Publish(
-        HttpContext http, IWorkflowStore store, NodeCatalog catalog, string id, CancellationToken ct)
+        HttpContext http, IWorkflowStore store, NodeCatalog catalog, TriggerRegistry triggers, string id, CancellationToken ct)
     {
         var orgId = http.User.OrgId();
         var record = await store.GetAsync(orgId, id, ct);
@@ -135,18 +140,22 @@ public static class WorkflowsApi
         if (!result.Valid) return ValidationProblem(result, "The workflow cannot be published until its errors are fixed.");
         // Publish exactly the revision that was validated; an edit in between is a conflict, not a silent publish.
         var (outcome, published) = await store.PublishAsync(orgId, id, record.Revision, ct);
-        return outcome switch
+        switch (outcome)
         {
-            WriteOutcome.NotFound => Problems.NotFound("Workflow", id),
-            WriteOutcome.Conflict => Problems.Conflict("edit-conflict", "The workflow changed while it was being published; try again."),
-            _ => TypedResults.Ok(WorkflowResponse.From(published!)),
-        };
+            case WriteOutcome.NotFound: return Problems.NotFound("Workflow", id);
+            case WriteOutcome.Conflict: return Problems.Conflict("edit-conflict", "The workflow changed while it was being published; try again.");
+        }
+        // The published graph's trigger steps become the active triggers; new secrets are shown in this response only.
+        var active = await triggers.SyncAsync(orgId, id, record.Definition.Graph, http.Request, ct);
+        return TypedResults.Ok(WorkflowResponse.From(published!, active));
     }
 
-    public static async Task<Results<Ok<WorkflowResponse>, ProblemHttpResult>> Unpublish(HttpContext http, IWorkflowStore store, string id, CancellationToken ct)
+    public static async Task<Results<Ok<WorkflowResponse>, ProblemHttpResult>> Unpublish(HttpContext http, IWorkflowStore store, TriggerRegistry triggers, string id, CancellationToken ct)
     {
         var (outcome, record) = await store.UnpublishAsync(http.User.OrgId(), id, ct);
-        return outcome == WriteOutcome.Ok ? TypedResults.Ok(WorkflowResponse.From(record!)) : Problems.NotFound("Workflow", id);
+        if (outcome != WriteOutcome.Ok) return Problems.NotFound("Workflow", id);
+        await triggers.SyncAsync(record!.OrgId, id, null, null, ct);
+        return TypedResults.Ok(WorkflowResponse.From(record));
     }
 
     public static async Task<Results<Ok<VersionList>, ProblemHttpResult>> ListVersions(HttpContext http, IWorkflowStore store, string id, CancellationToken ct)

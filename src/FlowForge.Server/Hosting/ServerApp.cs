@@ -28,6 +28,7 @@ public static class ServerApp
         services.AddHostedService<StartupTasks>();
         services.AddFlowForgeEngine(builder.Configuration);
         services.AddFlowForgeActions(builder.Configuration);
+        services.AddFlowForgeTriggers(builder.Configuration);
         services.AddSingleton<SampleWorkflowSeeder>();
         services.AddFlowForgeLive(builder.Configuration);
 
@@ -41,6 +42,7 @@ public static class ServerApp
         app.UseAuthentication();
         app.UseAuthorization();
 
+        app.MapFlowForgeHooks();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
         var api = app.MapGroup("/api").RequireAuthorization();
         api.MapWorkflowsApi();
@@ -50,6 +52,7 @@ public static class ServerApp
         api.MapOutboxApi();
         api.MapCredentialsApi();
         app.MapFlowForgeLive();
+        api.MapFlowForgeTriggersApi();
         return app;
     }
 }

@@ -18,6 +18,7 @@ public static class StorageRegistration
                 services.AddSingleton(new SqliteDatabase(connectionString, options.SqliteSynchronous));
                 services.AddSingleton<ITenantStore, SqliteTenantStore>();
                 services.AddSingleton<IWorkflowStore, SqliteWorkflowStore>();
+                services.AddSingleton<ITriggerStore, SqliteTriggerStore>();
                 services.AddSingleton<IExecutionStore>(sp => new SqliteExecutionStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<ISchemaMigrator>(sp => new SqliteMigrator(sp.GetRequiredService<SqliteDatabase>()));
                 break;

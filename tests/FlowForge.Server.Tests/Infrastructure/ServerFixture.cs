@@ -53,10 +53,16 @@ public class ServerFixture : IAsyncLifetime
         _app = ServerApp.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(_settings);
+            Configure(builder);
         });
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);
+    }
+
+    /// <summary>Runs before the server registers its own services: a registration here wins over a TryAdd of the server's.</summary>
+    protected virtual void Configure(WebApplicationBuilder builder)
+    {
     }
 
     /// <summary>A client authenticated as organisation A (or with <paramref name="key"/>; null for none).</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FlowForge.Core.Scheduling;
 
 namespace FlowForge.Core.Catalog.Nodes;
 
@@ -39,14 +40,21 @@ internal static class TriggerSchedule
 
     private static IEnumerable<SchemaError> CheckCron(JsonElement config)
     {
+        if (config.ValueKind != JsonValueKind.Object) yield break;
+        string? timeZone = null;
+        if (config.TryGetProperty("timezone", out var tz) && tz.ValueKind == JsonValueKind.String)
+        {
+            timeZone = tz.GetString();
+            if (!CronSchedule.TryFindTimeZone(timeZone, out _))
+            {
+                yield return new("timezone", $"unknown time zone '{timeZone}': use an IANA id such as Europe/Paris or UTC");
+                yield break;
+            }
+        }
         if (config.TryGetProperty("cron", out var cron) && cron.ValueKind == JsonValueKind.String
             && !string.IsNullOrWhiteSpace(cron.GetString()) && !ConfigSchemaValidator.ContainsTemplate(cron.GetString()))
         {
-            var fields = cron.GetString()!.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
-            if (fields is < 5 or > 7)
-            {
-                yield return new("cron", $"must have 5 fields (minute hour day month weekday) or 6-7 with seconds and year; it has {fields}");
-            }
+            if (!CronSchedule.TryParse(cron.GetString(), timeZone, out _, out var error)) yield return new("cron", error!);
         }
     }
 }

@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using FlowForge.Core.Scheduling;
+using FlowForge.Core.Storage;
+using Microsoft.Extensions.Options;
+
+namespace FlowForge.Server.Triggers;
+
+/// <summary>
+/// Fires <c>trigger_schedule</c> ticks. Each schedule row holds its next tick; a due tick starts its execution with
+/// the dedup key <c>schedule:&lt;tick&gt;</c> (execution idempotency key <c>trigger:&lt;workflow&gt;/&lt;step&gt;:schedule:&lt;tick&gt;</c>)
+/// and then moves the row to the following tick by compare-and-set. Several processes on one database may race on
+/// the same tick: the idempotency key lets one execution exist, the compare-and-set lets one advance, and a crash
+/// between the two only repeats the start, which is then a no-op. A tick found later than
+/// <see cref="TriggerOptions.ScheduleMisfireThreshold"/>, or several ticks found due at once (downtime), follow the
+/// trigger's <c>catchUp</c>: <c>skip</c> (default) logs them as skipped, <c>once</c> runs one execution for them.
+/// </summary>
+public sealed class ScheduleService(ITriggerStore store, TriggerIntake intake, TriggerClock clock, IOptions<TriggerOptions> options,
+    ILogger<ScheduleService> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunDueAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                log.LogWarning(e, "The schedule loop failed; retrying.");
+            }
+            try
+            {
+                await Task.Delay(options.Value.SchedulePollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Fires every due tick once; returns how many schedules were handled.</summary>
+    public async Task<int> RunDueAsync(CancellationToken ct)
+    {
+        var now = clock.Now;
+        var due = await store.ListDueSchedulesAsync(now, 100, ct);
+        foreach (var endpoint in due) await FireAsync(endpoint, now, ct);
+        return due.Count;
+    }
+
+    private async Task FireAsync(TriggerEndpoint endpoint, DateTimeOffset now, CancellationToken ct)
+    {
+        var tick = endpoint.NextFireAt!.Value;
+        var cron = (string?)endpoint.Config?["cron"];
+        var zone = (string?)endpoint.Config?["timezone"];
+        if (!CronSchedule.TryParse(cron, zone, out var schedule, out var error))
+        {
+            log.LogWarning("Schedule {Workflow}/{Step} has an invalid cron ({Error}); it is stopped until re-published.", endpoint.WorkflowId, endpoint.StepId, error);
+            await store.AdvanceScheduleAsync(endpoint.Id, tick, null, null, ct);
+            return;
+        }
+
+        // Ticks after the stored one that are also due: the server missed them.
+        var later = 0;
+        var latest = tick;
+        while (later < 100_000 && schedule!.NextAfter(latest) is { } n && n <= now)
+        {
+            later++;
+            latest = n;
+        }
+        var late = later > 0 || now - tick > options.Value.ScheduleMisfireThreshold;
+        var catchUpOnce = string.Equals((string?)endpoint.Config?["catchUp"], "once", StringComparison.OrdinalIgnoreCase);
+        var dedup = "schedule:" + Iso(tick);
+
+        DateTimeOffset? fired = null;
+        if (!late || catchUpOnce)
+        {
+            fired = late ? latest : tick;
+            var data = new JsonObject
+            {
+                ["scheduled_time"] = Iso(fired.Value),
+                ["fired_at"] = Iso(now),
+                ["cron"] = cron,
+                ["timezone"] = string.IsNullOrEmpty(zone) ? "UTC" : zone,
+            };
+            if (late) data["missed_runs"] = later + 1;
+            await intake.DeliverAsync(endpoint, data, dedup, countDuplicates: false, ct);
+        }
+        else
+        {
+            await intake.Record(endpoint, TriggerOutcome.Skipped, dedup, null,
+                $"{later + 1} run(s) from {Iso(tick)} to {Iso(latest)} missed while the server was down or behind; skipped (catchUp: skip).", ct);
+        }
+        await store.AdvanceScheduleAsync(endpoint.Id, tick, schedule!.NextAfter(now), fired, ct);
+    }
+
+    private static string Iso(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+}

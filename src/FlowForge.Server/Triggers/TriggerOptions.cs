@@ -1,0 +1,56 @@
+namespace FlowForge.Server.Triggers;
+
+/// <summary>The <c>Triggers</c> configuration section.</summary>
+public sealed class TriggerOptions
+{
+    /// <summary>Largest hook payload in bytes (413 above). Default 1 MiB.</summary>
+    public int MaxPayloadBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The public base URL hook URLs are built on (e.g. https://flows.example.com); default: the request's scheme and host.</summary>
+    public string? PublicBaseUrl { get; set; }
+
+    /// <summary>How long the previous webhook secret or token stays valid after a rotation.</summary>
+    public TimeSpan SecretRotationGrace { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Standard Webhooks timestamp tolerance.</summary>
+    public TimeSpan SignatureTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Email and voice inbound: a deployment-level token (<c>Authorization: Bearer</c> or <c>X-Webhook-Token</c>).</summary>
+    public string? InboundToken { get; set; }
+
+    /// <summary>Email and voice inbound: a deployment-level Standard Webhooks secret (<c>whsec_…</c>), instead of or besides the token.</summary>
+    public string? InboundSecret { get; set; }
+
+    /// <summary>Run the schedule loop in this process (it also needs <c>Engine__Dispatcher</c>).</summary>
+    public bool Schedules { get; set; } = true;
+
+    /// <summary>How often the schedule loop looks for due ticks.</summary>
+    public TimeSpan SchedulePollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A tick found due later than this (the server was down or busy) counts as missed and follows <c>catchUp</c>.</summary>
+    public TimeSpan ScheduleMisfireThreshold { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Where the Data Protection keys that encrypt webhook signing secrets live; default: a <c>keys</c> folder next to the SQLite file.</summary>
+    public string? KeysDirectory { get; set; }
+}
+
+/// <summary>The <c>Providers:WhatsApp</c> configuration section (WhatsApp Cloud API inbound).</summary>
+public sealed class WhatsAppOptions
+{
+    /// <summary>The verify token entered in Meta's webhook settings (GET handshake).</summary>
+    public string? VerifyToken { get; set; }
+
+    /// <summary>The Meta app secret: <c>X-Hub-Signature-256</c> is its HMAC-SHA256 of the raw body.</summary>
+    public string? AppSecret { get; set; }
+}
+
+/// <summary>
+/// The clock schedules read. Its own type (not the engine's <see cref="TimeProvider"/>) so tests can drive schedules
+/// with a fake clock while the rest of the server runs on real time.
+/// </summary>
+public sealed class TriggerClock(TimeProvider time)
+{
+    public TimeProvider Time { get; } = time;
+
+    public DateTimeOffset Now => Time.GetUtcNow();
+}
