@@ -22,10 +22,6 @@ public static class ActionsRegistration
         services.AddSingleton<IOutboxStore>(sp => new SqliteOutboxStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<ICredentialStore>(sp => new SqliteCredentialStore(sp.GetRequiredService<SqliteDatabase>()));
 
-        // Losing this folder makes every stored credential unreadable (README, "Credentials").
-        services.AddDataProtection()
-            .SetApplicationName("FlowForge")
-            .PersistKeysToFileSystem(new DirectoryInfo(KeyPath(configuration)));
         services.AddSingleton<CredentialService>();
         services.AddSingleton<ICredentialResolver>(sp => sp.GetRequiredService<CredentialService>());
 
@@ -43,17 +39,5 @@ public static class ActionsRegistration
         services.AddSingleton<INodeHandler, CallActionHandler>();
         services.AddSingleton<INodeHandler, CrmActionHandler>();
         return services;
-    }
-
-    /// <summary><c>DataProtection:KeyPath</c>, else a <c>keys</c> folder next to the SQLite database file.</summary>
-    public static string KeyPath(IConfiguration configuration)
-    {
-        if (configuration["DataProtection:KeyPath"] is { Length: > 0 } configured) return Path.GetFullPath(configured);
-        var connectionString = configuration["Storage:ConnectionString"];
-        var dataSource = string.IsNullOrWhiteSpace(connectionString) ? Path.Combine("data", "flowforge.db") : new SqliteConnectionStringBuilder(connectionString).DataSource;
-        var folder = string.IsNullOrEmpty(dataSource) || dataSource == ":memory:" || dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase)
-            ? "data"
-            : Path.GetDirectoryName(Path.GetFullPath(dataSource)) ?? "data";
-        return Path.GetFullPath(Path.Combine(folder, "keys"));
     }
 }

@@ -27,6 +27,7 @@ public static class ServerApp
         // First hosted service: the schema is migrated before the engine's loops start (hosted services start in order).
         services.AddHostedService<StartupTasks>();
         services.AddFlowForgeEngine(builder.Configuration);
+        services.AddFlowForgeDataProtection(builder.Configuration);
         services.AddFlowForgeActions(builder.Configuration);
         services.AddFlowForgeTriggers(builder.Configuration);
         services.AddSingleton<SampleWorkflowSeeder>();

@@ -30,8 +30,6 @@ public sealed class TriggerOptions
     /// <summary>A tick found due later than this (the server was down or busy) counts as missed and follows <c>catchUp</c>.</summary>
     public TimeSpan ScheduleMisfireThreshold { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Where the Data Protection keys that encrypt webhook signing secrets live; default: a <c>keys</c> folder next to the SQLite file.</summary>
-    public string? KeysDirectory { get; set; }
 }
 
 /// <summary>The <c>Providers:WhatsApp</c> configuration section (WhatsApp Cloud API inbound).</summary>

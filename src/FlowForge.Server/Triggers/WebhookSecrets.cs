@@ -8,7 +8,7 @@ namespace FlowForge.Server.Triggers;
 /// <summary>
 /// Webhook credentials: generation, storage form and verification. Tokens are stored as their SHA-256 hash;
 /// Standard Webhooks secrets are needed in clear to verify HMACs, so they are stored encrypted with ASP.NET Core
-/// Data Protection (keys outside the database, see <see cref="TriggerOptions.KeysDirectory"/>).
+/// Data Protection (keys outside the database, see DataProtectionRegistration).
 /// All comparisons are constant-time.
 /// </summary>
 public sealed class WebhookSecrets(IDataProtectionProvider protection)
