@@ -134,7 +134,7 @@ public class BuiltInAnalyzerTests(NoProviderFixture server) : IClassFixture<NoPr
 
         var (_, credential) = await _client.Run(AiWorkflows.Single("utility_sentiment", new { credential = "my-openai", inputText = "good" }));
         Assert.Equal("failed", (string?)credential["status"]);
-        Assert.Contains("credential 'my-openai'", (string?)credential["errorMessage"]);
+        Assert.Contains("credential named 'my-openai'", (string?)credential["errorMessage"]);
     }
 
     [Fact]
