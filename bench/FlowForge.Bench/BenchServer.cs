@@ -49,11 +49,14 @@ public sealed class BenchServer : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>Set with <c>--profile</c>: the store decorator counting calls.</summary>
+    public ProfilingExecutionStore? Profiler { get; private init; }
+
     public CompletionTracker Tracker { get; }
 
     public string DatabasePath => Path.Combine(_directory, "flowforge.db");
 
-    public static async Task<BenchServer> StartAsync(string synchronous, int concurrency)
+    public static async Task<BenchServer> StartAsync(string synchronous, int concurrency, bool profile = false)
     {
         var directory = Path.Combine(Path.GetTempPath(), "flowforge-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
@@ -78,7 +81,15 @@ public sealed class BenchServer : IAsyncDisposable
             // ServerApp registers NodeCatalog.Default after this callback runs, so the replacement is applied to the
             // finished service collection, when the provider is built.
             builder.Host.UseServiceProviderFactory(new PostConfiguredServiceProviderFactory(services =>
-                services.Replace(ServiceDescriptor.Singleton(catalog))));
+            {
+                services.Replace(ServiceDescriptor.Singleton(catalog));
+                if (profile)
+                {
+                    var real = services.Last(d => d.ServiceType == typeof(IExecutionStore));
+                    services.Replace(ServiceDescriptor.Singleton<IExecutionStore>(sp =>
+                        new ProfilingExecutionStore((IExecutionStore)real.ImplementationFactory!(sp))));
+                }
+            }));
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -86,7 +97,10 @@ public sealed class BenchServer : IAsyncDisposable
         {
             throw new InvalidOperationException("The bench NodeCatalog did not replace the default one.");
         }
-        return new BenchServer(app, directory, new Uri(address), concurrency);
+        return new BenchServer(app, directory, new Uri(address), concurrency)
+        {
+            Profiler = app.Services.GetRequiredService<IExecutionStore>() as ProfilingExecutionStore,
+        };
     }
 
     public async ValueTask DisposeAsync()

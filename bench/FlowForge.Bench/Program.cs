@@ -20,7 +20,7 @@ catch (ArgumentException e)
     Console.Error.WriteLine("""
         usage: FlowForge.Bench [--workload hello|fanout|parked|all] [--rounds 3] [--sync FULL|NORMAL|both]
                                [--concurrency 200] [--runs 50] [--warmup 10] [--parked 10000] [--parked-delay SECONDS]
-                               [--no-fork] [--result-file PATH]
+                               [--no-fork] [--profile] [--result-file PATH]
         """);
     return 2;
 }
@@ -40,6 +40,7 @@ if (options.Fork && runs.Count > 1)
             "--workload", workload, "--sync", sync, "--rounds", $"{options.Rounds}", "--concurrency", $"{options.Concurrency}",
             "--runs", $"{options.LatencyRuns}", "--warmup", $"{options.Warmup}", "--parked", $"{options.ParkedCount}", "--result-file", file,
         ]);
+        if (options.Profile) childArgs.Add("--profile");
         if (options.ParkedDelaySeconds is { } d) childArgs.AddRange(["--parked-delay", d.ToString(CultureInfo.InvariantCulture)]);
         var info = new ProcessStartInfo(exe) { UseShellExecute = false };
         foreach (var a in childArgs) info.ArgumentList.Add(a);
@@ -61,7 +62,7 @@ else
     foreach (var (sync, workload) in runs)
     {
         Console.WriteLine($"-- {workload} (synchronous={sync})");
-        await using var server = await BenchServer.StartAsync(sync, options.Concurrency);
+        await using var server = await BenchServer.StartAsync(sync, options.Concurrency, options.Profile);
         var result = workload == "parked"
             ? await Workloads.RunParkedAsync(server, options, sync)
             : await Workloads.RunGraphAsync(server, options, workload, sync);
@@ -71,8 +72,11 @@ else
     if (options.ResultFile is { } path) await File.WriteAllTextAsync(path, JsonSerializer.Serialize(results.Single()));
 }
 
-Console.WriteLine();
-Console.WriteLine(Report(results, options));
+if (options.ResultFile is null)
+{
+    Console.WriteLine();
+    Console.WriteLine(Report(results, options));
+}
 return results.Any(r => r.Failures > 0) ? 1 : 0;
 
 static string Report(List<WorkloadResult> results, BenchOptions options)
@@ -86,12 +90,12 @@ static string Report(List<WorkloadResult> results, BenchOptions options)
     var graphs = results.Where(r => r.Workload is "hello" or "fanout").ToList();
     if (graphs.Count > 0)
     {
-        sb.AppendLine($"| workload | sync | p50 ms | p95 ms | per-step ms (p50/steps) | exec/s (median of {options.Rounds} × {options.Concurrency}) | steps/s | rounds exec/s | peak RSS MB | check |");
-        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---|---:|---|");
+        sb.AppendLine($"| workload | sync | p50 ms | p95 ms | per-step ms (p50/steps) | exec/s (median of {options.Rounds} × {options.Concurrency}) | steps/s | rounds exec/s | CPU cores busy / µs per step | peak RSS MB | check |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---|");
         foreach (var r in graphs)
         {
             var name = r.Workload == "hello" ? "hello-sequence (10 steps)" : "fan-out (1+10+join = 12 steps)";
-            sb.AppendLine($"| {name} | {r.Sync} | {r.LatencyP50Ms:0.0} | {r.LatencyP95Ms:0.0} | {r.LatencyP50Ms / Math.Max(1, r.ActivitiesPerExecution):0.00} | {r.ExecPerSec:0.0} | {r.StepsPerSec:0} | {string.Join(" / ", r.RoundExecPerSec.Select(x => x.ToString("0.0")))} | {r.PeakRssMb:0} | {Check(r)} |");
+            sb.AppendLine($"| {name} | {r.Sync} | {r.LatencyP50Ms:0.0} | {r.LatencyP95Ms:0.0} | {r.LatencyP50Ms / Math.Max(1, r.ActivitiesPerExecution):0.00} | {r.ExecPerSec:0.0} | {r.StepsPerSec:0} | {string.Join(" / ", r.RoundExecPerSec.Select(x => x.ToString("0.0")))} | {r.CpuCores:0.00} / {r.CpuUsPerStep:0} | {r.PeakRssMb:0} | {Check(r)} |");
         }
         sb.AppendLine();
     }
@@ -109,7 +113,8 @@ static string Report(List<WorkloadResult> results, BenchOptions options)
     sb.AppendLine("Latency: POST /execute sent → terminal status committed (ExecutionEvents.Committed callback). Per-step = p50 / activity steps: it");
     sb.AppendLine("includes the HTTP start (one commit), every dispatcher turn (claim + decide + commit) and every activity result commit.");
     sb.AppendLine("Throughput: all executions POSTed at once; time from the first POST to the last terminal commit. Peak RSS: Process.PeakWorkingSet64");
-    sb.AppendLine("of the whole process (server + load generator), one fresh process per workload when several are run.");
+    sb.AppendLine("of the whole process (server + load generator), one fresh process per workload when several are run. CPU: process CPU time");
+    sb.AppendLine("during the throughput rounds / wall time (cores busy), and per activity step (server + load generator).");
     sb.AppendLine("Targets: ≥3,000 steps/s hello-sequence; 10-step p50 < 10 ms; 10,000 parked < 300 MB.");
     foreach (var r in results)
     {
@@ -127,6 +132,7 @@ static BenchOptions ParseArgs(string[] args)
     double? parkedDelay = null;
     string? resultFile = null;
     var fork = true;
+    var profile = false;
     for (var i = 0; i < args.Length; i++)
     {
         string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -143,6 +149,7 @@ static BenchOptions ParseArgs(string[] args)
             case "--parked-delay": parkedDelay = double.TryParse(Next(), CultureInfo.InvariantCulture, out var d) && d > 0 ? d : throw new ArgumentException("--parked-delay needs seconds"); break;
             case "--result-file": resultFile = Next(); break;
             case "--no-fork": fork = false; break;
+            case "--profile": profile = true; break;
             default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
         }
     }
@@ -161,5 +168,5 @@ static BenchOptions ParseArgs(string[] args)
         "BOTH" => ["FULL", "NORMAL"],
         _ => throw new ArgumentException($"Unknown --sync '{sync}': FULL, NORMAL or both."),
     };
-    return new BenchOptions(workloads, syncs, rounds, concurrency, runs, warmup, parked, parkedDelay, resultFile, fork);
+    return new BenchOptions(workloads, syncs, rounds, concurrency, runs, warmup, parked, parkedDelay, resultFile, fork, profile);
 }

@@ -12,7 +12,8 @@ public sealed record BenchOptions(
     int ParkedCount,
     double? ParkedDelaySeconds,
     string? ResultFile,
-    bool Fork);
+    bool Fork,
+    bool Profile);
 
 /// <summary>What one workload measured, on one server process (one SQLite file, one sync level).</summary>
 public sealed class WorkloadResult
@@ -27,6 +28,8 @@ public sealed class WorkloadResult
     public List<double> RoundExecPerSec { get; set; } = [];
     public double ExecPerSec { get; set; }
     public double StepsPerSec { get; set; }
+    public double CpuCores { get; set; }
+    public double CpuUsPerStep { get; set; }
 
     public int ParkedCount { get; set; }
     public double ParkedStartSeconds { get; set; }
@@ -86,6 +89,7 @@ public static class Workloads
         await Task.WhenAll(Enumerable.Range(0, Math.Min(options.Concurrency, 50)).Select(_ => RunOneAsync(Stopwatch.GetTimestamp())));
 
         // Latency: one after another, POST → terminal commit observed.
+        server.Profiler?.Reset();
         var latencies = new List<double>(options.LatencyRuns);
         for (var i = 0; i < options.LatencyRuns; i++)
         {
@@ -95,10 +99,14 @@ public static class Workloads
             if (!ok) result.Failures++;
         }
         result.LatencyRuns = latencies.Count;
+        if (server.Profiler is { } p1) Console.WriteLine($"[profile] {workload} latency runs\n{p1.Report(options.LatencyRuns)}");
         result.LatencyP50Ms = Percentile(latencies, 0.50);
         result.LatencyP95Ms = Percentile(latencies, 0.95);
 
         // Throughput: `concurrency` executions started at once, time until the last one's terminal commit.
+        server.Profiler?.Reset();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var wallBefore = Stopwatch.GetTimestamp();
         for (var round = 0; round < options.Rounds; round++)
         {
             var start = Stopwatch.GetTimestamp();
@@ -108,6 +116,10 @@ public static class Workloads
             result.Failures += runs.Count(r => !r.Ok);
             result.RoundExecPerSec.Add(options.Concurrency / (elapsedMs / 1000.0));
         }
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds;
+        result.CpuCores = cpu / Ms(wallBefore, Stopwatch.GetTimestamp());
+        result.CpuUsPerStep = cpu * 1000.0 / (options.Rounds * options.Concurrency * activities);
+        if (server.Profiler is { } p2) Console.WriteLine($"[profile] {workload} throughput rounds\n{p2.Report(options.Rounds * options.Concurrency)}");
         result.ExecPerSec = Median(result.RoundExecPerSec);
         result.StepsPerSec = result.ExecPerSec * activities;
         return result;
