@@ -25,6 +25,7 @@ catch (ArgumentException e)
     return 2;
 }
 
+var loadBefore = LoadAverage();
 var runs = options.Syncs.SelectMany(s => options.Workloads.Select(w => (Sync: s, Workload: w))).ToList();
 var results = new List<WorkloadResult>();
 if (options.Fork && runs.Count > 1)
@@ -76,6 +77,7 @@ if (options.ResultFile is null)
 {
     Console.WriteLine();
     Console.WriteLine(Report(results, options));
+    Console.WriteLine($"Machine load average (1/5/15 min, other processes included) before: {loadBefore}; after: {LoadAverage()}. On {Environment.ProcessorCount} cores, more than ~0.5 means the bench shared the CPU.");
 }
 return results.Any(r => r.Failures > 0) ? 1 : 0;
 
@@ -121,6 +123,13 @@ static string Report(List<WorkloadResult> results, BenchOptions options)
         foreach (var note in r.Notes) sb.AppendLine($"{r.Workload}/{r.Sync}: {note}");
     }
     return sb.ToString();
+}
+
+static string LoadAverage()
+{
+    try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+    catch (IOException) { return "n/a"; }
+    catch (UnauthorizedAccessException) { return "n/a"; }
 }
 
 static string Check(WorkloadResult r) => r.Failures == 0 ? $"ok ({r.Executions} verified)" : $"FAIL ({r.Failures}/{r.Executions})";
