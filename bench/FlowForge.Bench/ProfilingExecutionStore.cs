@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using FlowForge.Core.Engine.History;
+using FlowForge.Core.Storage;
+
+namespace FlowForge.Bench;
+
+/// <summary>
+/// <c>--profile</c> only: wraps the real <see cref="IExecutionStore"/> and counts calls, items and wall time per
+/// method, to see where an execution's time goes (store round trips vs. everything else). Adds a little overhead.
+/// </summary>
+public sealed class ProfilingExecutionStore(IExecutionStore inner) : IExecutionStore
+{
+    private sealed class Stat
+    {
+        public long Calls, Items, Ticks, Empty;
+    }
+
+    private readonly ConcurrentDictionary<string, Stat> _stats = new();
+
+    public void Reset() => _stats.Clear();
+
+    public string Report(int executions)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"store calls for {executions} executions (wall time inside the store; calls overlap across threads):");
+        sb.AppendLine("| method | calls | calls/exec | items/call | empty | ms/call | total ms |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var (name, s) in _stats.OrderByDescending(kv => kv.Value.Ticks))
+        {
+            var ms = s.Ticks * 1000.0 / Stopwatch.Frequency;
+            sb.AppendLine($"| {name} | {s.Calls} | {(double)s.Calls / Math.Max(1, executions):0.00} | {(double)s.Items / Math.Max(1, s.Calls):0.0} | {s.Empty} | {ms / Math.Max(1, s.Calls):0.000} | {ms:0} |");
+        }
+        return sb.ToString();
+    }
+
+    private async Task<T> Time<T>(string name, Func<Task<T>> call, Func<T, int>? items = null)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var result = await call();
+        var stat = _stats.GetOrAdd(name, _ => new Stat());
+        Interlocked.Increment(ref stat.Calls);
+        Interlocked.Add(ref stat.Ticks, Stopwatch.GetTimestamp() - start);
+        if (items is not null)
+        {
+            var n = items(result);
+            Interlocked.Add(ref stat.Items, n);
+            if (n == 0) Interlocked.Increment(ref stat.Empty);
+        }
+        return result;
+    }
+
+    private Task Time(string name, Func<Task> call) => Time(name, async () => { await call(); return 0; });
+
+    public Task<StartResult> StartAsync(NewExecution execution, CancellationToken ct = default) => Time("StartAsync", () => inner.StartAsync(execution, ct));
+    public Task<ExecutionRecord?> GetAsync(string orgId, string executionId, CancellationToken ct = default) => Time("GetAsync", () => inner.GetAsync(orgId, executionId, ct));
+    public Task<ExecutionRecord?> GetForEngineAsync(string executionId, CancellationToken ct = default) => Time("GetForEngineAsync", () => inner.GetForEngineAsync(executionId, ct));
+    public Task<Page<ExecutionRecord>> ListAsync(string orgId, ExecutionQuery query, CancellationToken ct = default) => Time("ListAsync", () => inner.ListAsync(orgId, query, ct));
+    public Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default) => Time("GetHistoryAsync", () => inner.GetHistoryAsync(executionId, afterSequence, ct), r => r.Count);
+    public Task<IReadOnlyList<OrchestrationWorkItem>> ClaimOrchestrationsAsync(string owner, int max, TimeSpan lease, DateTimeOffset now, CancellationToken ct = default) => Time("ClaimOrchestrationsAsync", () => inner.ClaimOrchestrationsAsync(owner, max, lease, now, ct), r => r.Count);
+    public Task<IReadOnlyList<CommitResult>> CommitOrchestrationsAsync(string owner, IReadOnlyList<OrchestrationCommit> commits, CancellationToken ct = default) => Time("CommitOrchestrationsAsync", () => inner.CommitOrchestrationsAsync(owner, commits, ct), r => r.Count);
+    public Task ReleaseOrchestrationsAsync(string owner, CancellationToken ct = default) => Time("ReleaseOrchestrationsAsync", () => inner.ReleaseOrchestrationsAsync(owner, ct));
+    public Task<IReadOnlyList<ActivityWorkItem>> ClaimActivitiesAsync(string owner, int max, TimeSpan leaseGrace, DateTimeOffset now, CancellationToken ct = default) => Time("ClaimActivitiesAsync", () => inner.ClaimActivitiesAsync(owner, max, leaseGrace, now, ct), r => r.Count);
+    public Task<int> CompleteActivitiesAsync(IReadOnlyList<ActivityCompletion> completions, DateTimeOffset now, CancellationToken ct = default) => Time("CompleteActivitiesAsync", () => inner.CompleteActivitiesAsync(completions, now, ct), r => r);
+    public Task ReleaseActivitiesAsync(string owner, IReadOnlyCollection<long>? ids = null, CancellationToken ct = default) => Time("ReleaseActivitiesAsync", () => inner.ReleaseActivitiesAsync(owner, ids, ct));
+    public Task<bool> SendAsync(string orgId, string executionId, HistoryEvent message, DateTimeOffset now, bool allowTerminal = false, CancellationToken ct = default) => Time("SendAsync", () => inner.SendAsync(orgId, executionId, message, now, allowTerminal, ct));
+    public Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default) => Time("NextDueAsync", () => inner.NextDueAsync(ct));
+    public Task<bool> PurgeAsync(string orgId, string executionId, CancellationToken ct = default) => Time("PurgeAsync", () => inner.PurgeAsync(orgId, executionId, ct));
+    public Task<int> PurgeFinishedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken ct = default) => Time("PurgeFinishedBeforeAsync", () => inner.PurgeFinishedBeforeAsync(cutoff, max, ct));
+}
