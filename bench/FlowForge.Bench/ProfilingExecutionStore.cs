@@ -66,6 +66,7 @@ public sealed class ProfilingExecutionStore(IExecutionStore inner) : IExecutionS
     public Task ReleaseActivitiesAsync(string owner, IReadOnlyCollection<long>? ids = null, CancellationToken ct = default) => Time("ReleaseActivitiesAsync", () => inner.ReleaseActivitiesAsync(owner, ids, ct));
     public Task<bool> SendAsync(string orgId, string executionId, HistoryEvent message, DateTimeOffset now, bool allowTerminal = false, CancellationToken ct = default) => Time("SendAsync", () => inner.SendAsync(orgId, executionId, message, now, allowTerminal, ct));
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default) => Time("NextDueAsync", () => inner.NextDueAsync(ct));
+    public Task<DateTimeOffset?> NextMessageDueAsync(CancellationToken ct = default) => Time("NextMessageDueAsync", () => inner.NextMessageDueAsync(ct));
     public Task<bool> PurgeAsync(string orgId, string executionId, CancellationToken ct = default) => Time("PurgeAsync", () => inner.PurgeAsync(orgId, executionId, ct));
     public Task<int> PurgeFinishedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken ct = default) => Time("PurgeFinishedBeforeAsync", () => inner.PurgeFinishedBeforeAsync(cutoff, max, ct));
 }
