@@ -12,7 +12,7 @@ namespace FlowForge.Storage.Postgres;
 /// With <c>Search Path</c> in the connection string, the first schema of it holds the tables and is
 /// created when missing; without, PostgreSQL's default (<c>public</c>) does.
 /// </remarks>
-public sealed class PostgresDatabase : IAsyncDisposable
+public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
 
@@ -86,6 +86,8 @@ public sealed class PostgresDatabase : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    public void Dispose() => _dataSource.Dispose();
 
     internal static IEnumerable<(int Version, string Name, string Sql)> LoadMigrations()
     {
