@@ -67,6 +67,7 @@ public sealed partial class PostgresExecutionStore
         await using var tx = await c.BeginTransactionAsync(ct);
         var now = PostgresValues.Now(_time);
         var results = new CommitResult[commits.Count];
+        // Ordinal order, the same as ORDER BY id COLLATE "C" in the statements that lock several executions.
         var order = Enumerable.Range(0, commits.Count).OrderBy(i => commits[i].ExecutionId, StringComparer.Ordinal).ThenBy(i => i);
         foreach (var i in order)
         {
@@ -187,9 +188,14 @@ public sealed partial class PostgresExecutionStore
         if (terminal)
         {
             // A finished execution has nothing left to run or to receive; its own new messages and
-            // activities go too. Messages this turn sent to other executions (a parent) stay.
+            // activities go too. Messages this turn sent to other executions (a parent) stay. The
+            // activity rows are locked in id order, the order workers complete them in, so a worker
+            // completing two of them meanwhile cannot deadlock with this.
             await c.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM activities WHERE execution_id = @ExecutionId; DELETE FROM inbox WHERE execution_id = @ExecutionId;",
+                """
+                DELETE FROM activities WHERE id IN (SELECT id FROM activities WHERE execution_id = @ExecutionId ORDER BY id FOR UPDATE);
+                DELETE FROM inbox WHERE execution_id = @ExecutionId;
+                """,
                 new { commit.ExecutionId }, tx, cancellationToken: ct));
             return leased;
         }
@@ -222,11 +228,15 @@ public sealed partial class PostgresExecutionStore
     }
 
     /// <inheritdoc />
+    /// <remarks>The rows are locked in the order group commits lock them (execution id, ordinal).</remarks>
     public async Task ReleaseOrchestrationsAsync(string owner, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
         await c.ExecuteAsync(new CommandDefinition(
-            "UPDATE executions SET lock_owner = NULL, lock_expires = NULL WHERE lock_owner = @owner",
+            """
+            UPDATE executions SET lock_owner = NULL, lock_expires = NULL
+            WHERE id IN (SELECT id FROM executions WHERE lock_owner = @owner ORDER BY id COLLATE "C" FOR UPDATE)
+            """,
             new { owner }, cancellationToken: ct));
     }
 
@@ -293,10 +303,13 @@ public sealed partial class PostgresExecutionStore
     {
         if (ids is { Count: 0 }) return;
         await using var c = await db.OpenAsync(ct);
-        const string release = "UPDATE activities SET lease_owner = NULL, lease_expires = NULL, claim_count = GREATEST(claim_count - 1, 0) WHERE lease_owner = @owner";
-        await c.ExecuteAsync(ids is null
-            ? new CommandDefinition(release, new { owner }, cancellationToken: ct)
-            : new CommandDefinition(release + " AND id = ANY(@ids)", new { owner, ids = ids.ToArray() }, cancellationToken: ct));
+        // Rows locked in id order, like completions and terminal cleanups.
+        await c.ExecuteAsync(new CommandDefinition(
+            $"""
+            UPDATE activities SET lease_owner = NULL, lease_expires = NULL, claim_count = GREATEST(claim_count - 1, 0)
+            WHERE id IN (SELECT id FROM activities WHERE lease_owner = @owner{(ids is null ? "" : " AND id = ANY(@ids)")} ORDER BY id FOR UPDATE)
+            """,
+            new { owner, ids = ids?.ToArray() }, cancellationToken: ct));
     }
 
     private const string ActivityColumns =

@@ -11,10 +11,12 @@
 --   commit    : executions (own row, compare-and-set) -> inbox (consumed) -> history
 --               -> executions (children, insert) -> inbox (children, messages) -> activities
 --               -> activities/inbox (own rows, terminal cleanup)
---               A group commit applies its turns in execution-id order, so two batches that
---               overlap (an expired lease taken over) lock their rows in the same order.
+--               A group commit applies its turns in execution-id order (ordinal, = COLLATE "C"),
+--               so two batches that overlap (an expired lease taken over) lock their rows in the
+--               same order; releasing an owner's leases locks them in that order too.
 --   send      : executions (own row, FOR SHARE) -> inbox
---   activities: claim: activities (FOR UPDATE SKIP LOCKED); complete: activities (id order) -> inbox
+--   activities: claim: activities (FOR UPDATE SKIP LOCKED); complete, release and terminal
+--               cleanup lock activity rows in id order; complete: activities -> inbox
 --   purge     : executions (own rows, locked; SKIP LOCKED in bulk) -> history -> inbox -> activities -> executions
 -- Every transaction locks its own execution row first (or none) and only inserts into other
 -- executions' rows, so no two transactions wait on each other in opposite orders.
