@@ -51,7 +51,10 @@ public sealed record NewExecution(
 /// <summary>The outcome of a start: the execution, and whether an earlier start with the same idempotency key returned it.</summary>
 public sealed record StartResult(ExecutionRecord Execution, bool Existing);
 
-/// <summary>A message for an execution's inbox: an activity result, a fired timer, an external event, a cancel, a child's outcome.</summary>
+/// <summary>
+/// A message for an execution's inbox: an activity result, a fired timer, an external event, a cancel, a child's outcome.
+/// <see cref="VisibleAt"/> is kept to the microsecond (PostgreSQL's precision); <see cref="Event"/>'s timestamp to the tick.
+/// </summary>
 public sealed record InboxMessage(long Id, string ExecutionId, HistoryEvent Event, DateTimeOffset VisibleAt);
 
 /// <summary>An execution with inbox messages that are due: the dispatcher's unit of work.</summary>

@@ -9,7 +9,10 @@ public sealed class StorageOptions
     /// <summary><c>sqlite</c> (default, embedded) or <c>postgres</c>.</summary>
     public string Provider { get; set; } = Sqlite;
 
-    /// <summary>Default for SQLite: <c>Data Source=./data/flowforge.db</c>, created on first start.</summary>
+    /// <summary>
+    /// SQLite: a Microsoft.Data.Sqlite connection string, default <c>Data Source=./data/flowforge.db</c>, created on first start.
+    /// PostgreSQL: an Npgsql connection string, required; <c>Search Path</c> picks (and creates) the schema.
+    /// </summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>SQLite only: PRAGMA synchronous, FULL (default: an acknowledged write survives power loss) or NORMAL.</summary>

@@ -1,4 +1,5 @@
 using FlowForge.Core.Storage;
+using FlowForge.Storage.Postgres;
 using FlowForge.Storage.Sqlite;
 
 namespace FlowForge.Server.Hosting;
@@ -23,8 +24,26 @@ public static class StorageRegistration
                 services.AddSingleton<ISchemaMigrator>(sp => new SqliteMigrator(sp.GetRequiredService<SqliteDatabase>()));
                 break;
             case StorageOptions.Postgres:
-                throw new InvalidOperationException(
-                    "Storage__Provider=postgres is not available in this build yet; use 'sqlite' (the default). See README, 'Storage'.");
+                if (string.IsNullOrWhiteSpace(options.ConnectionString))
+                    throw new InvalidOperationException(
+                        "Storage__Provider=postgres needs Storage__ConnectionString, e.g. " +
+                        "'Host=db.internal;Port=5432;Database=flowforge;Username=flowforge;Password=…' (see README, 'Configuration').");
+                PostgresDatabase postgres;
+                try
+                {
+                    postgres = new PostgresDatabase(options.ConnectionString);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new InvalidOperationException($"Storage__ConnectionString is not a valid PostgreSQL connection string: {ex.Message}", ex);
+                }
+                // Registered through a factory so the container disposes the data source (and its pooled connections) at shutdown.
+                services.AddSingleton(_ => postgres);
+                services.AddSingleton<ITenantStore>(sp => new PostgresTenantStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
+                services.AddSingleton<IWorkflowStore>(sp => new PostgresWorkflowStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
+                services.AddSingleton<IExecutionStore>(sp => new PostgresExecutionStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
+                services.AddSingleton<ISchemaMigrator>(sp => new PostgresMigrator(sp.GetRequiredService<PostgresDatabase>()));
+                break;
             default:
                 throw new InvalidOperationException($"Unknown Storage__Provider '{options.Provider}': use 'sqlite' or 'postgres'.");
         }
@@ -32,6 +51,11 @@ public static class StorageRegistration
     }
 
     private sealed class SqliteMigrator(SqliteDatabase db) : ISchemaMigrator
+    {
+        public Task MigrateAsync(CancellationToken ct) => db.MigrateAsync(ct);
+    }
+
+    private sealed class PostgresMigrator(PostgresDatabase db) : ISchemaMigrator
     {
         public Task MigrateAsync(CancellationToken ct) => db.MigrateAsync(ct);
     }

@@ -16,7 +16,17 @@ public abstract partial class ExecutionStoreConformance
 
     protected static string NewId(string prefix) => $"{prefix}_{Guid.NewGuid():N}";
 
-    protected static DateTimeOffset Now() => DateTimeOffset.UtcNow;
+    /// <summary>
+    /// The current time in whole microseconds: the finest precision the contract promises for instants a
+    /// store keeps in columns and returns (PostgreSQL's timestamptz), such as an inbox message's
+    /// <see cref="InboxMessage.VisibleAt"/>. Event timestamps are kept to the tick, and the suite
+    /// checks that with a time of its own.
+    /// </summary>
+    protected static DateTimeOffset Now()
+    {
+        var now = DateTimeOffset.UtcNow;
+        return now.AddTicks(-(now.Ticks % (TimeSpan.TicksPerMillisecond / 1000)));
+    }
 
     protected static NewExecution NewExecution(string orgId, string? id = null, string workflowId = "wf_test", string? idempotencyKey = null) =>
         new(id ?? NewId("ex"), orgId, workflowId, 1, new JsonObject { ["n"] = 1 }, TriggerNodeId: "trigger", IdempotencyKey: idempotencyKey);

@@ -1,0 +1,132 @@
+using System.Globalization;
+using Npgsql;
+
+namespace FlowForge.Storage.Postgres;
+
+/// <summary>
+/// One PostgreSQL database (or one schema of it): a pooled <see cref="NpgsqlDataSource"/> for the stores,
+/// and the schema migrations. Every store of this assembly takes it; a new store adds its tables with a
+/// new numbered script in <c>Migrations/</c> (append-only: a shipped script is never edited).
+/// </summary>
+/// <remarks>
+/// With <c>Search Path</c> in the connection string, the first schema of it holds the tables and is
+/// created when missing; without, PostgreSQL's default (<c>public</c>) does.
+/// </remarks>
+public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+
+    /// <param name="connectionString">An Npgsql connection string, e.g. <c>Host=db;Username=flowforge;Password=…;Database=flowforge</c>.</param>
+    public PostgresDatabase(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        Schema = FirstSchema(builder.SearchPath);
+        _dataSource = NpgsqlDataSource.Create(builder);
+    }
+
+    /// <summary>The schema named first in the connection string's search path, or null (the server's default).</summary>
+    public string? Schema { get; }
+
+    public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken ct = default) => _dataSource.OpenConnectionAsync(ct);
+
+    /// <summary>
+    /// Applies the embedded migration scripts not yet recorded in <c>schema_versions</c>, in order, each
+    /// in its own transaction under a transaction-scoped advisory lock (per schema): several processes
+    /// starting together apply each script once, the others wait and then find it recorded. Idempotent.
+    /// </summary>
+    public Task MigrateAsync(CancellationToken ct = default) => MigrateAsync(int.MaxValue, ct);
+
+    /// <summary>Applies the migrations up to <paramref name="upToVersion"/> only: tests build an old database with it.</summary>
+    internal async Task MigrateAsync(int upToVersion, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        var lockKey = "flowforge.migrations:" + (Schema ?? "");
+
+        // The schema and the bookkeeping table, under the lock too: concurrent CREATE … IF NOT EXISTS
+        // of the same object can still fail on a unique violation in the catalog.
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock(hashtext(@key))", ct, ("key", lockKey));
+            if (Schema is not null)
+                await ExecuteAsync(connection, tx, $"CREATE SCHEMA IF NOT EXISTS {QuoteIdentifier(Schema)}", ct);
+            await ExecuteAsync(connection, tx,
+                "CREATE TABLE IF NOT EXISTS schema_versions (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)", ct);
+            await tx.CommitAsync(ct);
+        }
+
+        foreach (var (version, name, sql) in LoadMigrations().Where(m => m.Version <= upToVersion))
+        {
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock(hashtext(@key))", ct, ("key", lockKey));
+            await using (var check = new NpgsqlCommand("SELECT COUNT(*) FROM schema_versions WHERE version = @v", connection, tx))
+            {
+                check.Parameters.AddWithValue("v", version);
+                if ((long)(await check.ExecuteScalarAsync(ct))! > 0)
+                {
+                    await tx.RollbackAsync(ct);
+                    continue;
+                }
+            }
+            await ExecuteAsync(connection, tx, sql, ct);
+            await ExecuteAsync(connection, tx, "INSERT INTO schema_versions (version, name, applied_at) VALUES (@v, @n, now())", ct,
+                ("v", version), ("n", name));
+            await tx.CommitAsync(ct);
+        }
+    }
+
+    /// <summary>The versions recorded as applied, for tests and diagnostics.</summary>
+    public async Task<IReadOnlyList<int>> AppliedMigrationsAsync(CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand("SELECT version FROM schema_versions ORDER BY version", connection);
+        var result = new List<int>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) result.Add(reader.GetInt32(0));
+        return result;
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    public void Dispose() => _dataSource.Dispose();
+
+    internal static IEnumerable<(int Version, string Name, string Sql)> LoadMigrations()
+    {
+        var assembly = typeof(PostgresDatabase).Assembly;
+        const string prefix = "FlowForge.Storage.Postgres.Migrations.";
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            var name = resource[prefix.Length..^".sql".Length];
+            var version = int.Parse(name[..name.IndexOf('_')], CultureInfo.InvariantCulture);
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream);
+            yield return (version, name, reader.ReadToEnd());
+        }
+    }
+
+    /// <summary>The first entry of a search path (<c>"My Schema", public</c> → <c>My Schema</c>), or null.</summary>
+    internal static string? FirstSchema(string? searchPath)
+    {
+        if (string.IsNullOrWhiteSpace(searchPath)) return null;
+        var first = searchPath.Trim();
+        if (first.StartsWith('"'))
+        {
+            var end = first.IndexOf('"', 1);
+            while (end > 0 && end + 1 < first.Length && first[end + 1] == '"') end = first.IndexOf('"', end + 2);
+            if (end < 0) throw new ArgumentException($"Unterminated quoted schema in Search Path '{searchPath}'.", nameof(searchPath));
+            return first[1..end].Replace("\"\"", "\"");
+        }
+        var comma = first.IndexOf(',');
+        var name = (comma < 0 ? first : first[..comma]).Trim();
+        // Unquoted identifiers are folded to lower case by PostgreSQL; "$user" is not a schema to create.
+        return name.Length == 0 || name == "$user" ? null : name.ToLowerInvariant();
+    }
+
+    internal static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"") + "\"";
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection, tx);
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}

@@ -1,0 +1,328 @@
+using System.Text.Json.Nodes;
+using FlowForge.Core.Engine.History;
+using FlowForge.Core.Model;
+using FlowForge.Core.Storage;
+using FlowForge.Storage.Postgres;
+
+namespace FlowForge.Storage.Tests;
+
+/// <summary>
+/// What only PostgreSQL has: its migrations, several processes competing for work on one database
+/// (FOR UPDATE SKIP LOCKED), savepoints after a failed statement, and exact answers that need an
+/// otherwise empty schema. Each test has a fresh schema of its own.
+/// </summary>
+public sealed class PostgresSpecificTests
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+
+    /// <summary>Now in whole microseconds, timestamptz's precision, so instants read back compare equal.</summary>
+    private static DateTimeOffset Now()
+    {
+        var now = DateTimeOffset.UtcNow;
+        return now.AddTicks(-(now.Ticks % 10));
+    }
+
+    // ---- Migrations ------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Migrate_Twice_AppliesEachScriptOnce_InTheSchemaOfTheSearchPath()
+    {
+        await using var temp = new TempSchema();
+
+        await temp.Database.MigrateAsync();
+        await temp.Database.MigrateAsync();
+
+        Assert.Equal(temp.Name, temp.Database.Schema);
+        Assert.Equal([1, 2], await temp.Database.AppliedMigrationsAsync());
+        var tables = await temp.QueryAsync($"SELECT table_name FROM information_schema.tables WHERE table_schema = '{temp.Name}' ORDER BY table_name");
+        Assert.Equal(
+            ["activities", "api_keys", "executions", "history", "inbox", "organizations", "schema_versions", "workflow_versions", "workflows"],
+            tables.Select(r => (string)r[0]!));
+        var started = await new PostgresExecutionStore(temp.Database).StartAsync(new NewExecution("ex_1", "org_1", "wf_1", 1, null));
+        Assert.False(started.Existing);
+    }
+
+    [Fact]
+    public async Task Migrate_FromSeveralProcessesAtOnce_AppliesEachScriptOnce()
+    {
+        await using var temp = new TempSchema();
+        // Separate data sources: separate connection pools, as separate processes would have.
+        var processes = Enumerable.Range(0, 4).Select(_ => new PostgresDatabase(temp.ConnectionString)).ToList();
+        try
+        {
+            await Task.WhenAll(processes.Select(p => Task.Run(() => p.MigrateAsync())));
+
+            Assert.Equal([1, 2], await temp.Database.AppliedMigrationsAsync());
+            Assert.Equal(2L, (await temp.QueryAsync("SELECT COUNT(*) FROM schema_versions"))[0][0]);
+        }
+        finally
+        {
+            foreach (var p in processes) await p.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Migrate_DatabaseWithOnlyTheFirstScript_UpgradesAndKeepsItsData()
+    {
+        await using var temp = new TempSchema();
+        await temp.Database.MigrateAsync(upToVersion: 1);
+        Assert.Equal([1], await temp.Database.AppliedMigrationsAsync());
+        await new PostgresTenantStore(temp.Database).EnsureOrganizationAsync("org_old", "Old org");
+        var workflows = new PostgresWorkflowStore(temp.Database);
+        var workflow = await workflows.CreateAsync("org_old", new WorkflowDefinition("Legacy", "from before executions", new WorkflowGraph([], []), null));
+
+        await temp.Database.MigrateAsync();
+
+        Assert.Equal([1, 2], await temp.Database.AppliedMigrationsAsync());
+        var kept = await workflows.GetAsync("org_old", workflow.Id);
+        Assert.Equal(("Legacy", "from before executions", workflow.Revision), (kept!.Definition.Name, kept.Definition.Description, kept.Revision));
+    }
+
+    [Fact]
+    public void SearchPath_FirstSchemaIsTheOneCreated()
+    {
+        Assert.Null(PostgresDatabase.FirstSchema(null));
+        Assert.Null(PostgresDatabase.FirstSchema("$user, public"));
+        Assert.Equal("flowforge", PostgresDatabase.FirstSchema(" FlowForge , public"));
+        Assert.Equal("My \"odd\" Schema", PostgresDatabase.FirstSchema("\"My \"\"odd\"\" Schema\", public"));
+    }
+
+    // ---- Several processes on one database -------------------------------------------------
+
+    [Fact]
+    public async Task ClaimOrchestrations_FromTwoProcessesAtOnce_NeverHandsOneExecutionToTwoOwners()
+    {
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        await using var processA = new PostgresDatabase(temp.ConnectionString);
+        await using var processB = new PostgresDatabase(temp.ConnectionString);
+        var storeA = new PostgresExecutionStore(processA);
+        var storeB = new PostgresExecutionStore(processB);
+        var ids = new List<string>();
+        for (var i = 0; i < 60; i++) ids.Add((await storeA.StartAsync(new NewExecution($"ex_{i:D3}", "org", "wf", 1, null))).Execution.Id);
+        var now = Now();
+
+        // Eight claimers per process claiming small batches until nothing is left. Every claim is made
+        // as a new owner: an owner may claim again what it already holds, another may not.
+        async Task<List<(string Owner, string Execution)>> Claimer(IExecutionStore store, string claimer)
+        {
+            var got = new List<(string, string)>();
+            for (var n = 0; ; n++)
+            {
+                var owner = $"{claimer}_{n}";
+                var items = await store.ClaimOrchestrationsAsync(owner, 3, Lease, now);
+                if (items.Count == 0) return got;
+                got.AddRange(items.Select(i => (claimer, i.Execution.Id)));
+            }
+        }
+        var claimsTask = Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() => Claimer(i % 2 == 0 ? storeA : storeB, $"owner_{i}"))));
+        Assert.Same(claimsTask, await Task.WhenAny(claimsTask, Task.Delay(TimeSpan.FromSeconds(60))));
+        var claims = (await claimsTask).SelectMany(c => c).ToList();
+
+        Assert.Equal(ids.Order(), claims.Select(c => c.Execution).Order()); // each exactly once
+        Assert.True(claims.Select(c => c.Owner).Distinct().Count() > 1);
+    }
+
+    [Fact]
+    public async Task ClaimOrchestrations_SkipsARowAnotherProcessHasLocked_WithoutWaiting()
+    {
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        var store = new PostgresExecutionStore(temp.Database);
+        await store.StartAsync(new NewExecution("ex_busy", "org", "wf", 1, null));
+        await store.StartAsync(new NewExecution("ex_free", "org", "wf", 1, null));
+
+        // Another process is in the middle of a transaction on ex_busy (e.g. committing a turn).
+        await using var other = new PostgresDatabase(temp.ConnectionString);
+        await using var c = await other.OpenAsync();
+        await using var tx = await c.BeginTransactionAsync();
+        await using (var lockRow = new Npgsql.NpgsqlCommand("SELECT 1 FROM executions WHERE id = 'ex_busy' FOR UPDATE", c, tx))
+            await lockRow.ExecuteNonQueryAsync();
+
+        var claim = store.ClaimOrchestrationsAsync("d1", 10, Lease, Now());
+        var finished = await Task.WhenAny(claim, Task.Delay(TimeSpan.FromSeconds(10)));
+
+        Assert.Same(claim, finished);
+        Assert.Equal(["ex_free"], (await claim).Select(i => i.Execution.Id));
+        await tx.RollbackAsync();
+        Assert.Equal(["ex_busy"], (await store.ClaimOrchestrationsAsync("d2", 10, Lease, Now())).Select(i => i.Execution.Id));
+    }
+
+    [Fact]
+    public async Task ClaimActivities_FromTwoProcessesAtOnce_NeverHandsOneActivityToTwoWorkers_AndSkipsLockedRows()
+    {
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        await using var processA = new PostgresDatabase(temp.ConnectionString);
+        await using var processB = new PostgresDatabase(temp.ConnectionString);
+        var storeA = new PostgresExecutionStore(processA);
+        var storeB = new PostgresExecutionStore(processB);
+        await storeA.StartAsync(new NewExecution("ex_1", "org", "wf", 1, null));
+        var item = Assert.Single(await storeA.ClaimOrchestrationsAsync("d1", 10, Lease, Now()));
+        var activities = Enumerable.Range(0, 80).Select(i => new ActivityRequest("ex_1", "org", $"s{i:D2}", "n", "http.request", 1, null, TimeSpan.FromSeconds(30))).ToList();
+        Assert.Equal(CommitOutcome.Committed, Assert.Single(await storeA.CommitOrchestrationsAsync("d1",
+            [new OrchestrationCommit("ex_1", 0, [item.Messages[0].Id], [item.Messages[0].Event], ExecutionStatus.Running, Activities: activities)])).Outcome);
+
+        // One activity is held by a transaction of a third process: skipped, not waited for.
+        await using var third = new PostgresDatabase(temp.ConnectionString);
+        await using var c = await third.OpenAsync();
+        await using var tx = await c.BeginTransactionAsync();
+        await using (var lockRow = new Npgsql.NpgsqlCommand("SELECT 1 FROM activities WHERE step_key = 's00' FOR UPDATE", c, tx))
+            await lockRow.ExecuteNonQueryAsync();
+
+        var now = Now();
+        async Task<List<(string Worker, long Id)>> Worker(IExecutionStore store, string worker)
+        {
+            var got = new List<(string, long)>();
+            while (true)
+            {
+                var claimed = await store.ClaimActivitiesAsync(worker, 4, TimeSpan.FromSeconds(10), now);
+                if (claimed.Count == 0) return got;
+                Assert.All(claimed, a => Assert.Equal(1, a.ClaimCount));
+                got.AddRange(claimed.Select(a => (worker, a.Id)));
+            }
+        }
+        var claimsTask = Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(() => Worker(i % 2 == 0 ? storeA : storeB, $"worker_{i}"))));
+        Assert.Same(claimsTask, await Task.WhenAny(claimsTask, Task.Delay(TimeSpan.FromSeconds(30))));
+        var claims = (await claimsTask).SelectMany(c => c).ToList();
+
+        Assert.Equal(79, claims.Count);
+        Assert.Equal(79, claims.Select(c => c.Id).Distinct().Count());
+        await tx.RollbackAsync();
+        Assert.Equal("s00", Assert.Single(await storeB.ClaimActivitiesAsync("late", 100, TimeSpan.FromSeconds(10), now)).Request.StepKey);
+    }
+
+    // ---- Group commit ----------------------------------------------------------------------
+
+    [Fact]
+    public async Task Commit_WhenHistoryAlreadyHoldsTheSequence_IsConflictRolledBackAlone()
+    {
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        var store = new PostgresExecutionStore(temp.Database);
+        await store.StartAsync(new NewExecution("ex_1", "org", "wf", 1, null));
+        await store.StartAsync(new NewExecution("ex_2", "org", "wf", 1, null));
+        var items = await store.ClaimOrchestrationsAsync("d1", 10, Lease, Now());
+        Assert.Equal(2, items.Count);
+        // Another appender wrote sequence 1 of ex_1 without moving last_sequence: only the primary key can
+        // catch the second append, after the compare-and-set and the inbox delete already ran. In
+        // PostgreSQL the violation aborts the transaction unless rolled back to the savepoint.
+        await temp.QueryAsync("""INSERT INTO history (execution_id, sequence, type, timestamp, data) VALUES ('ex_1', 1, 'timerFired', now(), '{"type":"timerFired","timerId":"x"}')""");
+
+        var results = await store.CommitOrchestrationsAsync("d1",
+            [.. items.OrderBy(i => i.Execution.Id).Select(i => new OrchestrationCommit(i.Execution.Id, 0, [i.Messages[0].Id], [i.Messages[0].Event], ExecutionStatus.Running))]);
+
+        Assert.Equal([CommitOutcome.Conflict, CommitOutcome.Committed], results.Select(r => r.Outcome));
+        var ex1 = await store.GetForEngineAsync("ex_1");
+        Assert.Equal((ExecutionStatus.Pending, 0L), (ex1!.Status, ex1.LastSequence));
+        Assert.IsType<TimerFired>(Assert.Single(await store.GetHistoryAsync("ex_1")));
+        // The consumed message is back (the savepoint undid its delete) and ex_1 stays leased to d1.
+        Assert.Empty(await store.ClaimOrchestrationsAsync("d2", 10, Lease, Now()));
+        var again = Assert.Single(await store.ClaimOrchestrationsAsync("d1", 10, Lease, Now()));
+        Assert.Equal(("ex_1", items.Single(i => i.Execution.Id == "ex_1").Messages[0].Id), (again.Execution.Id, again.Messages[0].Id));
+        var ex2 = await store.GetForEngineAsync("ex_2");
+        Assert.Equal((ExecutionStatus.Running, 1L), (ex2!.Status, ex2.LastSequence));
+    }
+
+    [Fact]
+    public async Task Commit_ResultsKeepTheCallersOrder_ThoughTurnsApplyInExecutionIdOrder()
+    {
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        var store = new PostgresExecutionStore(temp.Database);
+        foreach (var id in new[] { "ex_c", "ex_a", "ex_b" }) await store.StartAsync(new NewExecution(id, "org", "wf", 1, null));
+        var items = (await store.ClaimOrchestrationsAsync("d1", 10, Lease, Now())).ToDictionary(i => i.Execution.Id);
+
+        var results = await store.CommitOrchestrationsAsync("d1",
+        [
+            new OrchestrationCommit("ex_c", 0, [items["ex_c"].Messages[0].Id], [items["ex_c"].Messages[0].Event], ExecutionStatus.Running,
+                Activities: [new ActivityRequest("ex_c", "org", "s", "n", "t", 1, null, TimeSpan.FromSeconds(1))], ActivityLeaseOwner: "d1"),
+            new OrchestrationCommit("ex_a", 5, [], [], ExecutionStatus.Running), // stale
+            new OrchestrationCommit("ex_b", 0, [items["ex_b"].Messages[0].Id], [items["ex_b"].Messages[0].Event], ExecutionStatus.Running),
+        ]);
+
+        Assert.Equal([CommitOutcome.Committed, CommitOutcome.Conflict, CommitOutcome.Committed], results.Select(r => r.Outcome));
+        Assert.Equal("ex_c", Assert.Single(results[0].LeasedActivities).Request.ExecutionId);
+    }
+
+    // ---- Columns and clocks ----------------------------------------------------------------
+
+    [Fact]
+    public async Task History_StoresTheTypeDiscriminatorAndTheTimestampInColumns_AndTheEventToTheTick()
+    {
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        var store = new PostgresExecutionStore(temp.Database);
+        await store.StartAsync(new NewExecution("ex_1", "org", "wf", 1, null));
+        var item = Assert.Single(await store.ClaimOrchestrationsAsync("d1", 10, Lease, Now()));
+        var at = new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1234567);
+        await store.CommitOrchestrationsAsync("d1", [new OrchestrationCommit("ex_1", 0, [item.Messages[0].Id],
+            [item.Messages[0].Event, new StepFailed("s", "n", "t", 1, "nope") { Timestamp = at }], ExecutionStatus.Running)]);
+
+        var rows = await temp.QueryAsync("SELECT type, timestamp, data->>'type' FROM history WHERE execution_id = 'ex_1' ORDER BY sequence");
+
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(("executionStarted", "executionStarted"), ((string)rows[0][0]!, (string)rows[0][2]!));
+        Assert.Equal("stepFailed", rows[1][0]);
+        Assert.Equal(new DateTime(2025, 1, 2, 3, 4, 5, 123, 456, DateTimeKind.Utc), rows[1][1]); // microseconds in the column
+        Assert.Equal(at, (await store.GetHistoryAsync("ex_1", 1))[0].Timestamp); // ticks in the event
+    }
+
+    [Fact]
+    public async Task TimestampsComeFromTheInjectedClock_RoundedUpToTheMicrosecond()
+    {
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        var clock = new FixedClock(new DateTimeOffset(2030, 6, 1, 12, 0, 0, TimeSpan.Zero).AddTicks(15));
+        var store = new PostgresExecutionStore(temp.Database, clock);
+
+        var started = await store.StartAsync(new NewExecution("ex_1", "org", "wf", 1, null));
+
+        var expected = clock.Now.AddTicks(5);
+        Assert.Equal(expected, started.Execution.CreatedAt);
+        Assert.Equal(expected, (await store.GetForEngineAsync("ex_1"))!.UpdatedAt);
+        var item = Assert.Single(await store.ClaimOrchestrationsAsync("d1", 10, Lease, expected));
+        Assert.Equal(expected, item.Messages[0].Event.Timestamp);
+    }
+
+    [Fact]
+    public async Task NextDue_IsTheEarliestOfInboxMessagesAndActivityLeases()
+    {
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        var store = new PostgresExecutionStore(temp.Database);
+        Assert.Null(await store.NextDueAsync());
+
+        var start = await store.StartAsync(new NewExecution("ex_1", "org", "wf", 1, null));
+        Assert.Equal(start.Execution.CreatedAt, await store.NextDueAsync());
+
+        var now = Now();
+        var item = Assert.Single(await store.ClaimOrchestrationsAsync("d1", 10, TimeSpan.FromMinutes(1), now));
+        Assert.Equal(now.AddMinutes(1), await store.NextDueAsync());
+
+        var commit = Assert.Single(await store.CommitOrchestrationsAsync("d1",
+        [
+            new OrchestrationCommit("ex_1", 0, [item.Messages[0].Id], [item.Messages[0].Event], ExecutionStatus.Running,
+                Activities: [new ActivityRequest("ex_1", "org", "s", "n", "t", 1, null, TimeSpan.FromSeconds(30))], ActivityLeaseOwner: "d1",
+                ActivityLeaseGrace: TimeSpan.FromSeconds(5),
+                Messages: [new ScheduledMessage("ex_1", new TimerFired("t"), now.AddMinutes(10))]),
+        ]));
+        var lease = Assert.Single(commit.LeasedActivities).LeaseExpires;
+        Assert.Equal(lease, await store.NextDueAsync());
+
+        Assert.Equal(1, await store.CompleteActivitiesAsync([new ActivityCompletion(commit.LeasedActivities[0].Id, "d1", "ex_1", new StepCompleted("s", "n", "t", 1, null, "main"))], now.AddMinutes(20)));
+        Assert.Equal(now.AddMinutes(10), await store.NextDueAsync());
+    }
+
+    [Fact]
+    public async Task Json_IsStoredAsWritten_KeyOrderIncluded()
+    {
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        var store = new PostgresExecutionStore(temp.Database);
+        var trigger = JsonNode.Parse("""{"zeta":1,"alpha":{"y":2,"x":"\u00e9"}}""");
+
+        await store.StartAsync(new NewExecution("ex_1", "org", "wf", 1, trigger));
+
+        Assert.Equal(trigger!.ToJsonString(JsonDefaults.Options), (await store.GetForEngineAsync("ex_1"))!.TriggerData!.ToJsonString(JsonDefaults.Options));
+        Assert.Equal("json", (await temp.QueryAsync($"SELECT data_type FROM information_schema.columns WHERE table_schema = '{temp.Name}' AND table_name = 'executions' AND column_name = 'trigger_data'"))[0][0]);
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now => now;
+
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
