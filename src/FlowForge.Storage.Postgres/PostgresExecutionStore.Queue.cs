@@ -133,6 +133,15 @@ public sealed partial class PostgresExecutionStore
             }, tx, cancellationToken: ct));
         if (updated == 0) return null;
 
+        // Results handed over in memory: their activities must still be leased by the worker that ran them.
+        foreach (var done in commit.CompletedActivities ?? [])
+        {
+            var removed = await c.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM activities WHERE id = @ActivityId AND lease_owner = @LeaseOwner AND execution_id = @ExecutionId",
+                new { done.ActivityId, done.LeaseOwner, done.ExecutionId }, tx, cancellationToken: ct));
+            if (removed == 0) return null;
+        }
+
         // Every consumed message must still be there: if one is gone, another turn consumed it.
         var consumed = commit.ConsumedMessageIds.Distinct().ToArray();
         if (consumed.Length > 0)

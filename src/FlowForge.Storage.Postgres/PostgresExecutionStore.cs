@@ -190,6 +190,18 @@ public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProv
     }
 
     /// <inheritdoc />
+    public async Task<DateTimeOffset?> NextMessageDueAsync(CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var next = await c.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            """
+            SELECT MIN(CASE WHEN e.lock_owner IS NOT NULL AND e.lock_expires > i.visible_at THEN e.lock_expires ELSE i.visible_at END)
+            FROM inbox i JOIN executions e ON e.id = i.execution_id
+            """, cancellationToken: ct));
+        return PostgresValues.FromDb(next);
+    }
+
+    /// <inheritdoc />
     public async Task<bool> PurgeAsync(string orgId, string executionId, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);

@@ -526,6 +526,33 @@ public abstract partial class ExecutionStoreConformance
     }
 
     [Fact]
+    public async Task Commit_WithCompletedActivities_DeletesThemWithTheTurn_ButAnotherOwnersIsAConflict()
+    {
+        var store = await CreateStoreAsync();
+        var org = NewId("org");
+        var owner = NewId("owner");
+        var id = await StartRunningAsync(store, org, owner);
+        var worker = NewId("worker");
+        var leased = Assert.Single((await CommitAsync(store, owner, new OrchestrationCommit(id, 1, [], [new StepScheduled("s", "node_s", "http.request", 1, null)],
+            ExecutionStatus.Running, Activities: [Activity(id, org, "s")], ActivityLeaseOwner: worker))).LeasedActivities);
+        var result = new StepCompleted("s", "node_s", "http.request", 1, new JsonObject { ["ok"] = true }, "main");
+
+        // A result handed over in memory by someone who does not hold the lease: nothing is written.
+        var stale = (await store.CommitOrchestrationsAsync(owner, [new OrchestrationCommit(id, 2, [], [result], ExecutionStatus.Running,
+            CompletedActivities: [new ActivityCompletion(leased.Id, NewId("other"), id, result)])]))[0];
+        Assert.Equal(CommitOutcome.Conflict, stale.Outcome);
+        Assert.Equal(2, (await store.GetForEngineAsync(id))!.LastSequence);
+
+        // The lease holder's result is committed with the turn, and the activity is gone.
+        var applied = (await store.CommitOrchestrationsAsync(owner, [new OrchestrationCommit(id, 2, [], [result], ExecutionStatus.Running,
+            CompletedActivities: [new ActivityCompletion(leased.Id, worker, id, result)])]))[0];
+        Assert.Equal(CommitOutcome.Committed, applied.Outcome);
+        Assert.IsType<StepCompleted>((await store.GetHistoryAsync(id))[^1]);
+        Assert.Empty(await ClaimActivitiesOfAsync(store, id, NewId("worker"), Now().AddHours(1)));
+        Assert.Equal(0, await store.CompleteActivitiesAsync([new ActivityCompletion(leased.Id, worker, id, result)], Now()));
+    }
+
+    [Fact]
     public async Task CompleteActivities_ByLeaseOwner_PutsResultInInbox_ByStaleOwnerIsIgnored()
     {
         var store = await CreateStoreAsync();
