@@ -41,6 +41,9 @@ public sealed class SqliteDatabase
     // to SQLite's busy handler costs sleeps of 1 to 100 ms each time two writers meet.
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
+    private static readonly object Configured = new();
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = new();
+
     /// <summary>
     /// An IMMEDIATE write transaction, queued behind this process's other writers (other processes
     /// still meet on SQLite's busy timeout). Dispose ends it (rolling back unless committed).
@@ -66,9 +69,14 @@ public sealed class SqliteDatabase
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(ct);
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = $"PRAGMA foreign_keys = ON; PRAGMA synchronous = {_synchronous}; PRAGMA busy_timeout = 30000;";
-        await pragma.ExecuteNonQueryAsync(ct);
+        // Pragmas stick to the native connection, which the pool hands out again and again: set them once per handle.
+        if (connection.Handle is { } handle && !_configured.TryGetValue(handle, out _))
+        {
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = $"PRAGMA foreign_keys = ON; PRAGMA synchronous = {_synchronous}; PRAGMA busy_timeout = 30000;";
+            await pragma.ExecuteNonQueryAsync(ct);
+            _configured.AddOrUpdate(handle, Configured);
+        }
         return connection;
     }
 

@@ -68,6 +68,14 @@ public sealed partial class SqliteExecutionStore
         var (c, tx) = (write.Connection, write.Transaction);
         var now = _time.GetUtcNow();
         var results = new List<CommitResult>(commits.Count);
+        if (commits.Count == 1)
+        {
+            // One turn needs no savepoint: a conflict rolls back the whole (single-turn) transaction.
+            var only = await TryApplyAsync(c, tx, owner, commits[0], now, ct);
+            if (only is null) return [new CommitResult(CommitOutcome.Conflict, [])];
+            await tx.CommitAsync(ct);
+            return [new CommitResult(CommitOutcome.Committed, only)];
+        }
         for (var i = 0; i < commits.Count; i++)
         {
             var savepoint = $"commit_{i}";

@@ -35,18 +35,79 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
     /// <inheritdoc />
     public async Task<StartResult> StartAsync(NewExecution execution, CancellationToken ct = default)
     {
-        await using var write = await db.BeginWriteAsync(ct);
+        // Starts arriving together (a burst of webhooks) share one transaction and one fsync: each caller
+        // waits for the commit that holds its start, so the answer still follows the durable write.
+        var pending = new PendingStart(execution);
+        lock (_startQueue) _startQueue.Enqueue(pending);
+        _ = DrainStartsAsync();
+        return await pending.Result.Task.WaitAsync(ct);
+    }
+
+    private sealed record PendingStart(NewExecution Execution)
+    {
+        public TaskCompletionSource<StartResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private readonly Queue<PendingStart> _startQueue = new();
+    private int _draining;
+
+    /// <summary>One drainer at a time takes every queued start into one write transaction.</summary>
+    private async Task DrainStartsAsync()
+    {
+        if (Interlocked.Exchange(ref _draining, 1) == 1) return;
+        try
+        {
+            while (true)
+            {
+                List<PendingStart> batch;
+                lock (_startQueue)
+                {
+                    if (_startQueue.Count == 0) return;
+                    batch = [.. _startQueue.Take(256)];
+                    for (var i = 0; i < batch.Count; i++) _startQueue.Dequeue();
+                }
+                try
+                {
+                    var results = await StartBatchAsync(batch);
+                    for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(results[i]);
+                }
+                catch (Exception e)
+                {
+                    foreach (var p in batch) p.Result.TrySetException(e);
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _draining, 0);
+            // A start queued between the last look and the release above must not wait for the next caller.
+            bool more;
+            lock (_startQueue) more = _startQueue.Count > 0;
+            if (more) _ = DrainStartsAsync();
+        }
+    }
+
+    private async Task<List<StartResult>> StartBatchAsync(List<PendingStart> batch)
+    {
+        await using var write = await db.BeginWriteAsync();
         var (c, tx) = (write.Connection, write.Transaction);
-        var created = await InsertExecutionAsync(c, tx, execution, _time.GetUtcNow(), ct);
-        // Not created means the idempotency key was taken: the database decided, inside this write
-        // transaction, so two racing starts with one key cannot both insert.
-        var record = created
-            ? await GetAsync(c, tx, null, execution.Id, ct)
-            : await c.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
-                $"SELECT {SelectColumns} FROM executions WHERE org_id = @OrgId AND idempotency_key = @IdempotencyKey",
-                new { execution.OrgId, execution.IdempotencyKey }, tx, cancellationToken: ct)) is { } row ? row.ToRecord() : null;
-        await tx.CommitAsync(ct);
-        return new StartResult(record ?? throw new InvalidOperationException($"Execution {execution.Id} vanished while starting."), !created);
+        var now = _time.GetUtcNow();
+        var results = new List<StartResult>(batch.Count);
+        foreach (var pending in batch)
+        {
+            var execution = pending.Execution;
+            var created = await InsertExecutionAsync(c, tx, execution, now, CancellationToken.None);
+            // Not created means the idempotency key was taken: the database decided, inside this write
+            // transaction, so two racing starts with one key cannot both insert.
+            var record = created
+                ? await GetAsync(c, tx, null, execution.Id, CancellationToken.None)
+                : await c.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
+                    $"SELECT {SelectColumns} FROM executions WHERE org_id = @OrgId AND idempotency_key = @IdempotencyKey",
+                    new { execution.OrgId, execution.IdempotencyKey }, tx)) is { } row ? row.ToRecord() : null;
+            results.Add(new StartResult(record ?? throw new InvalidOperationException($"Execution {execution.Id} vanished while starting."), !created));
+        }
+        await tx.CommitAsync();
+        return results;
     }
 
     /// <summary>

@@ -35,6 +35,8 @@ public sealed class Dispatcher(
 
     private const int MaxCachedStates = 20_000;
 
+    private DateTimeOffset _nextInboxCheck = DateTimeOffset.MinValue;
+
     /// <summary>This process's name on the leases it takes.</summary>
     public string Owner => activities.Owner;
 
@@ -47,7 +49,20 @@ public sealed class Dispatcher(
             try
             {
                 worked = await RunLocalResultsAsync(stoppingToken);
-                worked |= await RunOnceAsync(stoppingToken);
+                // The store is read only when there may be inbox work: signalled, due by the clock, or the poll interval passed.
+                // Steps handed over in memory never touch it, which keeps a query off every step's path.
+                if (signals.TakeInboxWork() || clock.GetUtcNow() >= _nextInboxCheck)
+                {
+                    if (await RunOnceAsync(stoppingToken))
+                    {
+                        worked = true;
+                        _nextInboxCheck = DateTimeOffset.MinValue;
+                    }
+                    else
+                    {
+                        _nextInboxCheck = await NextInboxCheckAsync(stoppingToken);
+                    }
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -59,7 +74,11 @@ public sealed class Dispatcher(
                 _states.Clear();
                 await Task.Delay(TimeSpan.FromMilliseconds(200), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
-            if (!worked) await SleepUntilDueAsync(stoppingToken);
+            if (!worked)
+            {
+                var wait = _nextInboxCheck - clock.GetUtcNow();
+                if (wait > TimeSpan.Zero) await signals.WaitDispatcherAsync(wait, stoppingToken);
+            }
         }
         results.Stop();
         // Results handed over but not committed go the durable way, so nothing a worker finished is lost on shutdown.
@@ -164,10 +183,13 @@ public sealed class Dispatcher(
         IReadOnlyList<CommitResult> outcomes)
     {
         var leased = 0;
+        var inboxWork = false;
         for (var i = 0; i < outcomes.Count; i++)
         {
             var (record, state, result) = turns[i];
             if (outcomes[i].Outcome == CommitOutcome.Conflict) continue;
+            // New timers, children and messages to parents are inbox work: look again (and re-plan the next timer).
+            inboxWork |= commits[i].Messages is { Count: > 0 } || commits[i].Children is { Count: > 0 };
             var committed = record with { LastSequence = commits[i].ExpectedLastSequence + commits[i].NewEvents.Count, Status = commits[i].Status };
             if (state.TerminalStatus is null && _states.Count < MaxCachedStates) _states[record.Id] = (state, committed);
             feed.Publish(record, commits[i].ExpectedLastSequence, result);
@@ -178,6 +200,7 @@ public sealed class Dispatcher(
             }
         }
         if (leased > 0) signals.WakeWorkers();
+        if (inboxWork) signals.WakeDispatcher();
     }
 
     /// <summary>One turn for one execution; <paramref name="cached"/> is its state as of its last sequence, or null to replay the history.</summary>
@@ -290,15 +313,16 @@ public sealed class Dispatcher(
             children);
     }
 
-    private async Task SleepUntilDueAsync(CancellationToken ct)
+    /// <summary>When to look at the inbox again: the next due message, at the latest one poll interval from now.</summary>
+    private async Task<DateTimeOffset> NextInboxCheckAsync(CancellationToken ct)
     {
-        var wait = _options.PollInterval;
-        var due = await store.NextMessageDueAsync(ct);
-        if (due is { } at)
+        var now = clock.GetUtcNow();
+        var next = now + _options.PollInterval;
+        if (await store.NextMessageDueAsync(ct) is { } due && due < next)
         {
-            var untilDue = at - clock.GetUtcNow();
-            if (untilDue < wait) wait = untilDue < TimeSpan.Zero ? TimeSpan.Zero : untilDue + TimeSpan.FromMilliseconds(5);
+            // A message due now that could not be claimed (a race) is retried shortly, not in a spin.
+            next = due > now ? due + TimeSpan.FromMilliseconds(2) : now + TimeSpan.FromMilliseconds(20);
         }
-        if (wait > TimeSpan.Zero) await signals.WaitDispatcherAsync(wait, ct);
+        return next;
     }
 }

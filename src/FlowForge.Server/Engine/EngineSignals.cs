@@ -10,7 +10,20 @@ public sealed class EngineSignals
     private readonly SemaphoreSlim _dispatcher = new(0, 1);
     private readonly SemaphoreSlim _workers = new(0, 1);
 
-    public void WakeDispatcher() => Release(_dispatcher);
+    private int _inboxDirty;
+
+    /// <summary>New inbox work (a start, an event, a result recorded in the store): the dispatcher looks at the store at once.</summary>
+    public void WakeDispatcher()
+    {
+        Volatile.Write(ref _inboxDirty, 1);
+        Release(_dispatcher);
+    }
+
+    /// <summary>Work handed over in memory only: wakes the dispatcher without sending it to the store.</summary>
+    public void WakeDispatcherInMemory() => Release(_dispatcher);
+
+    /// <summary>Whether inbox work was signalled since the last call (and clears the flag).</summary>
+    public bool TakeInboxWork() => Interlocked.Exchange(ref _inboxDirty, 0) == 1;
 
     public void WakeWorkers() => Release(_workers);
 

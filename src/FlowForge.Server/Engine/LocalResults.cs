@@ -22,7 +22,7 @@ public sealed class LocalResults(EngineSignals signals)
     public bool TryPost(ActivityCompletion completion)
     {
         if (!_open || !_channel.Writer.TryWrite(completion)) return false;
-        signals.WakeDispatcher();
+        signals.WakeDispatcherInMemory();
         return true;
     }
 
