@@ -4,6 +4,7 @@ using FlowForge.Core.Model;
 using FlowForge.Core.Storage;
 using FlowForge.Server.Api;
 using FlowForge.Server.Auth;
+using FlowForge.Server.Triggers;
 using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Samples;
@@ -17,12 +18,18 @@ public sealed class SampleOptions
 
 /// <summary>
 /// Gives a fresh install something to run at once: when the <c>default</c> organisation has no
-/// workflows, creates and publishes "Hello FlowForge". Never touches an organisation that has work.
+/// workflows, creates and publishes the samples ("Hello FlowForge", "Customer message triage"). Never
+/// touches an organisation that has work.
 /// </summary>
-public sealed class SampleWorkflowSeeder(IWorkflowStore store, NodeCatalog catalog, IOptions<SampleOptions> options, ILogger<SampleWorkflowSeeder> logger)
+public sealed class SampleWorkflowSeeder(
+    IWorkflowStore store, NodeCatalog catalog, TriggerRegistry triggers, IOptions<SampleOptions> options, ILogger<SampleWorkflowSeeder> logger)
 {
-    /// <summary>A fixed id so the README's tour can name it.</summary>
-    public const string SampleId = "wf_hello";
+    /// <summary>The samples, with fixed ids so the README's tour can name them, and the embedded file each is read from.</summary>
+    public static readonly IReadOnlyList<(string Id, string Resource)> Samples =
+    [
+        ("wf_hello", "hello-workflow.json"),
+        ("wf_triage", "triage-workflow.json"),
+    ];
 
     public async Task SeedAsync(CancellationToken ct)
     {
@@ -30,23 +37,29 @@ public sealed class SampleWorkflowSeeder(IWorkflowStore store, NodeCatalog catal
         var existing = await store.ListAsync(ApiKeyBootstrap.DefaultOrg, new WorkflowQuery(null, null, 1, 1), ct);
         if (existing.Total > 0) return;
 
-        var definition = Load();
-        var created = await store.CreateAsync(ApiKeyBootstrap.DefaultOrg, definition, SampleId, ct);
-        var validation = WorkflowsApi.Check(definition.Graph, catalog);
-        if (!validation.Valid)
+        foreach (var (id, resource) in Samples)
         {
-            logger.LogWarning("The sample workflow is not valid and stays a draft: {Errors}", string.Join("; ", validation.Errors.Select(e => e.Message)));
-            return;
+            var definition = Load(resource);
+            var created = await store.CreateAsync(ApiKeyBootstrap.DefaultOrg, definition, id, ct);
+            var validation = WorkflowsApi.Check(definition.Graph, catalog);
+            if (!validation.Valid)
+            {
+                logger.LogWarning("The sample workflow {WorkflowId} is not valid and stays a draft: {Errors}", id, string.Join("; ", validation.Errors.Select(e => e.Message)));
+                continue;
+            }
+            var (_, published) = await store.PublishAsync(ApiKeyBootstrap.DefaultOrg, created.Id, created.Revision, ct);
+            // As a publish through the API does: its triggers (the WhatsApp one of the triage sample) go live.
+            await triggers.SyncAsync(ApiKeyBootstrap.DefaultOrg, created.Id, published?.Definition.Graph, null, ct);
+            logger.LogInformation("Seeded and published the sample workflow {WorkflowId}", created.Id);
         }
-        await store.PublishAsync(ApiKeyBootstrap.DefaultOrg, created.Id, created.Revision, ct);
-        logger.LogInformation("Seeded and published the sample workflow {WorkflowId}", created.Id);
     }
 
-    public static WorkflowDefinition Load()
+    public static WorkflowDefinition Load(string resource)
     {
-        using var stream = typeof(SampleWorkflowSeeder).Assembly.GetManifestResourceStream("FlowForge.Server.Samples.hello-workflow.json")!;
+        using var stream = typeof(SampleWorkflowSeeder).Assembly.GetManifestResourceStream("FlowForge.Server.Samples." + resource)
+            ?? throw new InvalidDataException($"No embedded sample '{resource}'.");
         var body = JsonSerializer.Deserialize<WorkflowBody>(stream, JsonDefaults.Options)!;
         var (definition, errors) = WorkflowBodyMapper.ToDefinition(body);
-        return definition ?? throw new InvalidDataException("The embedded sample workflow is malformed: " + string.Join("; ", errors.Select(e => e.Field + ": " + e.Message)));
+        return definition ?? throw new InvalidDataException($"The embedded sample {resource} is malformed: " + string.Join("; ", errors.Select(e => e.Field + ": " + e.Message)));
     }
 }

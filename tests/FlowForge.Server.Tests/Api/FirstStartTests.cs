@@ -25,7 +25,8 @@ public sealed class FirstStartTests : IDisposable
 
             var client = server.Client(key);
             var list = await (await client.GetAsync("/api/workflows")).Expect(HttpStatusCode.OK);
-            var sample = Assert.Single(list["workflows"]!.AsArray())!;
+            Assert.Equal(["wf_hello", "wf_triage"], list["workflows"]!.AsArray().Select(w => (string)w!["id"]!).Order());
+            var sample = list["workflows"]!.AsArray().Single(w => (string?)w!["id"] == "wf_hello")!;
             Assert.Equal("Hello FlowForge", (string?)sample["name"]);
             Assert.Equal("wf_hello", (string?)sample["id"]);
             Assert.Equal("published", (string?)sample["status"]);
@@ -34,6 +35,18 @@ public sealed class FirstStartTests : IDisposable
             var executionId = await client.Execute("wf_hello", new { name = "Ada", vip = true });
             var done = await client.WaitFinished(executionId);
             Assert.Equal("Hello, Ada! Welcome back, valued customer.", (string?)done["finalOutput"]!["reply"]);
+
+            // The triage sample: built-in sentiment and intent, then email or WhatsApp into the outbox, with no provider configured.
+            var unhappy = await client.WaitFinished(await client.Execute("wf_triage", new { phone_number = "+15550001", message_text = "This is terrible, I want a refund now" }));
+            Assert.Equal("completed", (string?)unhappy["status"]);
+            Assert.Equal("negative", (string?)unhappy.Step("sentiment")["output"]!["sentiment"]);
+            Assert.Equal("outbox", (string?)unhappy.Step("escalate")["output"]!["delivery"]);
+            Assert.False(unhappy.HasStep("thank"));
+            var happy = await client.WaitFinished(await client.Execute("wf_triage", new { phone_number = "+15550002", message_text = "Thank you, the delivery was great!" }));
+            Assert.Equal("outbox", (string?)happy.Step("thank")["output"]!["delivery"]);
+            Assert.False(happy.HasStep("escalate"));
+            var outbox = await (await client.GetAsync($"/api/outbox?executionId={unhappy["executionId"]}")).Expect(HttpStatusCode.OK);
+            Assert.Contains("refund", outbox.ToJsonString());
         }
 
         // Second start on the same data: migrations are idempotent, no new key is printed, the old one works.
@@ -41,7 +54,7 @@ public sealed class FirstStartTests : IDisposable
         {
             Assert.DoesNotMatch(@"ffk_[A-Za-z0-9_\-]{20,}", again.Output);
             var list = await (await again.Client(key).GetAsync("/api/workflows")).Expect(HttpStatusCode.OK);
-            Assert.Equal(1, (int?)list["total"]);
+            Assert.Equal(2, (int?)list["total"]);
         }
     }
 
