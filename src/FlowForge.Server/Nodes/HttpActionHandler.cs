@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FlowForge.Server.Egress;
+using FlowForge.Server.Providers;
 
 namespace FlowForge.Server.Nodes;
 
@@ -73,7 +74,7 @@ public sealed class HttpActionHandler(IHttpClientFactory clients) : INodeHandler
 
             var status = (int)response.StatusCode;
             var retryable = status >= 500 || response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout;
-            throw new NodeFailure($"{method} {uri} answered {status} {response.ReasonPhrase}.", retryable, RetryAfter(response.Headers.RetryAfter));
+            throw new NodeFailure($"{method} {uri} answered {status} {response.ReasonPhrase}.", retryable, ProviderHttp.RetryAfter(response.Headers.RetryAfter));
         }
     }
 
@@ -109,10 +110,4 @@ public sealed class HttpActionHandler(IHttpClientFactory clients) : INodeHandler
         return text;
     }
 
-    private static TimeSpan? RetryAfter(RetryConditionHeaderValue? header) => header switch
-    {
-        { Delta: { } delta } => delta,
-        { Date: { } date } => date - DateTimeOffset.UtcNow is var d && d > TimeSpan.Zero ? d : TimeSpan.Zero,
-        _ => null,
-    };
 }

@@ -1,6 +1,7 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using FlowForge.Server.Credentials;
+using FlowForge.Server.Providers;
 using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Nodes.Actions;

@@ -1,12 +1,13 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Mail;
 using System.Net.Sockets;
+using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
 using FlowForge.Server.Credentials;
 using FlowForge.Server.Egress;
+using FlowForge.Server.Providers;
 using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Nodes.Actions;

@@ -1,7 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using FlowForge.Core.Storage;
 using FlowForge.Server.Credentials;
+using FlowForge.Server.Providers;
 using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Nodes.Actions;

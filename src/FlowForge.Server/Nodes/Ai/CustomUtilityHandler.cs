@@ -32,7 +32,7 @@ public sealed class CustomUtilityHandler(AiNodeSupport ai, IHttpClientFactory cl
             if (method == HttpMethod.Get) uri = new Uri(uri + (uri.Query.Length > 0 ? "&" : "?") + "text=" + Uri.EscapeDataString(text));
             else body = new JsonObject { ["text"] = text, ["input"] = input.DeepClone() };
             using var client = clients.CreateClient(ClientName);
-            var output = await ProviderHttp.SendJsonAsync(client, method, uri, body, apiKey: null, context.IdempotencyKey, $"{method} {uri.GetLeftPart(UriPartial.Path)}", ct);
+            var output = await ProviderHttp.SendAsync(client, "The custom endpoint", method, uri, body, bearer: null, context.IdempotencyKey, ct);
             return new NodeResult(new JsonObject { ["custom_output"] = output });
         }
         if (string.IsNullOrWhiteSpace(prompt)) throw new NodeFailure("Set 'endpoint' or 'prompt'.", retryable: false);

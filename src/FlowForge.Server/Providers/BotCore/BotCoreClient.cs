@@ -27,7 +27,7 @@ public sealed class BotCoreClient(IHttpClientFactory clients)
     {
         using var client = clients.CreateClient(ClientName);
         var what = $"BotCore {path}";
-        var answer = await ProviderHttp.SendJsonAsync(client, HttpMethod.Post, ProviderHttp.Combine(endpoint.BaseUrl, path), body, endpoint.ApiKey, idempotencyKey, what, ct);
+        var answer = await ProviderHttp.SendAsync(client, what, HttpMethod.Post, ProviderHttp.Combine(endpoint.BaseUrl, path), body, endpoint.ApiKey, idempotencyKey, ct);
         return answer as JsonObject ?? throw new NodeFailure($"{what} answered {Describe(answer)} instead of a JSON object.", retryable: true);
     }
 

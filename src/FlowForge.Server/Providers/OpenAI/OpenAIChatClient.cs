@@ -37,7 +37,7 @@ public sealed class OpenAIChatClient(IHttpClientFactory clients)
 
         using var client = clients.CreateClient(ClientName);
         const string what = "OpenAI /chat/completions";
-        var answer = await ProviderHttp.SendJsonAsync(client, HttpMethod.Post, ProviderHttp.Combine(endpoint.BaseUrl, "chat/completions"), body, endpoint.ApiKey, idempotencyKey, what, ct);
+        var answer = await ProviderHttp.SendAsync(client, what, HttpMethod.Post, ProviderHttp.Combine(endpoint.BaseUrl, "chat/completions"), body, endpoint.ApiKey, idempotencyKey, ct);
         var content = (answer as JsonObject)?["choices"] is JsonArray { Count: > 0 } choices && choices[0]?["message"] is JsonObject message ? AiInput.String(message, "content") : null;
         return content ?? throw new NodeFailure($"{what} answered without choices[0].message.content: '{BotCoreClient.Short(answer?.ToJsonString() ?? "")}'.", retryable: true);
     }
