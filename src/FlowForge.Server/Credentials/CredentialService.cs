@@ -90,8 +90,14 @@ public sealed partial class CredentialService(ICredentialStore store, IDataProte
         return credential.Values;
     }
 
-    public async Task<JsonObject?> ResolveAsync(string orgId, string name, CancellationToken ct) =>
-        (await GetValuesAsync(orgId, name, ct))?.Values;
+    public async Task<JsonObject?> ResolveAsync(string orgId, string name, CancellationToken ct)
+    {
+        if (await GetValuesAsync(orgId, name, ct) is not { } credential) return null;
+        // The kind is stored beside the values; callers that serve several kinds (AI: botcore or openai) need it too.
+        var values = (JsonObject)credential.Values.DeepClone();
+        values["kind"] = credential.Kind;
+        return values;
+    }
 
     private IDataProtector ProtectorFor(string orgId) => _protector.CreateProtector("org:" + orgId);
 

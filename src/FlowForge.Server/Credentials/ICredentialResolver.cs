@@ -8,6 +8,6 @@ namespace FlowForge.Server.Credentials;
 /// </summary>
 public interface ICredentialResolver
 {
-    /// <summary>The credential's fields (e.g. <c>{baseUrl, apiKey, model}</c>), or null when the organisation has none by that name.</summary>
+    /// <summary>The credential's fields (e.g. <c>{kind, baseUrl, apiKey, model}</c>, <c>kind</c> always set), or null when the organisation has none by that name.</summary>
     Task<JsonObject?> ResolveAsync(string orgId, string name, CancellationToken ct);
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json.Nodes;
 using FlowForge.Server.Tests.Infrastructure;
 
@@ -135,6 +136,31 @@ public class BuiltInAnalyzerTests(NoProviderFixture server) : IClassFixture<NoPr
         var (_, credential) = await _client.Run(AiWorkflows.Single("utility_sentiment", new { credential = "my-openai", inputText = "good" }));
         Assert.Equal("failed", (string?)credential["status"]);
         Assert.Contains("credential named 'my-openai'", (string?)credential["errorMessage"]);
+    }
+
+    [Fact]
+    public async Task NamedCredential_PointsTheNodeAtItsOwnProvider_AndItsKeyNeverShows()
+    {
+        // No deployment provider: the node works only through the organisation's stored credential.
+        const string secret = "sk-credential-secret-123456";
+        var name = "openai-" + AiWorkflows.Tag();
+        await (await _client.PostJson("/api/credentials", new { name, kind = "openai", values = new { baseUrl = server.Fake.Url("/v1"), apiKey = secret, model = "cred-model" } }))
+            .Expect(HttpStatusCode.Created);
+        var tag = AiWorkflows.Tag();
+        server.Fake.Script(tag, Reply.ChatJson(new { sentiment = "negative", score = -0.8 }));
+
+        var (id, done) = await _client.Run(AiWorkflows.Single("utility_sentiment", new { credential = name, inputText = $"awful {tag}" }));
+
+        Assert.True((string?)done["status"] == "completed", done.ToJsonString());
+        Assert.Equal("negative", (string?)done.Output()["sentiment"]);
+        var request = Assert.Single(server.Fake.For(tag));
+        Assert.Equal("/v1/chat/completions", request.Path);
+        Assert.Equal("Bearer " + secret, request.Authorization);
+        Assert.Equal("cred-model", (string?)request.Json["model"]);
+        var history = await (await _client.GetAsync($"/api/executions/{id}/history")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain(secret, done.ToJsonString());
+        Assert.DoesNotContain(secret, history);
+        Assert.DoesNotContain(secret, await (await _client.GetAsync($"/api/credentials/{name}")).Content.ReadAsStringAsync());
     }
 
     [Fact]
