@@ -9,8 +9,9 @@ namespace FlowForge.Server.Live;
 /// <remarks>
 /// Implementations: <see cref="InProcessProgressFeed"/> (this process's commits, no latency) and
 /// <see cref="SqlitePollingProgressFeed"/> (every process's commits, read back from the store's
-/// <c>feed</c> table; on with <c>Live__CrossProcess=true</c>). A PostgreSQL store will provide the
-/// cross-process feed with LISTEN/NOTIFY: the commit transaction runs <c>pg_notify('flowforge_feed',
+/// <c>feed</c> table; on with <c>Live__CrossProcess=true</c>). On PostgreSQL there is no cross-process feed
+/// yet: <c>Live__CrossProcess=true</c> fails at start-up (<see cref="Hosting.StorageRegistration.AddFlowForgeCrossProcessFeed"/>).
+/// The plan is LISTEN/NOTIFY: the commit transaction runs <c>pg_notify('flowforge_feed',
 /// '{executionId, fromSequence, toSequence}')</c> (delivered only if the transaction commits, in commit
 /// order), and a listener on a dedicated connection reads those rows of <c>history</c> and publishes
 /// them. The hub de-duplicates by sequence, so a process may listen to both feeds.
