@@ -33,7 +33,7 @@ public sealed class PostgresSpecificTests
         await temp.Database.MigrateAsync();
 
         Assert.Equal(temp.Name, temp.Database.Schema);
-        Assert.Equal([1, 2, 3], await temp.Database.AppliedMigrationsAsync());
+        Assert.Equal([1, 2, 3, 4], await temp.Database.AppliedMigrationsAsync());
         var tables = await temp.QueryAsync($"SELECT table_name FROM information_schema.tables WHERE table_schema = '{temp.Name}' ORDER BY table_name");
         Assert.Equal(
             ["activities", "api_keys", "credentials", "executions", "history", "inbox", "organizations", "outbox", "schema_versions", "send_ledger",
@@ -53,8 +53,8 @@ public sealed class PostgresSpecificTests
         {
             await Task.WhenAll(processes.Select(p => Task.Run(() => p.MigrateAsync())));
 
-            Assert.Equal([1, 2, 3], await temp.Database.AppliedMigrationsAsync());
-            Assert.Equal(3L, (await temp.QueryAsync("SELECT COUNT(*) FROM schema_versions"))[0][0]);
+            Assert.Equal([1, 2, 3, 4], await temp.Database.AppliedMigrationsAsync());
+            Assert.Equal(4L, (await temp.QueryAsync("SELECT COUNT(*) FROM schema_versions"))[0][0]);
         }
         finally
         {
@@ -74,7 +74,7 @@ public sealed class PostgresSpecificTests
 
         await temp.Database.MigrateAsync();
 
-        Assert.Equal([1, 2, 3], await temp.Database.AppliedMigrationsAsync());
+        Assert.Equal([1, 2, 3, 4], await temp.Database.AppliedMigrationsAsync());
         var kept = await workflows.GetAsync("org_old", workflow.Id);
         Assert.Equal(("Legacy", "from before executions", workflow.Revision), (kept!.Definition.Name, kept.Definition.Description, kept.Revision));
     }

@@ -79,10 +79,10 @@ public static class StorageRegistration
                 services.AddHostedService(sp => sp.GetRequiredService<SqlitePollingProgressFeed>());
                 return services;
             case StorageOptions.Postgres:
-                throw new InvalidOperationException(
-                    "Live__CrossProcess=true is not supported with Storage__Provider=postgres yet: cross-process live streaming on " +
-                    "PostgreSQL (LISTEN/NOTIFY) is not built. Turn Live__CrossProcess off — each process streams its own executions " +
-                    "in-process — or use SQLite (see README, 'Live progress').");
+                services.AddSingleton<PostgresNotifyProgressFeed>();
+                services.AddSingleton<IProgressFeed>(sp => sp.GetRequiredService<PostgresNotifyProgressFeed>());
+                services.AddHostedService(sp => sp.GetRequiredService<PostgresNotifyProgressFeed>());
+                return services;
             default:
                 throw new InvalidOperationException($"Unknown Storage__Provider '{Options(configuration).Provider}': use 'sqlite' or 'postgres'.");
         }

@@ -11,19 +11,33 @@ public sealed class PostgresServerFixture : ServerFixture
 {
     public const string DefaultConnectionString = "Host=127.0.0.1;Port=5432;Username=flowforge;Password=flowforge;Database=flowforge_test";
 
-    public PostgresServerFixture() : this($"t_{Guid.NewGuid():N}")
+    private readonly bool _ownsSchema;
+
+    public PostgresServerFixture() : this($"t_{Guid.NewGuid():N}", null, ownsSchema: true)
     {
     }
 
-    private PostgresServerFixture(string schema) : base(new Dictionary<string, string?>
-    {
-        ["Storage:Provider"] = "postgres",
-        ["Storage:ConnectionString"] = SchemaConnectionString(schema),
-        ["DataProtection:KeyPath"] = KeyPathOf(schema),
-        ["Engine:PollInterval"] = "00:00:00.200",
-    })
+    /// <summary>Another server on <paramref name="schema"/>: another process on the same database. It leaves the schema alone on dispose.</summary>
+    /// <param name="settings">More settings, over the defaults.</param>
+    public static PostgresServerFixture OnSchema(string schema, IReadOnlyDictionary<string, string?> settings) => new(schema, settings, ownsSchema: false);
+
+    private PostgresServerFixture(string schema, IReadOnlyDictionary<string, string?>? settings, bool ownsSchema) : base(Settings(schema, settings))
     {
         Schema = schema;
+        _ownsSchema = ownsSchema;
+    }
+
+    private static Dictionary<string, string?> Settings(string schema, IReadOnlyDictionary<string, string?>? extra)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "postgres",
+            ["Storage:ConnectionString"] = SchemaConnectionString(schema),
+            ["DataProtection:KeyPath"] = KeyPathOf(schema),
+            ["Engine:PollInterval"] = "00:00:00.200",
+        };
+        foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
+        return settings;
     }
 
     public static string ServerConnectionString =>
@@ -54,11 +68,16 @@ public sealed class PostgresServerFixture : ServerFixture
         }
         finally
         {
-            await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ServerConnectionString) { Pooling = false }.ConnectionString);
-            await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE", c);
-            await cmd.ExecuteNonQueryAsync();
-            try { System.IO.Directory.Delete(KeyPathOf(Schema), recursive: true); } catch (IOException) { }
+            if (_ownsSchema) await DropSchemaAsync();
         }
+    }
+
+    private async Task DropSchemaAsync()
+    {
+        await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ServerConnectionString) { Pooling = false }.ConnectionString);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE", c);
+        await cmd.ExecuteNonQueryAsync();
+        try { System.IO.Directory.Delete(KeyPathOf(Schema), recursive: true); } catch (IOException) { }
     }
 }

@@ -1,12 +1,12 @@
+using System.Collections.Concurrent;
 using System.Net;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using FlowForge.Core.Storage;
-using FlowForge.Server.Hosting;
+using FlowForge.Server.Live;
 using FlowForge.Server.Tests.Infrastructure;
 using FlowForge.Server.Tests.Triggers;
 using FlowForge.Storage.Postgres;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -216,22 +216,58 @@ public sealed class PostgresServerTests(PostgresServerFixture server) : IClassFi
     }
 }
 
-/// <summary>Start-up checks of the postgres provider that need no database.</summary>
-public sealed class PostgresStartupTests
+/// <summary>
+/// Two servers on one PostgreSQL schema: the first runs the engine, the second only the API and the hub with
+/// the cross-process feed (LISTEN/NOTIFY). A client of the second sees the first's executions.
+/// </summary>
+public sealed class PostgresCrossProcessTests : IAsyncLifetime
 {
-    [Fact]
-    public void CrossProcessLiveFeed_OnPostgres_FailsAtStartup_WithAClearMessage()
+    private readonly PostgresServerFixture _engine = new();
+    private PostgresServerFixture? _api;
+
+    public async Task InitializeAsync()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => ServerApp.Build(["--urls", "http://127.0.0.1:0"], builder =>
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Storage:Provider"] = "postgres",
-                ["Storage:ConnectionString"] = PostgresServerFixture.SchemaConnectionString("t_never_created"),
-                ["Live:CrossProcess"] = "true",
-                ["Samples:Enabled"] = "false",
-            })));
-        Assert.Contains("Live__CrossProcess", error.Message);
-        Assert.Contains("PostgreSQL", error.Message);
-        Assert.Contains("LISTEN/NOTIFY", error.Message);
+        await _engine.InitializeAsync();
+        _api = PostgresServerFixture.OnSchema(_engine.Schema, new Dictionary<string, string?>
+        {
+            ["Engine:Dispatcher"] = "false",
+            ["Engine:Workers"] = "false",
+            ["Live:CrossProcess"] = "true",
+        });
+        await _api.InitializeAsync();
+        await _api.Services.GetRequiredService<PostgresNotifyProgressFeed>().Listening.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_api is not null) await _api.DisposeAsync();
+        await _engine.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AClientOfAnotherProcess_SeesEveryExecution_InOrder()
+    {
+        var http = _engine.Client();
+        var wf = await http.Publish(Workflows.Simple("cross"));
+        var received = new ConcurrentQueue<(string Name, JsonElement Data)>();
+        await using var client = await SignalRJsonClient.ConnectAsync(_api!.BaseAddress, ServerFixture.KeyA);
+        client.OnEvent = (name, data, _) => received.Enqueue((name, data));
+        Assert.Null(await client.InvokeAsync("Subscribe", wf));
+
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++) ids.Add(await http.Execute(wf));
+        foreach (var id in ids) await http.WaitFinished(id);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (received.Count(e => e.Name == "execution:completed") < ids.Count && DateTime.UtcNow < deadline) await Task.Delay(50);
+
+        foreach (var id in ids)
+        {
+            var mine = received.Where(e => e.Data.GetProperty("executionId").GetString() == id).ToList();
+            Assert.Equal(["execution:started", "execution:completed"], mine.Select(e => e.Name));
+            Assert.True(mine[0].Data.GetProperty("sequence").GetInt64() < mine[1].Data.GetProperty("sequence").GetInt64());
+            Assert.Equal("completed", mine[1].Data.GetProperty("status").GetString());
+        }
+        // Only the subscribed workflow's executions reach the client.
+        Assert.All(received, e => Assert.Contains(e.Data.GetProperty("executionId").GetString(), ids));
     }
 }
