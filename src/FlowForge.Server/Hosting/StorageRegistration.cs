@@ -65,7 +65,7 @@ public static class StorageRegistration
     }
 
     /// <summary>
-    /// The live feed of turns committed by every process on the database (<c>Live__CrossProcess=true</c>), as an
+    /// The live feed of turns committed by every process on the database (<c>Live__CrossProcess=true</c>; SQLite polls the <c>feed</c> table, PostgreSQL LISTENs), as an
     /// <see cref="IProgressFeed"/> and a hosted service. Called by the live registration, after the start-up tasks
     /// (hosted services start in registration order: the schema is migrated before the feed first reads it).
     /// </summary>

@@ -26,8 +26,7 @@ public sealed class LiveOptions
 
     /// <summary>
     /// Also stream executions committed by other processes on the same database (SQLite: polls the
-    /// <c>feed</c> table; default false, a single process sees its own commits without polling). Not available on
-    /// PostgreSQL yet (LISTEN/NOTIFY is planned): with <c>Storage__Provider=postgres</c>, true fails at start-up.
+    /// <c>feed</c> table; PostgreSQL: LISTEN/NOTIFY; default false, a single process sees its own commits without either).
     /// </summary>
     public bool CrossProcess { get; set; }
 

@@ -23,7 +23,7 @@ public static class LiveRegistration
         }).AddJsonProtocol();
 
         services.AddSingleton<IProgressFeed, InProcessProgressFeed>();
-        // The cross-process feed depends on the storage provider (SQLite polls its feed table; PostgreSQL has none yet).
+        // The cross-process feed depends on the storage provider (SQLite polls its feed table; PostgreSQL listens).
         if (options.CrossProcess) services.AddFlowForgeCrossProcessFeed(configuration);
         services.AddSingleton<LiveBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveBroadcaster>());
