@@ -38,4 +38,7 @@ internal static partial class Logs
 
     [LoggerMessage(1303, LogLevel.Error, "The cross-process live feed failed to poll; retrying")]
     public static partial void LiveFeedPollFailed(ILogger logger, Exception e);
+
+    [LoggerMessage(1304, LogLevel.Error, "The cross-process live feed lost its LISTEN connection to PostgreSQL; reconnecting (turns committed meanwhile are not replayed)")]
+    public static partial void LiveFeedListenFailed(ILogger logger, Exception e);
 }

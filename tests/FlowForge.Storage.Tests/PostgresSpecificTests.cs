@@ -33,10 +33,11 @@ public sealed class PostgresSpecificTests
         await temp.Database.MigrateAsync();
 
         Assert.Equal(temp.Name, temp.Database.Schema);
-        Assert.Equal([1, 2], await temp.Database.AppliedMigrationsAsync());
+        Assert.Equal([1, 2, 3, 4], await temp.Database.AppliedMigrationsAsync());
         var tables = await temp.QueryAsync($"SELECT table_name FROM information_schema.tables WHERE table_schema = '{temp.Name}' ORDER BY table_name");
         Assert.Equal(
-            ["activities", "api_keys", "executions", "history", "inbox", "organizations", "schema_versions", "workflow_versions", "workflows"],
+            ["activities", "api_keys", "credentials", "executions", "history", "inbox", "organizations", "outbox", "schema_versions", "send_ledger",
+                "trigger_endpoints", "trigger_events", "workflow_versions", "workflows"],
             tables.Select(r => (string)r[0]!));
         var started = await new PostgresExecutionStore(temp.Database).StartAsync(new NewExecution("ex_1", "org_1", "wf_1", 1, null));
         Assert.False(started.Existing);
@@ -52,8 +53,8 @@ public sealed class PostgresSpecificTests
         {
             await Task.WhenAll(processes.Select(p => Task.Run(() => p.MigrateAsync())));
 
-            Assert.Equal([1, 2], await temp.Database.AppliedMigrationsAsync());
-            Assert.Equal(2L, (await temp.QueryAsync("SELECT COUNT(*) FROM schema_versions"))[0][0]);
+            Assert.Equal([1, 2, 3, 4], await temp.Database.AppliedMigrationsAsync());
+            Assert.Equal(4L, (await temp.QueryAsync("SELECT COUNT(*) FROM schema_versions"))[0][0]);
         }
         finally
         {
@@ -73,7 +74,7 @@ public sealed class PostgresSpecificTests
 
         await temp.Database.MigrateAsync();
 
-        Assert.Equal([1, 2], await temp.Database.AppliedMigrationsAsync());
+        Assert.Equal([1, 2, 3, 4], await temp.Database.AppliedMigrationsAsync());
         var kept = await workflows.GetAsync("org_old", workflow.Id);
         Assert.Equal(("Legacy", "from before executions", workflow.Revision), (kept!.Definition.Name, kept.Definition.Description, kept.Revision));
     }

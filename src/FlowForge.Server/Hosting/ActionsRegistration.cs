@@ -3,9 +3,6 @@ using FlowForge.Server.Credentials;
 using FlowForge.Server.Egress;
 using FlowForge.Server.Nodes;
 using FlowForge.Server.Nodes.Actions;
-using FlowForge.Storage.Sqlite;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Data.Sqlite;
 
 namespace FlowForge.Server.Hosting;
 
@@ -13,15 +10,11 @@ public static class ActionsRegistration
 {
     /// <summary>
     /// Messaging and business actions (WhatsApp, email, call, CRM), their provider settings (<c>Providers:*</c>),
-    /// the send ledger, the outbox and per-organisation credentials encrypted with Data Protection.
-    /// Needs the storage (<see cref="StorageRegistration.AddFlowForgeStorage"/>) and the egress policy.
+    /// and per-organisation credentials encrypted with Data Protection. The send ledger, outbox and credential
+    /// stores come from the storage provider (<see cref="StorageRegistration.AddFlowForgeStorage"/>); also needs the egress policy.
     /// </summary>
     public static IServiceCollection AddFlowForgeActions(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton<ISendLedger>(sp => new SqliteSendLedger(sp.GetRequiredService<SqliteDatabase>()));
-        services.AddSingleton<IOutboxStore>(sp => new SqliteOutboxStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.AddSingleton<ICredentialStore>(sp => new SqliteCredentialStore(sp.GetRequiredService<SqliteDatabase>()));
-
         services.AddSingleton<CredentialService>();
         services.AddSingleton<ICredentialResolver>(sp => sp.GetRequiredService<CredentialService>());
 

@@ -1,16 +1,23 @@
 using FlowForge.Core.Storage;
+using FlowForge.Server.Live;
 using FlowForge.Storage.Postgres;
 using FlowForge.Storage.Sqlite;
 
 namespace FlowForge.Server.Hosting;
 
+/// <summary>
+/// The one place that decides between SQLite and PostgreSQL: every store (tenants, workflows, executions,
+/// triggers, the send ledger, the outbox, credentials), the schema migrator and the cross-process live
+/// feed are registered here per provider. The other registrations only add provider-independent services
+/// on top of the store interfaces.
+/// </summary>
 public static class StorageRegistration
 {
     /// <summary>Registers the stores of the configured provider, failing at start-up (not at first request) on a bad setting.</summary>
     public static IServiceCollection AddFlowForgeStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
-        switch (options.Provider.Trim().ToLowerInvariant())
+        var options = Options(configuration);
+        switch (Provider(options))
         {
             case StorageOptions.Sqlite:
                 var connectionString = string.IsNullOrWhiteSpace(options.ConnectionString)
@@ -21,6 +28,9 @@ public static class StorageRegistration
                 services.AddSingleton<IWorkflowStore, SqliteWorkflowStore>();
                 services.AddSingleton<ITriggerStore, SqliteTriggerStore>();
                 services.AddSingleton<IExecutionStore>(sp => new SqliteExecutionStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+                services.AddSingleton<ISendLedger>(sp => new SqliteSendLedger(sp.GetRequiredService<SqliteDatabase>()));
+                services.AddSingleton<IOutboxStore>(sp => new SqliteOutboxStore(sp.GetRequiredService<SqliteDatabase>()));
+                services.AddSingleton<ICredentialStore>(sp => new SqliteCredentialStore(sp.GetRequiredService<SqliteDatabase>()));
                 services.AddSingleton<ISchemaMigrator>(sp => new SqliteMigrator(sp.GetRequiredService<SqliteDatabase>()));
                 break;
             case StorageOptions.Postgres:
@@ -42,6 +52,10 @@ public static class StorageRegistration
                 services.AddSingleton<ITenantStore>(sp => new PostgresTenantStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<IWorkflowStore>(sp => new PostgresWorkflowStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<IExecutionStore>(sp => new PostgresExecutionStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
+                services.AddSingleton<ITriggerStore>(sp => new PostgresTriggerStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
+                services.AddSingleton<ISendLedger>(sp => new PostgresSendLedger(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
+                services.AddSingleton<IOutboxStore>(sp => new PostgresOutboxStore(sp.GetRequiredService<PostgresDatabase>()));
+                services.AddSingleton<ICredentialStore>(sp => new PostgresCredentialStore(sp.GetRequiredService<PostgresDatabase>()));
                 services.AddSingleton<ISchemaMigrator>(sp => new PostgresMigrator(sp.GetRequiredService<PostgresDatabase>()));
                 break;
             default:
@@ -49,6 +63,35 @@ public static class StorageRegistration
         }
         return services;
     }
+
+    /// <summary>
+    /// The live feed of turns committed by every process on the database (<c>Live__CrossProcess=true</c>; SQLite polls the <c>feed</c> table, PostgreSQL LISTENs), as an
+    /// <see cref="IProgressFeed"/> and a hosted service. Called by the live registration, after the start-up tasks
+    /// (hosted services start in registration order: the schema is migrated before the feed first reads it).
+    /// </summary>
+    public static IServiceCollection AddFlowForgeCrossProcessFeed(this IServiceCollection services, IConfiguration configuration)
+    {
+        switch (Provider(Options(configuration)))
+        {
+            case StorageOptions.Sqlite:
+                services.AddSingleton<SqlitePollingProgressFeed>();
+                services.AddSingleton<IProgressFeed>(sp => sp.GetRequiredService<SqlitePollingProgressFeed>());
+                services.AddHostedService(sp => sp.GetRequiredService<SqlitePollingProgressFeed>());
+                return services;
+            case StorageOptions.Postgres:
+                services.AddSingleton<PostgresNotifyProgressFeed>();
+                services.AddSingleton<IProgressFeed>(sp => sp.GetRequiredService<PostgresNotifyProgressFeed>());
+                services.AddHostedService(sp => sp.GetRequiredService<PostgresNotifyProgressFeed>());
+                return services;
+            default:
+                throw new InvalidOperationException($"Unknown Storage__Provider '{Options(configuration).Provider}': use 'sqlite' or 'postgres'.");
+        }
+    }
+
+    private static StorageOptions Options(IConfiguration configuration) =>
+        configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
+
+    private static string Provider(StorageOptions options) => options.Provider.Trim().ToLowerInvariant();
 
     private sealed class SqliteMigrator(SqliteDatabase db) : ISchemaMigrator
     {

@@ -1,12 +1,13 @@
 using FlowForge.Server.Engine;
 using FlowForge.Server.Triggers;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FlowForge.Server.Hosting;
 
-/// <summary>Triggers: webhook, WhatsApp, email and voice hooks, schedules, and the trigger endpoints under /api.</summary>
+/// <summary>
+/// Triggers: webhook, WhatsApp, email and voice hooks, schedules, and the trigger endpoints under /api.
+/// The trigger store comes from the storage provider (<see cref="StorageRegistration.AddFlowForgeStorage"/>).
+/// </summary>
 public static class TriggersRegistration
 {
     public static IServiceCollection AddFlowForgeTriggers(this IServiceCollection services, IConfiguration configuration)

@@ -7,13 +7,13 @@ namespace FlowForge.Server.Live;
 /// and must not block (the in-process feed calls them on the dispatcher's thread).
 /// </summary>
 /// <remarks>
-/// Implementations: <see cref="InProcessProgressFeed"/> (this process's commits, no latency) and
-/// <see cref="SqlitePollingProgressFeed"/> (every process's commits, read back from the store's
-/// <c>feed</c> table; on with <c>Live__CrossProcess=true</c>). A PostgreSQL store will provide the
-/// cross-process feed with LISTEN/NOTIFY: the commit transaction runs <c>pg_notify('flowforge_feed',
-/// '{executionId, fromSequence, toSequence}')</c> (delivered only if the transaction commits, in commit
-/// order), and a listener on a dedicated connection reads those rows of <c>history</c> and publishes
-/// them. The hub de-duplicates by sequence, so a process may listen to both feeds.
+/// Implementations: <see cref="InProcessProgressFeed"/> (this process's commits, no latency) and, with
+/// <c>Live__CrossProcess=true</c>, every process's commits: <see cref="SqlitePollingProgressFeed"/> reads
+/// them back from SQLite's <c>feed</c> table; <see cref="PostgresNotifyProgressFeed"/> LISTENs on PostgreSQL,
+/// where a trigger in the commit transaction runs <c>pg_notify</c> with <c>{executionId, fromSequence,
+/// toSequence}</c> (delivered only if the transaction commits, in commit order) and the listener reads
+/// those rows of <c>history</c> and publishes them. <see cref="Hosting.StorageRegistration.AddFlowForgeCrossProcessFeed"/>
+/// picks one by provider. The hub de-duplicates by sequence, so a process may listen to both feeds.
 /// </remarks>
 public interface IProgressFeed
 {

@@ -26,7 +26,7 @@ public sealed class LiveOptions
 
     /// <summary>
     /// Also stream executions committed by other processes on the same database (SQLite: polls the
-    /// <c>feed</c> table; default false, a single process sees its own commits without polling).
+    /// <c>feed</c> table; PostgreSQL: LISTEN/NOTIFY; default false, a single process sees its own commits without either).
     /// </summary>
     public bool CrossProcess { get; set; }
 

@@ -1,3 +1,4 @@
+using FlowForge.Server.Hosting;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.Extensions.Options;
 
@@ -22,12 +23,8 @@ public static class LiveRegistration
         }).AddJsonProtocol();
 
         services.AddSingleton<IProgressFeed, InProcessProgressFeed>();
-        if (options.CrossProcess)
-        {
-            services.AddSingleton<SqlitePollingProgressFeed>();
-            services.AddSingleton<IProgressFeed>(sp => sp.GetRequiredService<SqlitePollingProgressFeed>());
-            services.AddHostedService(sp => sp.GetRequiredService<SqlitePollingProgressFeed>());
-        }
+        // The cross-process feed depends on the storage provider (SQLite polls its feed table; PostgreSQL listens).
+        if (options.CrossProcess) services.AddFlowForgeCrossProcessFeed(configuration);
         services.AddSingleton<LiveBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveBroadcaster>());
         return services;

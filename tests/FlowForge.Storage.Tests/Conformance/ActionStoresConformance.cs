@@ -1,17 +1,25 @@
 using System.Text.Json.Nodes;
 using FlowForge.Core.Storage;
-using FlowForge.Storage.Sqlite;
 
-namespace FlowForge.Storage.Tests;
+namespace FlowForge.Storage.Tests.Conformance;
 
-/// <summary>The send ledger, the outbox and the credential store on SQLite.</summary>
-public sealed class SqliteActionStoresTests
+/// <summary>The stores of one fresh database; disposing it deletes the database.</summary>
+public sealed record ActionStores(ISendLedger Ledger, IOutboxStore Outbox, ICredentialStore Credentials, IAsyncDisposable Database) : IAsyncDisposable
 {
+    public ValueTask DisposeAsync() => Database.DisposeAsync();
+}
+
+/// <summary>The behaviour every <see cref="ISendLedger"/>, <see cref="IOutboxStore"/> and <see cref="ICredentialStore"/> must have.</summary>
+public abstract class ActionStoresConformance
+{
+    /// <summary>The stores on a fresh migrated database, one per test.</summary>
+    protected abstract Task<ActionStores> CreateStoresAsync();
+
     [Fact]
     public async Task Ledger_SendingKeepsTheFirstKey_SentIsFinal_FailedStartsAfresh()
     {
-        await using var temp = await TempDatabase.CreateMigratedAsync();
-        var ledger = new SqliteSendLedger(temp.Database);
+        await using var stores = await CreateStoresAsync();
+        var ledger = stores.Ledger;
 
         var first = await ledger.BeginAsync("org", "ex_1", "wa", "whatsapp", "ex_1:wa:1");
         Assert.Equal((SendStatus.Sending, "ex_1:wa:1", 1), (first.Status, first.IdempotencyKey, first.Attempts));
@@ -38,13 +46,15 @@ public sealed class SqliteActionStoresTests
     [Fact]
     public async Task Outbox_OneMessagePerStep_ListedPerOrganisationNewestFirst()
     {
-        await using var temp = await TempDatabase.CreateMigratedAsync();
-        var outbox = new SqliteOutboxStore(temp.Database);
-        var t0 = DateTimeOffset.UtcNow;
+        await using var stores = await CreateStoresAsync();
+        var outbox = stores.Outbox;
+        var t0 = new DateTimeOffset(2030, 1, 1, 10, 0, 0, 123, TimeSpan.Zero);
         var first = await outbox.AddAsync(new OutboxMessage("msg_1", "org_a", "ex_1", "wa", "whatsapp", "1555", null, "hi", new JsonObject { ["to"] = "1555" }, t0));
         var repeat = await outbox.AddAsync(new OutboxMessage("msg_2", "org_a", "ex_1", "wa", "whatsapp", "1555", null, "hi again", null, t0.AddSeconds(1)));
         Assert.Equal(("msg_1", "hi"), (repeat.Id, repeat.Body));
         Assert.Equal("1555", (string?)first.Payload!["to"]);
+        Assert.Equal(t0, first.CreatedAt);
+        Assert.Null(repeat.Subject);
         await outbox.AddAsync(new OutboxMessage("msg_3", "org_a", "ex_1", "mail", "email", "a@b.c", "Subj", "body", null, t0.AddSeconds(2)));
         await outbox.AddAsync(new OutboxMessage("msg_4", "org_b", "ex_9", "mail", "email", "x@y.z", "Other", "body", null, t0.AddSeconds(3)));
 
@@ -60,8 +70,8 @@ public sealed class SqliteActionStoresTests
     [Fact]
     public async Task Credentials_UniquePerOrganisationAndName()
     {
-        await using var temp = await TempDatabase.CreateMigratedAsync();
-        var store = new SqliteCredentialStore(temp.Database);
+        await using var stores = await CreateStoresAsync();
+        var store = stores.Credentials;
         var now = DateTimeOffset.UtcNow;
         Assert.True(await store.AddAsync(new CredentialRecord("org_a", "main", "smtp", ["host", "from"], "cipher", now, now)));
         Assert.False(await store.AddAsync(new CredentialRecord("org_a", "main", "crm", ["baseUrl"], "other", now, now)));
@@ -75,5 +85,29 @@ public sealed class SqliteActionStoresTests
         Assert.False(await store.DeleteAsync("org_a", "main"));
         Assert.Null(await store.GetAsync("org_a", "main"));
         Assert.NotNull(await store.GetAsync("org_b", "main"));
+    }
+
+    [Fact]
+    public async Task Credentials_ListedByName()
+    {
+        await using var stores = await CreateStoresAsync();
+        var now = new DateTimeOffset(2030, 1, 1, 10, 0, 0, TimeSpan.Zero);
+        foreach (var name in new[] { "b", "a", "C" })
+            Assert.True(await stores.Credentials.AddAsync(new CredentialRecord("org_a", name, "smtp", [], "cipher", now, now)));
+        var listed = await stores.Credentials.ListAsync("org_a");
+        Assert.Equal(["C", "a", "b"], listed.Select(c => c.Name));
+        Assert.Equal(now, listed[0].CreatedAt);
+        Assert.Empty(listed[0].FieldNames);
+    }
+
+    [Fact]
+    public async Task Ledger_ConcurrentBegins_CountEveryAttempt_KeepOneKey()
+    {
+        await using var stores = await CreateStoresAsync();
+        var entries = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => stores.Ledger.BeginAsync("org", "ex_c", "wa", "whatsapp", $"key:{i}"))));
+        var final = await stores.Ledger.GetAsync("ex_c", "wa");
+        Assert.Equal(8, final!.Attempts);
+        Assert.All(entries, e => Assert.Equal(final.IdempotencyKey, e.IdempotencyKey));
+        Assert.Equal(Enumerable.Range(1, 8), entries.Select(e => e.Attempts).Order());
     }
 }

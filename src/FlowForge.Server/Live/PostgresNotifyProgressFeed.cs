@@ -1,0 +1,67 @@
+using FlowForge.Server.Engine;
+using FlowForge.Storage.Postgres;
+
+namespace FlowForge.Server.Live;
+
+/// <summary>
+/// The cross-process feed on PostgreSQL: LISTENs to the schema's feed channel (NOTIFY sent by a trigger in
+/// every commit transaction, migration 0004) and publishes every process's turns in commit order, this
+/// process's included (the broadcaster drops what the in-process feed already delivered). Starts at the
+/// first turn committed after it listens: clients that connect later fetch the past over HTTP. A lost
+/// connection is re-opened after a second; turns committed meanwhile are not replayed.
+/// </summary>
+public sealed class PostgresNotifyProgressFeed(PostgresDatabase db, ILogger<PostgresNotifyProgressFeed> logger)
+    : BackgroundService, IProgressFeed
+{
+    private readonly PostgresFeedListener _listener = new(db);
+    private readonly Lock _lock = new();
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Action<ExecutionProgress>[] _handlers = [];
+
+    /// <summary>Completes once the first LISTEN is in place (tests wait for it before committing).</summary>
+    public Task Listening => _listening.Task;
+
+    public IDisposable Subscribe(Action<ExecutionProgress> handler)
+    {
+        lock (_lock) _handlers = [.. _handlers, handler];
+        return new Unsubscribe(() => { lock (_lock) _handlers = [.. _handlers.Where(h => h != handler)]; });
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _listener.ListenAsync(turn =>
+                {
+                    var progress = new ExecutionProgress(turn.ExecutionId, turn.OrgId, turn.WorkflowId, turn.Status, turn.FirstSequence, turn.Events,
+                        turn.CommittedAt, turn.CreatedAt);
+                    foreach (var handler in _handlers) handler(progress);
+                    return ValueTask.CompletedTask;
+                }, () => _listening.TrySetResult(), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Logs.LiveFeedListenFailed(logger, e);
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private sealed class Unsubscribe(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
+    }
+}

@@ -1,0 +1,121 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Dapper;
+using FlowForge.Core.Engine.History;
+using Npgsql;
+
+namespace FlowForge.Storage.Postgres;
+
+/// <summary>One committed turn announced by NOTIFY (migration 0004), with its history events read back.</summary>
+public sealed record PostgresFeedTurn(
+    string ExecutionId, string OrgId, string WorkflowId, string Status, DateTimeOffset CreatedAt,
+    long FirstSequence, IReadOnlyList<HistoryEvent> Events, DateTimeOffset CommittedAt);
+
+/// <summary>
+/// The cross-process live feed on PostgreSQL: LISTENs on the schema's feed channel on a dedicated connection
+/// and hands every process's committed turns, in commit order, to a callback. A turn whose execution was
+/// purged since is skipped. Starts at the first turn committed after it listens.
+/// </summary>
+public sealed class PostgresFeedListener(PostgresDatabase db)
+{
+    /// <summary>
+    /// Listens until <paramref name="ct"/> is cancelled or the connection fails (the exception is thrown; the
+    /// caller reconnects). <paramref name="listening"/> is called once the LISTEN is in place.
+    /// </summary>
+    public async Task ListenAsync(Func<PostgresFeedTurn, ValueTask> onTurn, Action? listening, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var channel = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
+            "SELECT 'flowforge_feed_' || md5(current_schema())", cancellationToken: ct)) ?? throw new InvalidOperationException("No current schema.");
+        // Notifications arrive on the listening connection (during WaitAsync, in commit order); the history is read on
+        // pooled connections by one reader, so a slow read never delays the socket and the order is kept.
+        var queue = Channel.CreateUnbounded<Notice>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        connection.Notification += (_, e) =>
+        {
+            if (Notice.TryParse(e.Payload) is { } notice) queue.Writer.TryWrite(notice);
+        };
+        await connection.ExecuteAsync(new CommandDefinition($"LISTEN {PostgresDatabase.QuoteIdentifier(channel)}", cancellationToken: ct));
+        listening?.Invoke();
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var reader = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var notice in queue.Reader.ReadAllAsync(stop.Token))
+                {
+                    if (await ReadAsync(notice, stop.Token) is { } turn) await onTurn(turn);
+                }
+            }
+            catch (Exception) when (!stop.IsCancellationRequested)
+            {
+                await stop.CancelAsync(); // wakes the listening loop, which rethrows this
+                throw;
+            }
+        }, CancellationToken.None);
+        try
+        {
+            while (true)
+            {
+                // A quiet channel: check now and then that the connection is still there (a dead one throws).
+                if (!await connection.WaitAsync(TimeSpan.FromSeconds(30), stop.Token))
+                    await connection.ExecuteAsync(new CommandDefinition("SELECT 1", cancellationToken: stop.Token));
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            await reader; // stopped by the reader, which failed: surface its exception
+            throw;
+        }
+        finally
+        {
+            queue.Writer.TryComplete();
+            await stop.CancelAsync();
+            try { await reader; } catch (Exception) when (stop.IsCancellationRequested) { }
+        }
+    }
+
+    private async Task<PostgresFeedTurn?> ReadAsync(Notice notice, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        // One snapshot for the execution row and its events (REPEATABLE READ: both from the same committed state).
+        await using var tx = await c.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        var e = await c.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
+            "SELECT org_id AS OrgId, workflow_id AS WorkflowId, status, created_at AS CreatedAt FROM executions WHERE id = @id",
+            new { id = notice.ExecutionId }, tx, cancellationToken: ct));
+        if (e is null) return null;
+        var events = await c.QueryAsync<string>(new CommandDefinition(
+            "SELECT data FROM history WHERE execution_id = @id AND sequence BETWEEN @from AND @to ORDER BY sequence",
+            new { id = notice.ExecutionId, from = notice.From, to = notice.To }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        var list = events.Select(StoredEvent.Deserialize).ToList();
+        if (list.Count == 0) return null;
+        return new PostgresFeedTurn(notice.ExecutionId, e.OrgId, e.WorkflowId, e.Status, PostgresValues.FromDb(e.CreatedAt), notice.From, list, notice.CommittedAt);
+    }
+
+    private sealed class ExecutionRow
+    {
+        public string OrgId { get; set; } = "";
+        public string WorkflowId { get; set; } = "";
+        public string Status { get; set; } = "";
+        public DateTime CreatedAt { get; set; }
+    }
+
+    private sealed record Notice(string ExecutionId, long From, long To, DateTimeOffset CommittedAt)
+    {
+        public static Notice? TryParse(string payload)
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(payload);
+                var r = doc.RootElement;
+                return new Notice(r.GetProperty("e").GetString()!, r.GetProperty("f").GetInt64(), r.GetProperty("t").GetInt64(),
+                    r.GetProperty("c").GetDateTimeOffset());
+            }
+            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                return null;
+            }
+        }
+    }
+}
