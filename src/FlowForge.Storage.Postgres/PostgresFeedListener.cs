@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using Dapper;
+using FlowForge.Core.Storage;
 using FlowForge.Core.Engine.History;
 using Npgsql;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dapper;
+using FlowForge.Core.Storage;
 using FlowForge.Core.Engine.History;
 
 namespace FlowForge.Storage.Sqlite;

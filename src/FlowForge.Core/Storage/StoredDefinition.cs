@@ -1,11 +1,10 @@
 using System.Text.Json;
 using FlowForge.Core.Model;
-using FlowForge.Core.Storage;
 
-namespace FlowForge.Storage.Postgres;
+namespace FlowForge.Core.Storage;
 
 /// <summary>The JSON document a definition is stored as: the graph and the canvas viewport.</summary>
-internal sealed record StoredDefinition(IReadOnlyList<NodeDefinition> Nodes, IReadOnlyList<EdgeDefinition> Edges, CanvasState? Canvas)
+public sealed record StoredDefinition(IReadOnlyList<NodeDefinition> Nodes, IReadOnlyList<EdgeDefinition> Edges, CanvasState? Canvas)
 {
     public static string Serialize(WorkflowDefinition d) =>
         JsonSerializer.Serialize(new StoredDefinition(d.Graph.Nodes, d.Graph.Edges, d.Canvas), JsonDefaults.Options);

@@ -5,13 +5,13 @@ using System.Text.Json.Serialization;
 using FlowForge.Core.Engine.History;
 using FlowForge.Core.Model;
 
-namespace FlowForge.Storage.Sqlite;
+namespace FlowForge.Core.Storage;
 
 /// <summary>
 /// How history events and JSON values are stored as text. Events are always serialized as the
 /// polymorphic base type so the "type" discriminator is written and they read back as the right record.
 /// </summary>
-internal static class StoredEvent
+public static class StoredEvent
 {
     // The discriminators declared on HistoryEvent, so the type column matches the JSON "type" exactly
     // without parsing the JSON we just wrote.
