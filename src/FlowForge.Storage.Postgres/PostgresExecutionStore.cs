@@ -236,13 +236,16 @@ public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProv
         return ids.Length;
     }
 
-    // Table order: (executions locked by the caller) -> history -> inbox -> activities -> executions.
+    // Table order: (executions locked by the caller) -> history -> inbox -> activities -> send_ledger -> outbox -> executions.
+    // A purged execution takes its sends with it: the ledger and outbox rows only mean something beside its history.
     private static Task DeleteExecutionsAsync(NpgsqlConnection c, NpgsqlTransaction tx, string[] ids, CancellationToken ct) =>
         c.ExecuteAsync(new CommandDefinition(
             """
             DELETE FROM history WHERE execution_id = ANY(@ids);
             DELETE FROM inbox WHERE execution_id = ANY(@ids);
             DELETE FROM activities WHERE execution_id = ANY(@ids);
+            DELETE FROM send_ledger WHERE execution_id = ANY(@ids);
+            DELETE FROM outbox WHERE execution_id = ANY(@ids);
             DELETE FROM executions WHERE id = ANY(@ids);
             """,
             new { ids }, tx, cancellationToken: ct));

@@ -296,6 +296,8 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
             DELETE FROM history WHERE execution_id = @executionId;
             DELETE FROM inbox WHERE execution_id = @executionId;
             DELETE FROM activities WHERE execution_id = @executionId;
+            DELETE FROM send_ledger WHERE execution_id = @executionId;
+            DELETE FROM outbox WHERE execution_id = @executionId;
             DELETE FROM executions WHERE id = @executionId;
             """,
             new { executionId }, tx, cancellationToken: ct));

@@ -26,6 +26,23 @@ public class OutboxTests(UnconfiguredFixture server) : IClassFixture<Unconfigure
     }
 
     [Fact]
+    public async Task PurgingAnExecution_RemovesItsOutboxMessagesAndLedgerEntries()
+    {
+        var (id, done) = await RunMessagingWorkflow(new { name = "Lin", email = "lin@example.com", phone_number = "+15551230001" });
+        Assert.Equal("completed", (string?)done["status"]);
+        Assert.Equal(3, (int)(await (await _client.GetAsync($"/api/outbox?executionId={id}")).Expect(HttpStatusCode.OK))["total"]!);
+        // The outbox needs no ledger entry; record one as a provider send would, to see it go with the execution.
+        var ledger = server.Services.GetRequiredService<ISendLedger>();
+        await ledger.BeginAsync("org-a", id, "sent-step", "whatsapp", $"{id}:sent-step:1");
+        Assert.NotNull(await ledger.GetAsync(id, "sent-step"));
+
+        await (await _client.DeleteAsync($"/api/executions/{id}")).Expect(HttpStatusCode.NoContent);
+
+        Assert.Equal(0, (int)(await (await _client.GetAsync($"/api/outbox?executionId={id}")).Expect(HttpStatusCode.OK))["total"]!);
+        Assert.Null(await ledger.GetAsync(id, "sent-step"));
+    }
+
+    [Fact]
     public async Task UnconfiguredProviders_DeliverIntoTheOutbox_WithTheSameOutputShape()
     {
         var (id, done) = await RunMessagingWorkflow(new { name = "Ada", email = "ada@example.com", phone_number = "+15551230000" });
