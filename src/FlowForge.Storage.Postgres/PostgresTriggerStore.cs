@@ -149,6 +149,14 @@ public sealed class PostgresTriggerStore(PostgresDatabase db, TimeProvider? time
             cancellationToken: ct)) > 0;
     }
 
+    public async Task<int> PurgeEventsBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM trigger_events WHERE id IN (SELECT id FROM trigger_events WHERE created_at < @cutoff ORDER BY created_at LIMIT @max)",
+            new { cutoff = PostgresValues.Timestamp(cutoff), max }, cancellationToken: ct));
+    }
+
     public async Task<IReadOnlyList<TriggerCounts>> CountEventsAsync(string orgId, string workflowId, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);

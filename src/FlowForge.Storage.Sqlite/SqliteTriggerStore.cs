@@ -130,6 +130,14 @@ public sealed class SqliteTriggerStore(SqliteDatabase db) : ITriggerStore
             cancellationToken: ct)) > 0;
     }
 
+    public async Task<int> PurgeEventsBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM trigger_events WHERE id IN (SELECT id FROM trigger_events WHERE created_at < @cutoff ORDER BY created_at LIMIT @max)",
+            new { cutoff = SqliteValues.Timestamp(cutoff), max }, cancellationToken: ct));
+    }
+
     public async Task<IReadOnlyList<TriggerCounts>> CountEventsAsync(string orgId, string workflowId, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);

@@ -13,6 +13,9 @@ namespace FlowForge.Storage.Tests;
 /// </summary>
 public sealed class PostgresSpecificTests
 {
+    /// <summary>Every embedded migration script's version, in order.</summary>
+    private static readonly int[] AllMigrations = [.. PostgresDatabase.LoadMigrations().Select(m => m.Version)];
+
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
 
     /// <summary>Now in whole microseconds, timestamptz's precision, so instants read back compare equal.</summary>
@@ -33,7 +36,7 @@ public sealed class PostgresSpecificTests
         await temp.Database.MigrateAsync();
 
         Assert.Equal(temp.Name, temp.Database.Schema);
-        Assert.Equal([1, 2, 3, 4], await temp.Database.AppliedMigrationsAsync());
+        Assert.Equal(AllMigrations, await temp.Database.AppliedMigrationsAsync());
         var tables = await temp.QueryAsync($"SELECT table_name FROM information_schema.tables WHERE table_schema = '{temp.Name}' ORDER BY table_name");
         Assert.Equal(
             ["activities", "api_keys", "credentials", "executions", "history", "inbox", "organizations", "outbox", "schema_versions", "send_ledger",
@@ -53,8 +56,8 @@ public sealed class PostgresSpecificTests
         {
             await Task.WhenAll(processes.Select(p => Task.Run(() => p.MigrateAsync())));
 
-            Assert.Equal([1, 2, 3, 4], await temp.Database.AppliedMigrationsAsync());
-            Assert.Equal(4L, (await temp.QueryAsync("SELECT COUNT(*) FROM schema_versions"))[0][0]);
+            Assert.Equal(AllMigrations, await temp.Database.AppliedMigrationsAsync());
+            Assert.Equal((long)AllMigrations.Length, (await temp.QueryAsync("SELECT COUNT(*) FROM schema_versions"))[0][0]);
         }
         finally
         {
@@ -74,7 +77,7 @@ public sealed class PostgresSpecificTests
 
         await temp.Database.MigrateAsync();
 
-        Assert.Equal([1, 2, 3, 4], await temp.Database.AppliedMigrationsAsync());
+        Assert.Equal(AllMigrations, await temp.Database.AppliedMigrationsAsync());
         var kept = await workflows.GetAsync("org_old", workflow.Id);
         Assert.Equal(("Legacy", "from before executions", workflow.Revision), (kept!.Definition.Name, kept.Definition.Description, kept.Revision));
     }

@@ -106,4 +106,10 @@ public interface ITriggerStore
 
     /// <summary>The newest events first.</summary>
     Task<IReadOnlyList<TriggerEventRecord>> ListEventsAsync(string orgId, string workflowId, int limit, CancellationToken ct = default);
+
+    /// <summary>
+    /// Deletes up to <paramref name="max"/> events logged before <paramref name="cutoff"/> (retention); returns how many.
+    /// Their dedup keys go with them: a delivery repeated after the retention period starts a new execution.
+    /// </summary>
+    Task<int> PurgeEventsBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken ct = default);
 }

@@ -3,8 +3,9 @@ using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Engine;
 
-/// <summary>Purges finished executions older than <see cref="EngineOptions.Retention"/>, in small batches, every few minutes.</summary>
-public sealed class RetentionService(IExecutionStore store, IOptions<EngineOptions> options, ILogger<RetentionService> logger, TimeProvider clock) : BackgroundService
+/// <summary>Purges finished executions and trigger events older than <see cref="EngineOptions.Retention"/>, in small batches, every few minutes.</summary>
+public sealed class RetentionService(
+    IExecutionStore store, ITriggerStore triggers, IOptions<EngineOptions> options, ILogger<RetentionService> logger, TimeProvider clock) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,6 +23,10 @@ public sealed class RetentionService(IExecutionStore store, IOptions<EngineOptio
                     total += purged;
                 } while (purged == 500 && !stoppingToken.IsCancellationRequested);
                 if (total > 0) Logs.Purged(logger, total);
+                // The trigger event log (and the dedup keys in it) is kept as long as executions are.
+                while (await triggers.PurgeEventsBeforeAsync(clock.GetUtcNow() - retention, 1000, stoppingToken) == 1000 && !stoppingToken.IsCancellationRequested)
+                {
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

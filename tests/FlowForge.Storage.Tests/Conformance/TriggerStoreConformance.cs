@@ -64,6 +64,25 @@ public abstract class TriggerStoreConformance
     }
 
     [Fact]
+    public async Task PurgeEventsBefore_DeletesOnlyOlderEvents_AndFreesTheirDedupKeys()
+    {
+        await using var scope = await CreateStoreAsync();
+        var store = scope.Store;
+        var now = new DateTimeOffset(2030, 6, 1, 12, 0, 0, TimeSpan.Zero);
+        TriggerEventRecord Event(string key, DateTimeOffset at) => new(0, "org_1", "wf_1", "hook", "trigger_webhook", TriggerOutcome.Accepted, key, "ex_1", null, at);
+        Assert.True(await store.RecordEventAsync(Event("old-1", now.AddDays(-40))));
+        Assert.True(await store.RecordEventAsync(Event("old-2", now.AddDays(-31))));
+        Assert.True(await store.RecordEventAsync(Event("new", now.AddDays(-1))));
+
+        Assert.Equal(1, await store.PurgeEventsBeforeAsync(now.AddDays(-30), 1));
+        Assert.Equal(1, await store.PurgeEventsBeforeAsync(now.AddDays(-30), 10));
+        Assert.Equal(0, await store.PurgeEventsBeforeAsync(now.AddDays(-30), 10));
+
+        Assert.Equal(["new"], (await store.ListEventsAsync("org_1", "wf_1", 10)).Select(e => e.DedupKey));
+        Assert.True(await store.RecordEventAsync(Event("old-1", now)));
+    }
+
+    [Fact]
     public async Task AdvanceSchedule_ManyRacers_ExactlyOneWins()
     {
         await using var scope = await CreateStoreAsync();
