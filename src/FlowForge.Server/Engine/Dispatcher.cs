@@ -165,7 +165,7 @@ public sealed class Dispatcher(
             {
                 // A turn that throws (a bug, a damaged history) must not block the batch for ever: that execution fails, the others go on.
                 Logs.DecideFailed(logger, e, record.Id);
-                turn = Failed(item, $"Internal error while deciding the next step ({e.GetType().Name}: {e.Message}). The execution was stopped; resume it once the cause is fixed.", now);
+                turn = await FailedAsync(item, $"Internal error while deciding the next step ({e.GetType().Name}: {e.Message}). The execution was stopped; resume it once the cause is fixed.", now, ct);
             }
             commits.Add(turn.Commit);
             turns.Add((record, turn.State, turn.Result));
@@ -239,12 +239,29 @@ public sealed class Dispatcher(
         return (commit, state, result);
     }
 
-    private static (OrchestrationCommit, ExecutionState, DeciderResult) Failed(OrchestrationWorkItem item, string error, DateTimeOffset now)
+    private async Task<(OrchestrationCommit, ExecutionState, DeciderResult)> FailedAsync(OrchestrationWorkItem item, string error, DateTimeOffset now, CancellationToken ct)
     {
         var failed = new ExecutionFailed(error) { Timestamp = now };
         var state = new ExecutionState(item.Execution.Id);
         var result = new DeciderResult([], [failed], ExecutionStatus.Failed);
-        var commit = new OrchestrationCommit(item.Execution.Id, item.Execution.LastSequence, [.. item.Messages.Select(m => m.Id)], [failed], ExecutionStatus.Failed, Error: error);
+        var messages = new List<ScheduledMessage>();
+        // A child tells its parent, which would otherwise wait for it for ever. The parent's step is in the
+        // child's first event (the inbox's, when the child never ran a turn); if even that cannot be read, it cannot be told.
+        try
+        {
+            var started = item.Messages.Select(m => m.Event).OfType<ExecutionStarted>().FirstOrDefault()
+                ?? (await store.GetHistoryAsync(item.Execution.Id, 0, ct)).OfType<ExecutionStarted>().FirstOrDefault();
+            if (started is { ParentExecutionId: { } parentId, ParentStepKey: { } parentStep })
+            {
+                messages.Add(new ScheduledMessage(parentId, new ChildFailed(parentStep, item.Execution.Id, $"Sub-workflow execution {item.Execution.Id} failed: {error}") { Timestamp = now }, now));
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Logs.DecideFailed(logger, e, item.Execution.Id);
+        }
+        var commit = new OrchestrationCommit(item.Execution.Id, item.Execution.LastSequence, [.. item.Messages.Select(m => m.Id)], [failed], ExecutionStatus.Failed,
+            Error: error, Messages: messages);
         return (commit, state, result);
     }
 
