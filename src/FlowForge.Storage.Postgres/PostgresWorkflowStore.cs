@@ -126,6 +126,15 @@ public sealed class PostgresWorkflowStore(PostgresDatabase db, TimeProvider? tim
         return changed == 0 ? (WriteOutcome.NotFound, null) : (WriteOutcome.Ok, record);
     }
 
+    public async Task<IReadOnlyList<(string OrgId, string WorkflowId, int PublishedVersion)>> ListPublishedAsync(CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<(string OrgId, string Id, long PublishedVersion)>(new CommandDefinition(
+            "SELECT org_id, id, published_version FROM workflows WHERE published_version IS NOT NULL AND deleted_at IS NULL ORDER BY org_id, id",
+            cancellationToken: ct));
+        return [.. rows.Select(r => (r.OrgId, r.Id, (int)r.PublishedVersion))];
+    }
+
     public async Task<IReadOnlyList<WorkflowVersionRecord>> ListVersionsAsync(string orgId, string workflowId, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);

@@ -66,6 +66,9 @@ public interface IWorkflowStore
 
     Task<(WriteOutcome Outcome, WorkflowRecord? Record)> UnpublishAsync(string orgId, string id, CancellationToken ct = default);
 
+    /// <summary>Every published workflow of every organisation (the start-up resync of triggers).</summary>
+    Task<IReadOnlyList<(string OrgId, string WorkflowId, int PublishedVersion)>> ListPublishedAsync(CancellationToken ct = default);
+
     Task<IReadOnlyList<WorkflowVersionRecord>> ListVersionsAsync(string orgId, string workflowId, CancellationToken ct = default);
 
     Task<WorkflowVersionRecord?> GetVersionAsync(string orgId, string workflowId, int version, CancellationToken ct = default);

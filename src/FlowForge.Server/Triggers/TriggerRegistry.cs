@@ -84,6 +84,29 @@ public sealed class TriggerRegistry(ITriggerStore store, WebhookSecrets secrets,
         return [.. endpoints.Select(e => Describe(e, request, newSecrets.GetValueOrDefault(e.StepId)))];
     }
 
+    /// <summary>
+    /// Makes the active triggers match what is published, for every organisation: publishing commits the
+    /// version and then registers its triggers, so a crash between the two would leave the old ones live.
+    /// Idempotent (endpoint keys and secrets are kept); run at start-up.
+    /// </summary>
+    public async Task ResyncAllAsync(IWorkflowStore workflows, CancellationToken ct)
+    {
+        var published = await workflows.ListPublishedAsync(ct);
+        var live = published.Select(p => (p.OrgId, p.WorkflowId)).ToHashSet();
+        foreach (var (orgId, workflowId, version) in published)
+        {
+            var definition = await workflows.GetVersionAsync(orgId, workflowId, version, ct);
+            await SyncAsync(orgId, workflowId, definition?.Definition.Graph, null, ct);
+        }
+        foreach (var type in Registered)
+        {
+            foreach (var stale in (await store.ListActiveByTypeAsync(type, ct)).Where(e => !live.Contains((e.OrgId, e.WorkflowId))).Select(e => (e.OrgId, e.WorkflowId)).Distinct())
+            {
+                await SyncAsync(stale.OrgId, stale.WorkflowId, null, null, ct);
+            }
+        }
+    }
+
     /// <summary>The workflow's active triggers (no secrets).</summary>
     public async Task<IReadOnlyList<TriggerInfo>> ListAsync(string orgId, string workflowId, HttpRequest? request, CancellationToken ct) =>
         [.. (await store.ListForWorkflowAsync(orgId, workflowId, ct)).Where(e => e.Active).Select(e => Describe(e, request, null))];

@@ -39,6 +39,28 @@ public abstract class WorkflowStoreConformance
     // ---- Workflows -------------------------------------------------------------------------
 
     [Fact]
+    public async Task ListPublished_HasEveryOrganisationsPublishedWorkflows_ButNoDraftsOrDeleted()
+    {
+        var (tenants, store, orgA) = await ArrangeAsync();
+        var orgB = NewId("org");
+        await tenants.EnsureOrganizationAsync(orgB, "Org " + orgB);
+        var published = await store.CreateAsync(orgA, Definition("Published"));
+        await store.PublishAsync(orgA, published.Id, published.Revision);
+        var otherOrg = await store.CreateAsync(orgB, Definition("Other org"));
+        await store.PublishAsync(orgB, otherOrg.Id, otherOrg.Revision);
+        var draft = await store.CreateAsync(orgA, Definition("Draft"));
+        var deleted = await store.CreateAsync(orgA, Definition("Deleted"));
+        await store.PublishAsync(orgA, deleted.Id, deleted.Revision);
+        await store.DeleteAsync(orgA, deleted.Id);
+
+        var all = await store.ListPublishedAsync();
+
+        Assert.Contains((orgA, published.Id, 1), all);
+        Assert.Contains((orgB, otherOrg.Id, 1), all);
+        Assert.DoesNotContain(all, p => p.WorkflowId == draft.Id || p.WorkflowId == deleted.Id);
+    }
+
+    [Fact]
     public async Task Create_ThenGet_RoundTripsTheDefinition_AsADraftAtVersionOne()
     {
         var (_, store, org) = await ArrangeAsync();
