@@ -151,19 +151,26 @@ public sealed partial class SqliteExecutionStore
         }
 
         // The primary key (execution_id, sequence) is the last fence; never check-then-insert.
+        // One statement for the turn's events (SQLite allows 32,766 parameters: 5 per event, so chunks of 500).
         var sequence = commit.ExpectedLastSequence;
-        foreach (var e in commit.NewEvents)
+        foreach (var chunk in commit.NewEvents.Chunk(500))
         {
-            var stamped = StoredEvent.Stamp(e, now);
+            var sql = new System.Text.StringBuilder("INSERT INTO history (execution_id, sequence, type, timestamp, data) VALUES ");
+            var args = new DynamicParameters();
+            args.Add("x", commit.ExecutionId);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var stamped = StoredEvent.Stamp(chunk[i], now);
+                if (i > 0) sql.Append(", ");
+                sql.Append($"(@x, @s{i}, @t{i}, @ts{i}, @d{i})");
+                args.Add($"s{i}", ++sequence);
+                args.Add($"t{i}", StoredEvent.TypeName(stamped));
+                args.Add($"ts{i}", SqliteValues.Timestamp(stamped.Timestamp));
+                args.Add($"d{i}", StoredEvent.Serialize(stamped));
+            }
             try
             {
-                await c.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO history (execution_id, sequence, type, timestamp, data) VALUES (@ExecutionId, @sequence, @type, @timestamp, @data)",
-                    new
-                    {
-                        commit.ExecutionId, sequence = ++sequence, type = StoredEvent.TypeName(stamped),
-                        timestamp = SqliteValues.Timestamp(stamped.Timestamp), data = StoredEvent.Serialize(stamped),
-                    }, tx, cancellationToken: ct));
+                await c.ExecuteAsync(new CommandDefinition(sql.ToString(), args, tx, cancellationToken: ct));
             }
             catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == PrimaryKeyViolation)
             {

@@ -61,6 +61,9 @@ public sealed class LiveBroadcaster : BackgroundService
     /// <summary>Feed handler: never blocks.</summary>
     public void OnCommitted(ExecutionProgress progress)
     {
+        // Nobody is connected: nothing to route. A client that connects later starts from its next events
+        // (and can read the past over HTTP), so skipping keeps the engine's hot path free of this work.
+        if (_connections.IsEmpty) return;
         if (_incoming.Writer.TryWrite(progress)) return;
         Interlocked.Increment(ref _droppedTurns);
         _overflowed[progress.ExecutionId] = (progress.OrgId, progress.WorkflowId);
