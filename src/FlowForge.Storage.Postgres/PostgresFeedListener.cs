@@ -19,21 +19,32 @@ public sealed record PostgresFeedTurn(
 /// </summary>
 public sealed class PostgresFeedListener(PostgresDatabase db)
 {
+    /// <summary>Notices dropped because <c>maxPending</c> executions were already waiting to be read.</summary>
+    public long DroppedNotices => Interlocked.Read(ref _droppedNotices);
+
+    private long _droppedNotices;
+
     /// <summary>
     /// Listens until <paramref name="ct"/> is cancelled or the connection fails (the exception is thrown; the
     /// caller reconnects). <paramref name="listening"/> is called once the LISTEN is in place.
     /// </summary>
-    public async Task ListenAsync(Func<PostgresFeedTurn, ValueTask> onTurn, Action? listening, CancellationToken ct)
+    /// <remarks>
+    /// Memory is bounded: notices wait in a backlog keyed by execution, where the notices of one execution
+    /// merge into one range (read in one query), and at most <paramref name="maxPending"/> executions wait.
+    /// Beyond that a notice is dropped and counted; the hub resyncs that execution's subscribers when its
+    /// next turn arrives with a gap (the SQLite feed needs none of this: its backlog is the feed table).
+    /// </remarks>
+    public async Task ListenAsync(Func<PostgresFeedTurn, ValueTask> onTurn, Action? listening, CancellationToken ct, int maxPending = 20_000)
     {
         await using var connection = await db.OpenAsync(ct);
         var channel = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
             "SELECT 'flowforge_feed_' || md5(current_schema())", cancellationToken: ct)) ?? throw new InvalidOperationException("No current schema.");
         // Notifications arrive on the listening connection (during WaitAsync, in commit order); the history is read on
-        // pooled connections by one reader, so a slow read never delays the socket and the order is kept.
-        var queue = Channel.CreateUnbounded<Notice>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        // pooled connections by one reader, so a slow read never delays the socket and each execution's order is kept.
+        var backlog = new Backlog(Math.Max(1, maxPending));
         connection.Notification += (_, e) =>
         {
-            if (Notice.TryParse(e.Payload) is { } notice) queue.Writer.TryWrite(notice);
+            if (Notice.TryParse(e.Payload) is { } notice && !backlog.Add(notice)) Interlocked.Increment(ref _droppedNotices);
         };
         await connection.ExecuteAsync(new CommandDefinition($"LISTEN {PostgresDatabase.QuoteIdentifier(channel)}", cancellationToken: ct));
         listening?.Invoke();
@@ -43,9 +54,12 @@ public sealed class PostgresFeedListener(PostgresDatabase db)
         {
             try
             {
-                await foreach (var notice in queue.Reader.ReadAllAsync(stop.Token))
+                while (await backlog.WaitAsync(stop.Token))
                 {
-                    if (await ReadAsync(notice, stop.Token) is { } turn) await onTurn(turn);
+                    while (backlog.TryTake(out var notice))
+                    {
+                        if (await ReadAsync(notice, stop.Token) is { } turn) await onTurn(turn);
+                    }
                 }
             }
             catch (Exception) when (!stop.IsCancellationRequested)
@@ -70,10 +84,59 @@ public sealed class PostgresFeedListener(PostgresDatabase db)
         }
         finally
         {
-            queue.Writer.TryComplete();
+            backlog.Complete();
             await stop.CancelAsync();
             try { await reader; } catch (Exception) when (stop.IsCancellationRequested) { }
         }
+    }
+
+    /// <summary>
+    /// Notices waiting to be read, one entry per execution (first come, first read); a later notice of a waiting
+    /// execution widens its range, so an execution's turns are still read in commit order.
+    /// </summary>
+    private sealed class Backlog(int capacity)
+    {
+        private readonly Lock _lock = new();
+        private readonly Dictionary<string, Notice> _pending = [];
+        private readonly Queue<string> _order = new();
+        private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+        /// <summary>False when the notice was dropped: <c>capacity</c> other executions are already waiting.</summary>
+        public bool Add(Notice notice)
+        {
+            lock (_lock)
+            {
+                if (_pending.TryGetValue(notice.ExecutionId, out var waiting))
+                {
+                    _pending[notice.ExecutionId] = waiting with { From = Math.Min(waiting.From, notice.From), To = Math.Max(waiting.To, notice.To), CommittedAt = notice.CommittedAt };
+                    return true;
+                }
+                if (_pending.Count >= capacity) return false;
+                _pending[notice.ExecutionId] = notice;
+                _order.Enqueue(notice.ExecutionId);
+            }
+            _signal.Writer.TryWrite(true);
+            return true;
+        }
+
+        public bool TryTake(out Notice notice)
+        {
+            lock (_lock)
+            {
+                if (_order.TryDequeue(out var id) && _pending.Remove(id, out notice!)) return true;
+            }
+            notice = null!;
+            return false;
+        }
+
+        public async ValueTask<bool> WaitAsync(CancellationToken ct)
+        {
+            if (!await _signal.Reader.WaitToReadAsync(ct)) return false;
+            _signal.Reader.TryRead(out _);
+            return true;
+        }
+
+        public void Complete() => _signal.Writer.TryComplete();
     }
 
     private async Task<PostgresFeedTurn?> ReadAsync(Notice notice, CancellationToken ct)

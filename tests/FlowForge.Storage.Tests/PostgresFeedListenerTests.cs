@@ -49,6 +49,57 @@ public sealed class PostgresFeedListenerTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => listen);
     }
 
+    [Fact]
+    public async Task SlowReader_MergesAnExecutionsTurns_AndDropsBeyondTheBacklogLimit()
+    {
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        var store = new PostgresExecutionStore(temp.Database);
+        await using var otherProcess = new PostgresDatabase(temp.ConnectionString);
+        var listener = new PostgresFeedListener(otherProcess);
+        var received = new ConcurrentQueue<PostgresFeedTurn>();
+        var listening = new TaskCompletionSource();
+        var firstArrived = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        using var stop = new CancellationTokenSource();
+        var listen = listener.ListenAsync(async turn =>
+        {
+            received.Enqueue(turn);
+            firstArrived.TrySetResult();
+            await release.Task; // the reader is stuck on the first turn while more arrive
+        }, () => listening.TrySetResult(), stop.Token, maxPending: 1);
+        await listening.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var first = await StartAndClaimAsync(store, "ex_1");
+        await CommitAsync(store, first, 0);
+        await firstArrived.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var second = await StartAndClaimAsync(store, "ex_2");
+        await CommitAsync(store, second, 0);
+        await CommitAsync(store, second, 1); // waits in the backlog with ex_2's first turn: merged into one read
+        var third = await StartAndClaimAsync(store, "ex_3");
+        await CommitAsync(store, third, 0); // the backlog already holds one execution: dropped
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (listener.DroppedNotices == 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        release.SetResult();
+        while (received.Count < 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        await Task.Delay(300); // nothing more arrives
+
+        Assert.Equal(1, listener.DroppedNotices);
+        Assert.Equal([("ex_1", 1L, 1), ("ex_2", 1L, 2)], received.Select(t => (t.ExecutionId, t.FirstSequence, t.Events.Count)));
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => listen);
+    }
+
+    private static async Task CommitAsync(PostgresExecutionStore store, OrchestrationWorkItem item, long lastSequence)
+    {
+        var consumed = lastSequence == 0 ? item.Messages.Select(m => m.Id).ToList() : [];
+        var result = await store.CommitOrchestrationsAsync("owner", [
+            new OrchestrationCommit(item.Execution.Id, lastSequence, consumed, [item.Messages[0].Event], ExecutionStatus.Running),
+        ]);
+        Assert.Equal(CommitOutcome.Committed, Assert.Single(result).Outcome);
+    }
+
     private static async Task<OrchestrationWorkItem> StartAndClaimAsync(PostgresExecutionStore store, string id)
     {
         await store.StartAsync(new NewExecution(id, "org_1", "wf_test", 1, null, TriggerNodeId: "trigger"));

@@ -1,5 +1,6 @@
 using FlowForge.Server.Engine;
 using FlowForge.Storage.Postgres;
+using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Live;
 
@@ -8,15 +9,20 @@ namespace FlowForge.Server.Live;
 /// every commit transaction, migration 0004) and publishes every process's turns in commit order, this
 /// process's included (the broadcaster drops what the in-process feed already delivered). Starts at the
 /// first turn committed after it listens: clients that connect later fetch the past over HTTP. A lost
-/// connection is re-opened after a second; turns committed meanwhile are not replayed.
+/// connection is re-opened after a second; turns committed meanwhile are not replayed. At most
+/// <see cref="LiveOptions.FeedBufferSize"/> executions wait to be read; beyond that notices are dropped (counted in
+/// <see cref="DroppedNotices"/>) and the hub resyncs their subscribers at their next turn.
 /// </summary>
-public sealed class PostgresNotifyProgressFeed(PostgresDatabase db, ILogger<PostgresNotifyProgressFeed> logger)
+public sealed class PostgresNotifyProgressFeed(PostgresDatabase db, IOptions<LiveOptions> options, ILogger<PostgresNotifyProgressFeed> logger)
     : BackgroundService, IProgressFeed
 {
     private readonly PostgresFeedListener _listener = new(db);
     private readonly Lock _lock = new();
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Action<ExecutionProgress>[] _handlers = [];
+
+    /// <summary>Notices dropped because the reader fell behind.</summary>
+    public long DroppedNotices => _listener.DroppedNotices;
 
     /// <summary>Completes once the first LISTEN is in place (tests wait for it before committing).</summary>
     public Task Listening => _listening.Task;
@@ -39,7 +45,7 @@ public sealed class PostgresNotifyProgressFeed(PostgresDatabase db, ILogger<Post
                         turn.CommittedAt, turn.CreatedAt);
                     foreach (var handler in _handlers) handler(progress);
                     return ValueTask.CompletedTask;
-                }, () => _listening.TrySetResult(), stoppingToken);
+                }, () => _listening.TrySetResult(), stoppingToken, options.Value.FeedBufferSize);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
