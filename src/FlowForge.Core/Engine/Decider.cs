@@ -124,9 +124,9 @@ public static partial class Decider
             case OnError.Continue:
                 // Continue along the node's one main port; a multi-port node has no "as if it succeeded" route, so its branch ends.
                 var ports = node?.Type?.PortsFromConfig?.Invoke(node.Definition) ?? node?.Type?.OutputPorts ?? [NodeTypeDescriptor.DefaultPort];
-                return Completed(step, ports.Count == 1 ? ports[0] : "", output);
+                return Completed(step, ports.Count == 1 ? ports[0] : "", output) with { SettledByOnError = true };
             case OnError.Error:
-                return Completed(step, NodeTypeDescriptor.ErrorPort, output);
+                return Completed(step, NodeTypeDescriptor.ErrorPort, output) with { SettledByOnError = true };
             default:
                 return new ExecutionFailed(message, step.StepKey);
         }

@@ -105,6 +105,7 @@ public sealed class ExecutionState(string executionId)
                 step.Attempt = Math.Max(step.Attempt, c.Attempt);
                 step.Output = c.Output;
                 step.Port = c.Port;
+                step.SettledByOnError = c.SettledByOnError;
                 if (c.Input is not null) step.Input = c.Input;
                 step.StartedAt ??= e.Timestamp;
                 step.CompletedAt = e.Timestamp;

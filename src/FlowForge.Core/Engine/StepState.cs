@@ -61,6 +61,9 @@ public sealed class StepState(string stepKey, string nodeId, string nodeType, st
     public JsonNode? Input { get; set; }
     public JsonNode? Output { get; set; }
     public string? Port { get; set; }
+
+    /// <summary>The step failed and onError settled it (continue or the error port): it shows as failed.</summary>
+    public bool SettledByOnError { get; set; }
     public string? Error { get; set; }
     public bool Retryable { get; set; } = true;
 

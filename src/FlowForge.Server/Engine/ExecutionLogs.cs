@@ -31,21 +31,12 @@ public static class ExecutionLogs
         // State keeps steps in the order they first appeared in the history, which is the order they started.
         foreach (var step in state.Steps)
         {
-            var failedButContinued = step.Phase == StepPhase.Completed && step.Output is JsonObject o && o["failed"] is JsonValue f && f.TryGetValue<bool>(out var b) && b;
-            var status = step.Phase switch
-            {
-                StepPhase.Completed => failedButContinued ? "failed" : "completed",
-                StepPhase.FailedTerminal => "failed",
-                StepPhase.Scheduled or StepPhase.LoopRunning => "running",
-                StepPhase.AttemptFailed or StepPhase.RetryWaiting or StepPhase.RetryDue => "retrying",
-                StepPhase.Delaying or StepPhase.Waiting or StepPhase.ChildRunning => "waiting",
-                _ => "running",
-            };
+            var status = StepStatus.Of(step);
             double? duration = step.StartedAt is { } s && step.CompletedAt is { } c ? (c - s).TotalMilliseconds : null;
             var category = catalog.Find(step.NodeType)?.Category.ToString().ToLowerInvariant() ?? "unknown";
             logs.Add(new StepLog(step.StepKey, step.NodeId, step.NodeType, category, ++order, status, Math.Max(1, step.Attempt),
                 step.Input?.DeepClone(), step.Output?.DeepClone(), duration, step.StartedAt, step.CompletedAt,
-                step.Error is not null && status is "failed" or "retrying" ? step.Error : null, step.Port));
+                step.Error is not null && status is StepStatus.Failed or StepStatus.Retrying ? step.Error : null, step.Port));
         }
         return logs;
     }

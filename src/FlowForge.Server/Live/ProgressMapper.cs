@@ -60,7 +60,7 @@ public static class LiveEventNames
 /// <item><c>ExecutionStarted</c> → <c>execution:started</c>.</item>
 /// <item><c>StepScheduled</c>, <c>LoopStarted</c>, <c>ChildRequested</c> → <c>execution:step</c> <c>running</c>.</item>
 /// <item><c>TimerCreated</c> of a delay → <c>execution:waiting</c> with <c>until</c>; <c>WaitStarted</c> (approval) → <c>execution:waiting</c> with <c>eventName</c> and its timeout as <c>until</c>.</item>
-/// <item><c>StepCompleted</c> → <c>execution:step</c> <c>completed</c> with <c>output</c>. Inline logic steps (condition, set variable, A/B split, trigger) have no running event.</item>
+/// <item><c>StepCompleted</c> → <c>execution:step</c> <c>completed</c> (<c>failed</c> when onError settled it, see <see cref="StepStatus"/>) with <c>output</c>. Inline logic steps (condition, set variable, A/B split, trigger) have no running event.</item>
 /// <item><c>StepFailed</c> → <c>execution:step</c> <c>retrying</c> when the same turn creates its retry timer, else <c>failed</c>; both with <c>error</c>.</item>
 /// <item><c>ExecutionCompleted</c> → <c>execution:completed</c> (status completed); <c>ExecutionCancelled</c> → <c>execution:completed</c> with status <c>cancelled</c>; <c>ExecutionFailed</c> → <c>execution:failed</c>.</item>
 /// <item>Retry and wait-timeout timers, fired timers, raised events, child outcomes, cancel requests and resumes produce nothing: their effect shows as the step events that follow.</item>
@@ -88,16 +88,16 @@ public static class ProgressMapper
                     break;
                 case StepScheduled s:
                     Started(stepStarts, s.StepKey, s.Timestamp);
-                    result.Add(Step(progress, sequence, s.StepKey, s.NodeId, s.NodeType, "running", s.Attempt));
+                    result.Add(Step(progress, sequence, s.StepKey, s.NodeId, s.NodeType, StepStatus.Running, s.Attempt));
                     break;
                 case LoopStarted s:
                     Started(stepStarts, s.StepKey, s.Timestamp);
-                    result.Add(Step(progress, sequence, s.StepKey, s.NodeId, NodeTypes.Loop, "running", 1));
+                    result.Add(Step(progress, sequence, s.StepKey, s.NodeId, NodeTypes.Loop, StepStatus.Running, 1));
                     break;
                 case ChildRequested s:
                 {
                     Started(stepStarts, s.StepKey, s.Timestamp);
-                    var step = Step(progress, sequence, s.StepKey, s.NodeId, NodeTypes.Subworkflow, "running", 1);
+                    var step = Step(progress, sequence, s.StepKey, s.NodeId, NodeTypes.Subworkflow, StepStatus.Running, 1);
                     step.Payload["childExecutionId"] = s.ChildExecutionId;
                     result.Add(step);
                     break;
@@ -125,7 +125,7 @@ public static class ProgressMapper
                     break;
                 case StepCompleted c:
                 {
-                    var step = Step(progress, sequence, c.StepKey, c.NodeId, c.NodeType, "completed", c.Attempt);
+                    var step = Step(progress, sequence, c.StepKey, c.NodeId, c.NodeType, StepStatus.Of(StepPhase.Completed, c.SettledByOnError), c.Attempt);
                     step.Payload["output"] = c.Output?.DeepClone();
                     step.Payload["port"] = c.Port;
                     if (Duration(stepStarts, c.StepKey, c.Timestamp, c.Inline, remove: true) is { } d) step.Payload["duration"] = d;
@@ -135,7 +135,7 @@ public static class ProgressMapper
                 case StepFailed f:
                 {
                     var retrying = WillRetry(events, i + 1, f.StepKey);
-                    var step = Step(progress, sequence, f.StepKey, f.NodeId, f.NodeType, retrying ? "retrying" : "failed", f.Attempt);
+                    var step = Step(progress, sequence, f.StepKey, f.NodeId, f.NodeType, StepStatus.Of(retrying ? StepPhase.RetryWaiting : StepPhase.FailedTerminal, false), f.Attempt);
                     step.Payload["error"] = f.Error;
                     if (Duration(stepStarts, f.StepKey, f.Timestamp, f.Inline, remove: !retrying) is { } d) step.Payload["duration"] = d;
                     result.Add(step);

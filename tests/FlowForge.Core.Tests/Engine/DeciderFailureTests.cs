@@ -130,6 +130,7 @@ public class DeciderFailureTests
         var flaky = h.CompletedOf("flaky");
         Assert.Equal("out", flaky.Port);
         Assert.Equal("""{"error":"down","failed":true}""", flaky.Output!.ToJsonString());
+        Assert.True(flaky.SettledByOnError);
         Assert.Equal("https://x/next?e=down", h.Events<StepScheduled>().Single(s => s.StepKey == "next").Input!["url"]!.GetValue<string>());
         Assert.False(h.Ran("oops"));
         Assert.Equal(ExecutionStatus.Completed, h.Status);

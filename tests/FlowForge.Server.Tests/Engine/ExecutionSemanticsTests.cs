@@ -188,6 +188,21 @@ public class ExecutionSemanticsTests(EngineFixture server) : IClassFixture<Engin
     }
 
     [Fact]
+    public async Task StepWhoseOutputSaysFailed_IsCompleted_OnlyOnErrorMakesAStepFailed()
+    {
+        // The status comes from the recorded outcome, not from the output's shape: a variable named "failed" is data.
+        var wf = await _client.Publish("""
+            { "name": "failed-is-data", "nodes": [
+                { "id": "t", "type": "trigger_manual" },
+                { "id": "mark", "type": "logic_set_variable", "config": { "variables": { "failed": true, "error": "none" } } } ],
+              "edges": [ { "source": "t", "target": "mark" } ] }
+            """);
+        var done = await _client.WaitFinished(await _client.Execute(wf));
+        Assert.Equal("completed", (string?)done["status"]);
+        Assert.Equal("completed", (string?)done.Step("mark")["status"]);
+    }
+
+    [Fact]
     public async Task StepTimeout_FailsTheAttempt()
     {
         var tag = Unique();

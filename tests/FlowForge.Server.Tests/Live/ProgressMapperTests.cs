@@ -32,6 +32,16 @@ public sealed class ProgressMapperTests
     }
 
     [Fact]
+    public void StepSettledByOnError_IsFailed_AnOutputSayingFailed_IsCompleted()
+    {
+        var failedOutput = new JsonObject { ["failed"] = true, ["error"] = "HTTP 400" };
+        var events = ProgressMapper.Map(Turn(4, "running",
+            new StepCompleted("soft", "soft", "action_http", 1, failedOutput, "out", Inline: true, SettledByOnError: true) { Timestamp = T0 },
+            new StepCompleted("mark", "mark", "logic_set_variable", 1, failedOutput.DeepClone(), "out", Inline: true) { Timestamp = T0 }));
+        Assert.Equal(["4 execution:step soft failed", "5 execution:step mark completed"], events.Select(Describe));
+    }
+
+    [Fact]
     public void FailedAttemptWithRetryTimer_IsRetrying_WithoutIt_Failed()
     {
         var starts = new Dictionary<string, DateTimeOffset>();

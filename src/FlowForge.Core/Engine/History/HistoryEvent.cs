@@ -44,7 +44,14 @@ public sealed record ExecutionStarted(
 public sealed record StepScheduled(string StepKey, string NodeId, string NodeType, int Attempt, JsonNode? Input, IReadOnlyList<string>? Warnings = null) : HistoryEvent;
 
 /// <summary>A step finished; <see cref="Port"/> is the output port routing continues from.</summary>
-public sealed record StepCompleted(string StepKey, string NodeId, string NodeType, int Attempt, JsonNode? Output, string Port, bool Inline = false, JsonNode? Input = null, IReadOnlyList<string>? Warnings = null) : HistoryEvent;
+/// <remarks>
+/// <see cref="SettledByOnError"/>: the step failed and its <c>onError</c> (continue, error port) settled it; it shows
+/// as failed. Recorded, never guessed from the output (a step may legitimately output <c>failed: true</c>).
+/// </remarks>
+public sealed record StepCompleted(
+    string StepKey, string NodeId, string NodeType, int Attempt, JsonNode? Output, string Port, bool Inline = false, JsonNode? Input = null,
+    IReadOnlyList<string>? Warnings = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool SettledByOnError = false) : HistoryEvent;
 
 /// <summary>An attempt of a step failed. <see cref="Retryable"/> false means retries cannot help (bad config, 4xx).</summary>
 /// <remarks><see cref="RetryAfter"/> is a provider's own hint (an HTTP Retry-After): the next attempt waits at least that long.</remarks>
