@@ -17,9 +17,9 @@ public static class ServerApp
         var services = builder.Services;
 
         services.AddProblemDetails();
-        services.Configure<RequestLimits>(builder.Configuration.GetSection("Limits"));
-        services.Configure<AuthOptions>(builder.Configuration.GetSection("Auth"));
-        services.Configure<SampleOptions>(builder.Configuration.GetSection("Samples"));
+        services.AddSettings<RequestLimits>(builder.Configuration, "Limits");
+        services.AddSettings<AuthOptions>(builder.Configuration, "Auth");
+        services.AddSettings<SampleOptions>(builder.Configuration, "Samples");
         services.AddFlowForgeStorage(builder.Configuration);
         services.AddSingleton(NodeCatalog.Default);
         services.AddSingleton(TimeProvider.System);

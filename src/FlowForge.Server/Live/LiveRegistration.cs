@@ -9,9 +9,8 @@ public static class LiveRegistration
     /// <summary>The SignalR hub, the broadcaster and the feeds it listens to (the <c>Live</c> section).</summary>
     public static IServiceCollection AddFlowForgeLive(this IServiceCollection services, IConfiguration configuration)
     {
-        var section = configuration.GetSection("Live");
-        services.Configure<LiveOptions>(section);
-        var options = section.Get<LiveOptions>() ?? new LiveOptions();
+        services.AddSettings<LiveOptions>(configuration, "Live");
+        var options = configuration.ReadSettings<LiveOptions>("Live");
 
         services.AddSignalR(o =>
         {
