@@ -36,16 +36,19 @@ public static class ServerApp
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
+        services.AddFlowForgeRateLimits(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        // After authentication: the per-key limit partitions by the authenticated key, not by what the client sent.
+        app.UseRateLimiter();
         app.UseAuthorization();
 
         app.MapFlowForgeHooks();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
-        var api = app.MapGroup("/api").RequireAuthorization();
+        var api = app.MapGroup("/api").RequireAuthorization().RequireRateLimiting(RateLimitRegistration.PerKey);
         api.MapWorkflowsApi();
         api.MapNodeTypesApi();
         api.MapApiKeysApi();

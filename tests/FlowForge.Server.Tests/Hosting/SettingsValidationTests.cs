@@ -56,6 +56,7 @@ public sealed class SettingsValidationTests : IDisposable
     [InlineData("Triggers:PublicBaseUrl", "flows.example.com", "Triggers__PublicBaseUrl must be an absolute http:// or https:// URL (was 'flows.example.com')")]
     [InlineData("Storage:Provider", "mysql", "Storage__Provider must be one of sqlite, postgres (was 'mysql')")]
     [InlineData("Egress:AllowPrivateNetworks", "maybe", "Egress__AllowPrivateNetworks must be true or false (was 'maybe')")]
+    [InlineData("RateLimits:PerKeyPerSecond", "-1", "RateLimits__PerKeyPerSecond must be between 0 and 1000000 (was -1)")]
     [InlineData("Providers:Smtp:Port", "70000", "Providers__Smtp__Port must be between 1 and 65535 (was 70000)")]
     [InlineData("Providers:OpenAI:BaseUrl", "api.openai.com", "Providers__OpenAI__BaseUrl must be an absolute http:// or https:// URL (was 'api.openai.com')")]
     [InlineData("Providers:Crm:Systems:hubspot:BaseUrl", "ftp://crm", "Providers__Crm__Systems__hubspot__BaseUrl must be an absolute http:// or https:// URL (was 'ftp://crm')")]
