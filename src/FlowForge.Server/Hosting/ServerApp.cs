@@ -45,6 +45,7 @@ public static class ServerApp
         // After authentication: the per-key limit partitions by the authenticated key, not by what the client sent.
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseFlowForgeLiveKeys();
 
         app.MapFlowForgeHooks();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");

@@ -39,6 +39,13 @@ public sealed class LiveOptions
     /// </summary>
     public bool CrossProcess { get; set; }
 
+    /// <summary>
+    /// How often the API keys of open connections are re-checked against the store (default 2 s): a key revoked by
+    /// another process closes its connections here within this time (a revocation in this process closes them at once).
+    /// </summary>
+    [TimeSpanRange("00:00:00.100", "00:05:00")]
+    public TimeSpan KeyCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How often the cross-process feed polls the store (default 100 ms).</summary>
     [TimeSpanRange("00:00:00.010", "00:01:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
