@@ -51,13 +51,20 @@ public sealed class HubKeyTests(HubKeyFixture server) : IClassFixture<HubKeyFixt
         var before = await _client.Execute(wf);
         await WaitUntil(() => events.Any(e => e.ExecutionId == before && e.Name == "execution:completed"), "the event before revocation");
 
+        // The real JavaScript client too.
+        await using var browser = await NodeLiveClient.StartAsync(server.BaseAddress, secret);
+        Assert.Null(browser.ConnectError);
+        Assert.Null(await browser.Invoke("Subscribe", wf));
+
         await (await _client.DeleteAsync($"/api/keys/{keyId}")).Expect(HttpStatusCode.NoContent);
         await live.Closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await browser.WaitLine(l => (string?)l["type"] == "closed", TimeSpan.FromSeconds(10));
 
         var after = await _client.Execute(wf);
         await _client.WaitFinished(after);
         await Task.Delay(300);
         Assert.DoesNotContain(events, e => e.ExecutionId == after);
+        Assert.Empty(browser.EventsOf(after));
     }
 
     [Fact]
