@@ -67,8 +67,9 @@ public static class RateLimitRegistration
         var detail = policy == PerWebhook
             ? $"This webhook received more than {limits.PerWebhookPerSecond} requests per second (bursts up to {limits.PerWebhookBurst}); retry after {retryAfter} s. " +
               "The limits are RateLimits__PerWebhookPerSecond and RateLimits__PerWebhookBurst."
-            : $"More than {limits.PerKeyPerSecond} requests per second (bursts up to {limits.PerKeyBurst}) were made with this API key; retry after {retryAfter} s. " +
-              "The limits are RateLimits__PerKeyPerSecond and RateLimits__PerKeyBurst.";
+            : $"More than {limits.PerKeyPerSecond} requests per second (bursts up to {limits.PerKeyBurst}) " +
+              (http.User.KeyId() is null ? "came from this address without a valid API key" : "were made with this API key") +
+              $"; retry after {retryAfter} s. The limits are RateLimits__PerKeyPerSecond and RateLimits__PerKeyBurst.";
         var problem = Problems.Create(StatusCodes.Status429TooManyRequests, "rate-limited", "Too many requests", detail,
             new Dictionary<string, object?> { ["retryAfterSeconds"] = retryAfter });
         await problem.ExecuteAsync(http);
