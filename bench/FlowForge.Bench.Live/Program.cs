@@ -35,6 +35,9 @@ var app = ServerApp.Build(["--urls", "http://127.0.0.1:0"], builder =>
         ["Storage:SqliteSynchronous"] = "NORMAL",
         ["Auth:BootstrapApiKey"] = Key,
         ["Samples:Enabled"] = "false",
+        // The benchmark measures the engine, not the request rate limits: off.
+        ["RateLimits:PerKeyPerSecond"] = "0",
+        ["RateLimits:PerWebhookPerSecond"] = "0",
         ["Egress:AllowPrivateNetworks"] = "true",
         ["Logging:LogLevel:Default"] = "Warning",
     });

@@ -67,6 +67,9 @@ public sealed class BenchServer : IAsyncDisposable
             ["Storage:SqliteSynchronous"] = synchronous,
             ["Auth:BootstrapApiKey"] = ApiKey,
             ["Samples:Enabled"] = "false",
+            // The benchmark measures the engine, not the request rate limits: off.
+            ["RateLimits:PerKeyPerSecond"] = "0",
+            ["RateLimits:PerWebhookPerSecond"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         };

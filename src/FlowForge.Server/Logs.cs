@@ -41,4 +41,18 @@ internal static partial class Logs
 
     [LoggerMessage(1304, LogLevel.Error, "The cross-process live feed lost its LISTEN connection to PostgreSQL; reconnecting (turns committed meanwhile are not replayed)")]
     public static partial void LiveFeedListenFailed(ILogger logger, Exception e);
+
+    // ---- hub sessions and their keys (1550-1599) ----
+
+    [LoggerMessage(1550, LogLevel.Information, "API key {KeyId} was revoked: closed its {Count} hub connection(s)")]
+    public static partial void HubKeyRevoked(ILogger logger, string keyId, int count);
+
+    [LoggerMessage(1551, LogLevel.Warning, "Re-checking the API keys of open hub connections failed; retrying at the next interval")]
+    public static partial void HubKeyCheckFailed(ILogger logger, Exception e);
+
+    [LoggerMessage(1552, LogLevel.Warning, "Hub call {Method} of connection {ConnectionId} was refused: {Reason}")]
+    public static partial void HubCallRefused(ILogger logger, string method, string connectionId, string reason);
+
+    [LoggerMessage(1553, LogLevel.Error, "Hub call {Method} of connection {ConnectionId} failed")]
+    public static partial void HubCallFailed(ILogger logger, Exception e, string method, string connectionId);
 }

@@ -33,11 +33,22 @@ public sealed class PostgresTenantStore(PostgresDatabase db, TimeProvider? timeP
         return row.ToRecord();
     }
 
-    public async Task<string?> FindOrgByKeyHashAsync(string keyHash, CancellationToken ct = default)
+    public async Task<ApiKeyRecord?> FindKeyByHashAsync(string keyHash, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT org_id FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL", new { keyHash }, cancellationToken: ct));
+        var row = await c.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(
+            $"SELECT {KeyColumns} FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL", new { keyHash }, cancellationToken: ct));
+        return row?.ToRecord();
+    }
+
+    public async Task<IReadOnlySet<string>> FindActiveKeyIdsAsync(IReadOnlyCollection<string> keyIds, CancellationToken ct = default)
+    {
+        if (keyIds.Count == 0) return new HashSet<string>();
+        await using var c = await db.OpenAsync(ct);
+        var ids = keyIds.Distinct().ToArray();
+        var found = await c.QueryAsync<string>(new CommandDefinition(
+            "SELECT id FROM api_keys WHERE id = ANY(@ids) AND revoked_at IS NULL", new { ids }, cancellationToken: ct));
+        return found.ToHashSet(StringComparer.Ordinal);
     }
 
     public async Task<bool> AnyApiKeyAsync(CancellationToken ct = default)

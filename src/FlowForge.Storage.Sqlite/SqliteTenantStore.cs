@@ -30,11 +30,27 @@ public sealed class SqliteTenantStore(SqliteDatabase db) : ITenantStore
         return row.ToRecord();
     }
 
-    public async Task<string?> FindOrgByKeyHashAsync(string keyHash, CancellationToken ct = default)
+    public async Task<ApiKeyRecord?> FindKeyByHashAsync(string keyHash, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT org_id FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL", new { keyHash }, cancellationToken: ct));
+        var row = await c.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(
+            "SELECT id, org_id AS OrgId, prefix, name, created_at AS CreatedAt, revoked_at AS RevokedAt FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL",
+            new { keyHash }, cancellationToken: ct));
+        return row?.ToRecord();
+    }
+
+    public async Task<IReadOnlySet<string>> FindActiveKeyIdsAsync(IReadOnlyCollection<string> keyIds, CancellationToken ct = default)
+    {
+        if (keyIds.Count == 0) return new HashSet<string>();
+        await using var c = await db.OpenAsync(ct);
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        // Chunks stay under SQLite's bound-parameter limit.
+        foreach (var chunk in keyIds.Distinct().Chunk(500))
+        {
+            found.UnionWith(await c.QueryAsync<string>(new CommandDefinition(
+                "SELECT id FROM api_keys WHERE id IN @chunk AND revoked_at IS NULL", new { chunk }, cancellationToken: ct)));
+        }
+        return found;
     }
 
     public async Task<bool> AnyApiKeyAsync(CancellationToken ct = default)

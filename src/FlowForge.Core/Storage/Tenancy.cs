@@ -11,8 +11,11 @@ public interface ITenantStore
     /// <summary>Stores a key's hash for an organisation; a hash that is already stored is left as it is.</summary>
     Task<ApiKeyRecord> AddApiKeyAsync(string orgId, string keyHash, string prefix, string? name, CancellationToken ct = default);
 
-    /// <summary>The organisation a non-revoked key belongs to, or null.</summary>
-    Task<string?> FindOrgByKeyHashAsync(string keyHash, CancellationToken ct = default);
+    /// <summary>The non-revoked key with this hash (its id and organisation), or null.</summary>
+    Task<ApiKeyRecord?> FindKeyByHashAsync(string keyHash, CancellationToken ct = default);
+
+    /// <summary>Those of <paramref name="keyIds"/> that exist and are not revoked: one query, for re-checking the keys of open connections.</summary>
+    Task<IReadOnlySet<string>> FindActiveKeyIdsAsync(IReadOnlyCollection<string> keyIds, CancellationToken ct = default);
 
     Task<bool> AnyApiKeyAsync(CancellationToken ct = default);
 

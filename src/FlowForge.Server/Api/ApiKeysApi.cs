@@ -1,5 +1,6 @@
 using FlowForge.Core.Storage;
 using FlowForge.Server.Auth;
+using FlowForge.Server.Live;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -40,8 +41,13 @@ public static class ApiKeysApi
         return TypedResults.Created($"/api/keys/{record.Id}", new ApiKeyResponse(record.Id, record.Prefix, record.Name, record.CreatedAt, null, key));
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(HttpContext http, ITenantStore tenants, string id, CancellationToken ct) =>
-        await tenants.RevokeApiKeyAsync(http.User.OrgId(), id, ct) ? TypedResults.NoContent() : Problems.NotFound("API key", id);
+    /// <summary>Revokes a key; its open hub connections in this process close at once (other processes: <see cref="HubKeyWatcher"/>).</summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(HttpContext http, ITenantStore tenants, LiveBroadcaster live, string id, CancellationToken ct)
+    {
+        if (!await tenants.RevokeApiKeyAsync(http.User.OrgId(), id, ct)) return Problems.NotFound("API key", id);
+        live.CloseKey(id);
+        return TypedResults.NoContent();
+    }
 
     public sealed record CreateKeyBody(string? Name);
 }

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -8,6 +10,7 @@ namespace FlowForge.Server.Api;
 public sealed class RequestLimits
 {
     /// <summary>Largest accepted JSON body, in bytes (default 1 MiB).</summary>
+    [Range(1, 256 * 1024 * 1024)]
     public int MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 }
 

@@ -18,10 +18,10 @@ public static class ActionsRegistration
         services.AddSingleton<CredentialService>();
         services.AddSingleton<ICredentialResolver>(sp => sp.GetRequiredService<CredentialService>());
 
-        services.Configure<WhatsAppOptions>(configuration.GetSection("Providers:WhatsApp"));
-        services.Configure<SmtpOptions>(configuration.GetSection("Providers:Smtp"));
-        services.Configure<VoiceOptions>(configuration.GetSection("Providers:Voice"));
-        services.Configure<CrmOptions>(configuration.GetSection("Providers:Crm"));
+        services.AddSettings<WhatsAppOptions>(configuration, "Providers:WhatsApp");
+        services.AddSettings<SmtpOptions>(configuration, "Providers:Smtp");
+        services.AddSettings<VoiceOptions>(configuration, "Providers:Voice");
+        services.AddSettings<CrmOptions>(configuration, "Providers:Crm");
 
         services.AddSingleton<ActionSupport>();
         services.AddEgressHttpClient(WhatsAppActionHandler.ClientName);

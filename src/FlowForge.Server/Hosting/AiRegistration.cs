@@ -15,7 +15,7 @@ public static class AiRegistration
     /// </summary>
     public static IServiceCollection AddFlowForgeAi(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<AiProvidersOptions>(configuration.GetSection("Providers"));
+        services.AddSettings<AiProvidersOptions>(configuration, "Providers");
         services.AddSingleton<AiProviderResolver>();
         services.AddEgressHttpClient(BotCoreClient.ClientName);
         services.AddEgressHttpClient(OpenAIChatClient.ClientName);

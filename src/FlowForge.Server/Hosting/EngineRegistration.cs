@@ -9,9 +9,9 @@ public static class EngineRegistration
     /// <summary>The engine's parts; the dispatcher and the workers run in this process unless turned off (Engine__Dispatcher, Engine__Workers).</summary>
     public static IServiceCollection AddFlowForgeEngine(this IServiceCollection services, IConfiguration configuration)
     {
-        var section = configuration.GetSection("Engine");
-        services.Configure<EngineOptions>(section);
-        var options = section.Get<EngineOptions>() ?? new EngineOptions();
+        services.AddSettings<EngineOptions>(configuration, "Engine");
+        // Read now as well: the roles decide which loops are registered. Validated here too, so a bad value fails the build of the host.
+        var options = configuration.ReadSettings<EngineOptions>("Engine");
 
         services.AddSingleton<EngineSignals>();
         services.AddSingleton<ActivityQueue>();
@@ -22,7 +22,7 @@ public static class EngineRegistration
         services.AddSingleton<TestRunner>();
         services.AddSingleton<NodeHandlerRegistry>();
 
-        services.Configure<EgressOptions>(configuration.GetSection("Egress"));
+        services.AddSettings<EgressOptions>(configuration, "Egress");
         services.AddSingleton<EgressPolicy>();
         services.AddEgressHttpClient(HttpActionHandler.ClientName);
         services.AddSingleton<INodeHandler, HttpActionHandler>();

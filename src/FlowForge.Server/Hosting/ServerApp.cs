@@ -17,9 +17,9 @@ public static class ServerApp
         var services = builder.Services;
 
         services.AddProblemDetails();
-        services.Configure<RequestLimits>(builder.Configuration.GetSection("Limits"));
-        services.Configure<AuthOptions>(builder.Configuration.GetSection("Auth"));
-        services.Configure<SampleOptions>(builder.Configuration.GetSection("Samples"));
+        services.AddSettings<RequestLimits>(builder.Configuration, "Limits");
+        services.AddSettings<AuthOptions>(builder.Configuration, "Auth");
+        services.AddSettings<SampleOptions>(builder.Configuration, "Samples");
         services.AddFlowForgeStorage(builder.Configuration);
         services.AddSingleton(NodeCatalog.Default);
         services.AddSingleton(TimeProvider.System);
@@ -36,16 +36,20 @@ public static class ServerApp
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
+        services.AddFlowForgeRateLimits(builder.Configuration);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        // After authentication: the per-key limit partitions by the authenticated key, not by what the client sent.
+        app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseFlowForgeLiveKeys();
 
         app.MapFlowForgeHooks();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
-        var api = app.MapGroup("/api").RequireAuthorization();
+        var api = app.MapGroup("/api").RequireAuthorization().RequireRateLimiting(RateLimitRegistration.PerKey);
         api.MapWorkflowsApi();
         api.MapNodeTypesApi();
         api.MapApiKeysApi();

@@ -7,6 +7,7 @@ public sealed class StorageOptions
     public const string Postgres = "postgres";
 
     /// <summary><c>sqlite</c> (default, embedded) or <c>postgres</c>.</summary>
+    [OneOf(Sqlite, Postgres)]
     public string Provider { get; set; } = Sqlite;
 
     /// <summary>
@@ -16,5 +17,6 @@ public sealed class StorageOptions
     public string? ConnectionString { get; set; }
 
     /// <summary>SQLite only: PRAGMA synchronous, FULL (default: an acknowledged write survives power loss) or NORMAL.</summary>
+    [OneOf("FULL", "NORMAL", "EXTRA")]
     public string SqliteSynchronous { get; set; } = "FULL";
 }

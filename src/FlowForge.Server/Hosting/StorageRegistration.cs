@@ -89,7 +89,7 @@ public static class StorageRegistration
     }
 
     private static StorageOptions Options(IConfiguration configuration) =>
-        configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
+        configuration.ReadSettings<StorageOptions>("Storage");
 
     private static string Provider(StorageOptions options) => options.Provider.Trim().ToLowerInvariant();
 

@@ -12,10 +12,9 @@ public static class TriggersRegistration
 {
     public static IServiceCollection AddFlowForgeTriggers(this IServiceCollection services, IConfiguration configuration)
     {
-        var section = configuration.GetSection("Triggers");
-        services.Configure<TriggerOptions>(section);
-        services.Configure<WhatsAppOptions>(configuration.GetSection("Providers:WhatsApp"));
-        var options = section.Get<TriggerOptions>() ?? new TriggerOptions();
+        services.AddSettings<TriggerOptions>(configuration, "Triggers");
+        services.AddSettings<WhatsAppOptions>(configuration, "Providers:WhatsApp");
+        var options = configuration.ReadSettings<TriggerOptions>("Triggers");
 
         // Tests replace the clock schedules read by registering their own TriggerClock first.
         services.TryAddSingleton(new TriggerClock(TimeProvider.System));
@@ -24,7 +23,7 @@ public static class TriggersRegistration
         services.AddSingleton<TriggerIntake>();
         services.AddSingleton<ScheduleService>();
 
-        var engine = configuration.GetSection("Engine").Get<EngineOptions>() ?? new EngineOptions();
+        var engine = configuration.ReadSettings<EngineOptions>("Engine");
         if (options.Schedules && engine.Dispatcher) services.AddHostedService(sp => sp.GetRequiredService<ScheduleService>());
         return services;
     }

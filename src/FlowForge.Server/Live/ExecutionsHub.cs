@@ -12,21 +12,27 @@ namespace FlowForge.Server.Live;
 /// organisation. Another organisation's workflow or execution is refused exactly like a missing one.
 /// </summary>
 [Authorize(AuthenticationSchemes = ApiKeyAuthenticationHandler.SchemeName)]
-public sealed class ExecutionsHub(LiveBroadcaster broadcaster, IWorkflowStore workflows, IExecutionStore executions, IOptions<LiveOptions> options) : Hub
+public sealed class ExecutionsHub(
+    LiveBroadcaster broadcaster, HubConnectionKeys keys, IWorkflowStore workflows, IExecutionStore executions, IOptions<LiveOptions> options) : Hub
 {
     public const string Path = "/hubs/executions";
 
     public override Task OnConnectedAsync()
     {
-        broadcaster.Connected(Context, Context.User!.OrgId());
+        broadcaster.Connected(Context, Context.User!.OrgId(), Context.User!.KeyId());
+        keys.Connected(ConnectionToken());
         return Task.CompletedTask;
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         broadcaster.Disconnected(Context.ConnectionId);
+        keys.Disconnected(ConnectionToken());
         return Task.CompletedTask;
     }
+
+    /// <summary>The token the client connected with (the <c>id</c> of its transport requests); none when it skipped negotiation.</summary>
+    private string? ConnectionToken() => Context.GetHttpContext()?.Request.Query["id"].ToString();
 
     /// <summary>Lifecycle events (started, waiting, completed, failed) of every execution of the workflow.</summary>
     public async Task Subscribe(string workflowId)

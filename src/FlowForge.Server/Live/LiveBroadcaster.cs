@@ -170,9 +170,9 @@ public sealed class LiveBroadcaster : BackgroundService
 
     // ---- connections and subscriptions (called by the hub) ----
 
-    public void Connected(HubCallerContext context, string orgId)
+    public void Connected(HubCallerContext context, string orgId, string? keyId)
     {
-        var connection = new LiveConnection(context, orgId, _options.ConnectionBufferSize, _clock);
+        var connection = new LiveConnection(context, orgId, _options.ConnectionBufferSize, _clock) { KeyId = keyId };
         _connections[context.ConnectionId] = connection;
         connection.Sender = Task.Run(() => SendLoopAsync(connection));
     }
@@ -202,6 +202,27 @@ public sealed class LiveBroadcaster : BackgroundService
 
     public void UnsubscribeExecution(string connectionId, string executionId) =>
         Remove(connectionId, c => c.Executions, _byExecution, executionId);
+
+    /// <summary>The API keys open connections authenticated with (to re-check them against the store).</summary>
+    public IReadOnlyCollection<string> OpenKeyIds() =>
+        [.. _connections.Values.Select(c => c.KeyId).OfType<string>().Distinct(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Ends every connection of a revoked key: its subscriptions go at once (no further event is routed to it) and
+    /// SignalR closes the transport. Returns how many were closed.
+    /// </summary>
+    public int CloseKey(string keyId)
+    {
+        var closed = 0;
+        foreach (var connection in _connections.Values)
+        {
+            if (!string.Equals(connection.KeyId, keyId, StringComparison.Ordinal)) continue;
+            Disconnected(connection.Id);
+            connection.Context.Abort();
+            closed++;
+        }
+        return closed;
+    }
 
     public void Touch(string connectionId)
     {
@@ -345,6 +366,8 @@ public sealed class LiveConnection
     public string Id => Context.ConnectionId;
     public HubCallerContext Context { get; }
     public string OrgId { get; }
+    /// <summary>The API key the connection authenticated with; its revocation closes the connection.</summary>
+    public string? KeyId { get; init; }
     public HashSet<string> Workflows { get; } = [];
     public HashSet<string> Executions { get; } = [];
     public Channel<ProgressEvent> Outbox { get; }

@@ -1,3 +1,5 @@
+using FlowForge.Server.Hosting;
+
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FlowForge.Server.Credentials;
@@ -10,6 +12,7 @@ namespace FlowForge.Server.Providers;
 public sealed class AiProvidersOptions
 {
     /// <summary><c>botcore</c>, <c>openai</c> or <c>builtin</c>; empty picks the first configured of OpenAI, BotCore, else built-in.</summary>
+    [OneOf("", ProviderKinds.BotCore, ProviderKinds.OpenAI, ProviderKinds.BuiltIn)]
     public string? Default { get; set; }
 
     public BotCoreOptions BotCore { get; set; } = new();
@@ -20,6 +23,7 @@ public sealed class AiProvidersOptions
 /// <summary><c>Providers:BotCore</c>: the original platform's AI service.</summary>
 public sealed class BotCoreOptions
 {
+    [HttpUrl]
     public string? BaseUrl { get; set; }
 
     /// <summary>Sent as a bearer token when set.</summary>
@@ -30,6 +34,7 @@ public sealed class BotCoreOptions
 public sealed class OpenAIOptions
 {
     /// <summary>The API root, e.g. <c>https://api.openai.com/v1</c>; requests go to <c>{BaseUrl}/chat/completions</c>.</summary>
+    [HttpUrl]
     public string? BaseUrl { get; set; }
 
     public string? ApiKey { get; set; }

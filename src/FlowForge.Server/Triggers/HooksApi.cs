@@ -7,6 +7,7 @@ using FlowForge.Core.Model;
 using FlowForge.Core.Storage;
 using FlowForge.Server.Api;
 using FlowForge.Server.Engine;
+using FlowForge.Server.Hosting;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 
@@ -35,7 +36,7 @@ public static partial class HooksApi
         hooks.MapPost("/whatsapp", WhatsApp);
         hooks.MapPost("/email", Email);
         hooks.MapPost("/voice", Voice);
-        hooks.MapMethods("/{endpointKey}", WebhookMethods, Webhook);
+        hooks.MapMethods("/{endpointKey}", WebhookMethods, Webhook).RequireRateLimiting(RateLimitRegistration.PerWebhook);
         return app;
     }
 

@@ -1,18 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+using FlowForge.Server.Hosting;
+
 namespace FlowForge.Server.Triggers;
 
 /// <summary>The <c>Triggers</c> configuration section.</summary>
 public sealed class TriggerOptions
 {
     /// <summary>Largest hook payload in bytes (413 above). Default 1 MiB.</summary>
+    [Range(1, 256 * 1024 * 1024)]
     public int MaxPayloadBytes { get; set; } = 1024 * 1024;
 
     /// <summary>The public base URL hook URLs are built on (e.g. https://flows.example.com); default: the request's scheme and host.</summary>
+    [HttpUrl]
     public string? PublicBaseUrl { get; set; }
 
     /// <summary>How long the previous webhook secret or token stays valid after a rotation.</summary>
+    [TimeSpanRange("00:00:00", "365.00:00:00")]
     public TimeSpan SecretRotationGrace { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>Standard Webhooks timestamp tolerance.</summary>
+    [TimeSpanRange("00:00:01", "1.00:00:00")]
     public TimeSpan SignatureTolerance { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Email and voice inbound: a deployment-level token (<c>Authorization: Bearer</c> or <c>X-Webhook-Token</c>).</summary>
@@ -25,9 +32,11 @@ public sealed class TriggerOptions
     public bool Schedules { get; set; } = true;
 
     /// <summary>How often the schedule loop looks for due ticks.</summary>
+    [TimeSpanRange("00:00:00.010", "01:00:00")]
     public TimeSpan SchedulePollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>A tick found due later than this (the server was down or busy) counts as missed and follows <c>catchUp</c>.</summary>
+    [TimeSpanRange("00:00:00", "365.00:00:00")]
     public TimeSpan ScheduleMisfireThreshold { get; set; } = TimeSpan.FromMinutes(1);
 
 }

@@ -248,15 +248,18 @@ public abstract class WorkflowStoreConformance
         Assert.Equal((org, "ffk_abcd", "ci", (DateTimeOffset?)null), (key.OrgId, key.Prefix, key.Name, key.RevokedAt));
         Assert.Equal(key, same); // a stored hash is left as it is
         Assert.True(await tenants.AnyApiKeyAsync());
-        Assert.Equal(org, await tenants.FindOrgByKeyHashAsync(hash));
-        Assert.Null(await tenants.FindOrgByKeyHashAsync(NewId("hash")));
+        Assert.Equal((key.Id, org), await tenants.FindKeyByHashAsync(hash) is { } found ? (found.Id, found.OrgId) : default);
+        Assert.Null(await tenants.FindKeyByHashAsync(NewId("hash")));
+        Assert.Equal(new[] { key.Id, second.Id }.Order(), (await tenants.FindActiveKeyIdsAsync([key.Id, second.Id, NewId("key")])).Order());
         Assert.Equal([key.Id, second.Id], (await tenants.ListApiKeysAsync(org)).Select(k => k.Id));
         Assert.Empty(await tenants.ListApiKeysAsync(other));
 
         Assert.False(await tenants.RevokeApiKeyAsync(other, key.Id));
-        Assert.Equal(org, await tenants.FindOrgByKeyHashAsync(hash));
+        Assert.Equal(org, (await tenants.FindKeyByHashAsync(hash))?.OrgId);
         Assert.True(await tenants.RevokeApiKeyAsync(org, key.Id));
-        Assert.Null(await tenants.FindOrgByKeyHashAsync(hash));
+        Assert.Null(await tenants.FindKeyByHashAsync(hash));
+        Assert.Equal([second.Id], await tenants.FindActiveKeyIdsAsync([key.Id, second.Id]));
+        Assert.Empty(await tenants.FindActiveKeyIdsAsync([]));
         var revoked = (await tenants.ListApiKeysAsync(org)).Single(k => k.Id == key.Id);
         Assert.NotNull(revoked.RevokedAt);
         Assert.True(await tenants.RevokeApiKeyAsync(org, key.Id)); // revoking again keeps the first time

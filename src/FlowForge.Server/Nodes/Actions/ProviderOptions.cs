@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using FlowForge.Server.Hosting;
+
 namespace FlowForge.Server.Nodes.Actions;
 
 /// <summary><c>Providers:WhatsApp</c>: the WhatsApp Cloud API. Configured when the access token and the phone number id are set.</summary>
@@ -5,6 +8,7 @@ public sealed class WhatsAppOptions
 {
     public const string DefaultBaseUrl = "https://graph.facebook.com/v20.0";
 
+    [HttpUrl]
     public string BaseUrl { get; set; } = DefaultBaseUrl;
 
     public string? PhoneNumberId { get; set; }
@@ -17,6 +21,7 @@ public sealed class SmtpOptions
 {
     public string? Host { get; set; }
 
+    [Range(1, 65535)]
     public int Port { get; set; } = 587;
 
     public string? Username { get; set; }
@@ -32,6 +37,7 @@ public sealed class SmtpOptions
 /// <summary><c>Providers:Voice</c>: the voice service placing outbound calls. Configured when the base URL is set.</summary>
 public sealed class VoiceOptions
 {
+    [HttpUrl]
     public string? BaseUrl { get; set; }
 
     public string? ApiKey { get; set; }
@@ -48,6 +54,7 @@ public sealed class CrmOptions
 
 public sealed class CrmSystemOptions
 {
+    [HttpUrl]
     public string? BaseUrl { get; set; }
 
     public string? ApiKey { get; set; }
