@@ -22,7 +22,9 @@ public static class EngineRegistration
         services.AddSingleton<TestRunner>();
         services.AddSingleton<NodeHandlerRegistry>();
 
-        services.Configure<EgressOptions>(configuration.GetSection("Egress"));
+        var egress = configuration.GetSection("Egress");
+        services.Configure<EgressOptions>(egress);
+        services.PostConfigure<EgressOptions>(o => o.AddCommaSeparatedHosts(egress["AllowedHosts"]));
         services.AddSingleton<EgressPolicy>();
         services.AddEgressHttpClient(HttpActionHandler.ClientName);
         services.AddSingleton<INodeHandler, HttpActionHandler>();
