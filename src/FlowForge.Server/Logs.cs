@@ -41,4 +41,9 @@ internal static partial class Logs
 
     [LoggerMessage(1304, LogLevel.Error, "The cross-process live feed lost its LISTEN connection to PostgreSQL; reconnecting (turns committed meanwhile are not replayed)")]
     public static partial void LiveFeedListenFailed(ILogger logger, Exception e);
+
+    // ---- 1600-1649: request and test-run limits (issue 9) ----
+
+    [LoggerMessage(1600, LogLevel.Information, "Test run of workflow {WorkflowId} (organisation {OrgId}) stopped by its budget: {Reason}")]
+    public static partial void TestRunStopped(ILogger logger, string workflowId, string orgId, string reason);
 }

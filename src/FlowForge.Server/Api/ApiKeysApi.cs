@@ -44,6 +44,8 @@ public static class ApiKeysApi
     public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(HttpContext http, ITenantStore tenants, string id, CancellationToken ct) =>
         await tenants.RevokeApiKeyAsync(http.User.OrgId(), id, ct) ? TypedResults.NoContent() : Problems.NotFound("API key", id);
 
+    [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
+    [BodyExample("""{"name": "ci"}""")]
     public sealed record CreateKeyBody(string? Name);
 }
 

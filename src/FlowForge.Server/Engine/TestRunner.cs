@@ -27,7 +27,8 @@ public sealed record TestRunResult(string Status, IReadOnlyList<TestStep> Steps,
 /// steps and <c>Limits__TestRunTimeout</c> of wall-clock time. Hitting either ends the run as <c>failed</c> with a
 /// message naming the setting (the answer is still a 200 with the steps run so far).</para>
 /// </summary>
-public sealed class TestRunner(NodeCatalog catalog, NodeHandlerRegistry handlers, IWorkflowStore workflows, TimeProvider clock, IOptions<RequestLimits> limits)
+public sealed class TestRunner(NodeCatalog catalog, NodeHandlerRegistry handlers, IWorkflowStore workflows, TimeProvider clock, IOptions<RequestLimits> limits,
+    ILogger<TestRunner> logger)
 {
     public const int MaxDepth = 5;
     private const int MaxTurns = 10_000;
@@ -85,7 +86,9 @@ public sealed class TestRunner(NodeCatalog catalog, NodeHandlerRegistry handlers
         IReadOnlyDictionary<string, JsonNode?>? events, CancellationToken ct)
     {
         using var budget = new Budget(limits.Value.TestRunMaxSteps, limits.Value.TestRunTimeout, ct);
-        return await RunAsync(orgId, workflowId, graph, testData, live, events, budget, 0);
+        var result = await RunAsync(orgId, workflowId, graph, testData, live, events, budget, 0);
+        if (budget.Exceeded is { } reason) Logs.TestRunStopped(logger, workflowId, orgId, reason);
+        return result;
     }
 
     private async Task<TestRunResult> RunAsync(string orgId, string workflowId, WorkflowGraph graph, JsonNode? testData, bool live,
