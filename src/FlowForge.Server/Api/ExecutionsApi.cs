@@ -165,6 +165,7 @@ public static class ExecutionsApi
         HttpContext http, IExecutionStore store, EngineSignals signals, IOptions<JsonOptions> json, TimeProvider clock, string id, string name, CancellationToken ct)
     {
         if (name.Length is 0 or > 100) return Problems.BadRequest("An event name has 1 to 100 characters.");
+        if (SafeText.Problem(name) is { } badName) return Problems.BadRequest($"The event name {badName}.");
         System.Text.Json.Nodes.JsonNode? payload = null;
         if (JsonBody.IsPresent(http.Request))
         {

@@ -56,6 +56,10 @@ public sealed class ApiMistakesTests(EngineFixture server) : IClassFixture<Engin
         Assert.Contains("No step is waiting for event 'aproval'", detail);
         Assert.Contains("'approval'", detail);
         Assert.Equal("waiting", (string?)(await _client.GetExecution(id))["status"]);
+
+        // A name with a control or bidi-override character is not an event name anything could wait for.
+        var bad = await (await _client.PostJson($"/api/executions/{id}/events/{Uri.EscapeDataString("appro\u202Eval")}", "{}")).ExpectProblem(HttpStatusCode.BadRequest, "bad-request");
+        Assert.Contains("U+202E", (string?)bad["detail"]);
         await (await _client.PostAsync($"/api/executions/{id}/cancel", null)).Expect(HttpStatusCode.Accepted);
     }
 
