@@ -55,4 +55,9 @@ internal static partial class Logs
 
     [LoggerMessage(1553, LogLevel.Error, "Hub call {Method} of connection {ConnectionId} failed")]
     public static partial void HubCallFailed(ILogger logger, Exception e, string method, string connectionId);
+
+    // ---- 1600-1649: request and test-run limits (issue 9) ----
+
+    [LoggerMessage(1600, LogLevel.Information, "Test run of workflow {WorkflowId} (organisation {OrgId}) stopped by its budget: {Reason}")]
+    public static partial void TestRunStopped(ILogger logger, string workflowId, string orgId, string reason);
 }

@@ -128,7 +128,7 @@ public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProv
         {
             orgId, query.WorkflowId, query.Status,
             since = PostgresValues.Timestamp(query.Since),
-            limit, offset = (Math.Max(query.Page, 1) - 1) * limit,
+            limit, offset = (Math.Max(query.Page, 1) - 1L) * limit,
         };
         var total = await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM executions WHERE {where}", args, cancellationToken: ct));
         // The id breaks ties between executions created in the same microsecond, so pages never overlap.

@@ -51,7 +51,7 @@ public sealed class PostgresWorkflowStore(PostgresDatabase db, TimeProvider? tim
             : "%" + query.Search.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
         if (search is not null) where += " AND name ILIKE @search ESCAPE '\\'";
         var limit = Math.Max(query.Limit, 0);
-        var args = new { orgId, search, limit, offset = (Math.Max(query.Page, 1) - 1) * limit };
+        var args = new { orgId, search, limit, offset = (Math.Max(query.Page, 1) - 1L) * limit };
         var total = await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM workflows WHERE {where}", args, cancellationToken: ct));
         var rows = await c.QueryAsync<WorkflowRow>(new CommandDefinition(
             $"SELECT {SelectColumns} FROM workflows WHERE {where} ORDER BY updated_at DESC, id LIMIT @limit OFFSET @offset", args, cancellationToken: ct));

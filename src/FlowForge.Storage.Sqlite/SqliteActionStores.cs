@@ -124,7 +124,7 @@ public sealed class SqliteOutboxStore(SqliteDatabase db) : IOutboxStore
         var where = "org_id = @orgId"
             + (query.ExecutionId is null ? "" : " AND execution_id = @executionId")
             + (query.Channel is null ? "" : " AND channel = @channel");
-        var args = new { orgId, executionId = query.ExecutionId, channel = query.Channel, limit = query.Limit, offset = (query.Page - 1) * query.Limit };
+        var args = new { orgId, executionId = query.ExecutionId, channel = query.Channel, limit = query.Limit, offset = (Math.Max(query.Page, 1) - 1L) * query.Limit };
         await using var c = await db.OpenAsync(ct);
         var total = await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM outbox WHERE {where}", args, cancellationToken: ct));
         var rows = await c.QueryAsync<Row>(new CommandDefinition(

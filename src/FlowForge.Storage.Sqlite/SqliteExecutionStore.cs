@@ -188,7 +188,7 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
         {
             orgId, query.WorkflowId, query.Status,
             since = query.Since is { } s ? SqliteValues.Timestamp(s) : null,
-            limit, offset = (Math.Max(query.Page, 1) - 1) * limit,
+            limit, offset = (Math.Max(query.Page, 1) - 1L) * limit,
         };
         var total = await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM executions WHERE {where}", args, cancellationToken: ct));
         // The id breaks ties between executions created in the same tick, so pages never overlap.

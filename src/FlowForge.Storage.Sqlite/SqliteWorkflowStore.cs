@@ -41,7 +41,7 @@ public sealed class SqliteWorkflowStore(SqliteDatabase db) : IWorkflowStore
             ? null
             : "%" + query.Search.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
         if (search is not null) where += " AND name LIKE @search ESCAPE '\\'";
-        var args = new { orgId, search, limit = query.Limit, offset = (query.Page - 1) * query.Limit };
+        var args = new { orgId, search, limit = query.Limit, offset = (Math.Max(query.Page, 1) - 1L) * query.Limit };
         var total = await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM workflows WHERE {where}", args, cancellationToken: ct));
         var rows = await c.QueryAsync<WorkflowRow>(new CommandDefinition(
             $"SELECT {SelectColumns} FROM workflows WHERE {where} ORDER BY updated_at DESC, id LIMIT @limit OFFSET @offset", args, cancellationToken: ct));

@@ -20,7 +20,8 @@ public sealed record SchemaError(string Path, string Message);
 /// <item>numbers: <c>minimum</c>, <c>maximum</c>, <c>exclusiveMinimum</c>, <c>exclusiveMaximum</c> (numeric form);</item>
 /// <item>strings: <c>minLength</c>, <c>maxLength</c>, <c>pattern</c>, and <c>format</c> <c>duration</c> (see
 /// <see cref="Durations"/>; also applied to numbers, read as seconds), <c>date-time</c> (ISO 8601) and <c>uri</c>
-/// (absolute); other formats are ignored.</item>
+/// (absolute); other formats are ignored;</item>
+/// <item>an extension, <c>maxDuration</c> (a duration string): the longest a <c>duration</c>-format value may be.</item>
 /// </list>
 /// Everything else (<c>title</c>, <c>description</c>, <c>default</c>, <c>oneOf</c>, <c>$ref</c>, ...) is ignored; rules the
 /// subset cannot express ("exactly one of") are <see cref="NodeTypeDescriptor.ConfigRules"/>.
@@ -118,7 +119,8 @@ public static class ConfigSchemaValidator
         switch (schema.TryGetProperty("format", out var format) ? format.GetString() : null)
         {
             case "duration":
-                if (!Durations.TryParse(text, out _, out var error)) errors.Add(new(path, error!));
+                if (!Durations.TryParse(text, out var duration, out var error)) errors.Add(new(path, error!));
+                else CheckMaxDuration(duration, schema, path, errors);
                 break;
             case "date-time":
                 if (!IsDateTime(text)) errors.Add(new(path, $"'{text}' is not an ISO 8601 date-time such as 2025-01-31T09:00:00Z"));
@@ -136,10 +138,19 @@ public static class ConfigSchemaValidator
         if (TryGetNumber(schema, "maximum", out var max) && number > max) errors.Add(new(path, $"must be at most {Format(max)}"));
         if (TryGetNumber(schema, "exclusiveMinimum", out var xmin) && number <= xmin) errors.Add(new(path, $"must be greater than {Format(xmin)}"));
         if (TryGetNumber(schema, "exclusiveMaximum", out var xmax) && number >= xmax) errors.Add(new(path, $"must be less than {Format(xmax)}"));
-        if (schema.TryGetProperty("format", out var format) && format.ValueEquals("duration")
-            && !Durations.TryParse(value.GetRawText(), out _, out var error))
+        if (schema.TryGetProperty("format", out var format) && format.ValueEquals("duration"))
         {
-            errors.Add(new(path, error!));
+            if (!Durations.TryParse(value.GetRawText(), out var duration, out var error)) errors.Add(new(path, error!));
+            else CheckMaxDuration(duration, schema, path, errors);
+        }
+    }
+
+    private static void CheckMaxDuration(TimeSpan duration, JsonElement schema, string path, List<SchemaError> errors)
+    {
+        if (schema.TryGetProperty("maxDuration", out var max) && max.ValueKind == JsonValueKind.String
+            && Durations.TryParse(max.GetString(), out var limit) && duration > limit)
+        {
+            errors.Add(new(path, $"must be at most {max.GetString()}"));
         }
     }
 

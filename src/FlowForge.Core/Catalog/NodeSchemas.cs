@@ -20,10 +20,10 @@ internal static class NodeSchemas
             "description": "How a failed attempt is retried: the wait starts at initialInterval and is multiplied by backoffCoefficient after each attempt, up to maxInterval.",
             "additionalProperties": false,
             "properties": {
-              "maxAttempts": { "type": "integer", "minimum": 1, "default": 3, "title": "Max attempts", "description": "Attempts in all, the first included; 1 means no retry." },
-              "initialInterval": { "type": ["string", "number"], "format": "duration", "default": "1s", "title": "Initial interval", "description": "Wait before the first retry (500ms, 3s, 5m, PT5M, or seconds)." },
-              "backoffCoefficient": { "type": "number", "minimum": 1, "default": 2, "title": "Backoff coefficient", "description": "Factor the wait grows by after each retry; 1 keeps it constant." },
-              "maxInterval": { "type": ["string", "number"], "format": "duration", "default": "1m", "title": "Max interval", "description": "Longest wait between two attempts." }
+              "maxAttempts": { "type": "integer", "minimum": 1, "maximum": 100, "default": 3, "title": "Max attempts", "description": "Attempts in all, the first included; 1 means no retry." },
+              "initialInterval": { "type": ["string", "number"], "format": "duration", "maxDuration": "1d", "default": "1s", "title": "Initial interval", "description": "Wait before the first retry (500ms, 3s, 5m, PT5M, or seconds)." },
+              "backoffCoefficient": { "type": "number", "minimum": 1, "maximum": 10, "default": 2, "title": "Backoff coefficient", "description": "Factor the wait grows by after each retry; 1 keeps it constant." },
+              "maxInterval": { "type": ["string", "number"], "format": "duration", "maxDuration": "1d", "default": "1m", "title": "Max interval", "description": "Longest wait between two attempts." }
             }
           },
           "timeout": { "type": ["string", "number"], "format": "duration", "default": "30s", "title": "Timeout", "description": "How long one attempt may run before it fails (500ms, 30s, 5m, PT5M, or seconds)." },

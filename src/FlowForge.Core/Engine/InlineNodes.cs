@@ -68,6 +68,11 @@ internal static class InlineNodes
             {
                 throw new InlineStepException($"'until' is not a date-time: '{text}'. Use ISO 8601, e.g. 2026-12-01T09:00:00Z.");
             }
+            // The same cap as a duration: a far-future 'until' (year 9999) would otherwise park the run for ever.
+            if (at - now > Durations.Max)
+            {
+                throw new InlineStepException($"'until' ({text}) is more than {Durations.Max.TotalDays:0} days away; a delay may wait at most {Durations.Max.TotalDays:0} days.");
+            }
             return at > now ? at : now;
         }
         if (input["duration"] is { } duration)

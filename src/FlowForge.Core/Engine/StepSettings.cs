@@ -21,9 +21,20 @@ public enum OnError
 /// A node's retry policy, timeout and error handling, read from its config with the documented
 /// defaults. Values that do not parse fall back to the defaults: validation reports them before publish.
 /// </summary>
+/// <remarks>Validation caps maxAttempts at <see cref="AttemptsCap"/>, backoffCoefficient at <see cref="MaxBackoffCoefficient"/> and
+/// the intervals at <see cref="MaxRetryInterval"/>; the same caps are applied here, so a stored version written before them cannot exceed them either.</remarks>
 public sealed record StepSettings(int MaxAttempts, TimeSpan InitialInterval, double BackoffCoefficient, TimeSpan MaxInterval, TimeSpan Timeout, OnError OnError)
 {
     public static readonly StepSettings Default = new(3, TimeSpan.FromSeconds(1), 2, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30), OnError.Stop);
+
+    /// <summary>The most attempts a step may make (first included).</summary>
+    public const int AttemptsCap = 100;
+
+    /// <summary>The largest backoff coefficient.</summary>
+    public const double MaxBackoffCoefficient = 10;
+
+    /// <summary>The longest wait between two attempts.</summary>
+    public static readonly TimeSpan MaxRetryInterval = TimeSpan.FromDays(1);
 
     public static StepSettings From(NodeDefinition node)
     {
@@ -32,10 +43,10 @@ public sealed record StepSettings(int MaxAttempts, TimeSpan InitialInterval, dou
         {
             settings = settings with
             {
-                MaxAttempts = retry.TryGetProperty("maxAttempts", out var m) && m.TryGetInt32(out var attempts) && attempts >= 1 ? Math.Min(attempts, 100) : Default.MaxAttempts,
-                InitialInterval = Duration(retry, "initialInterval") ?? Default.InitialInterval,
-                BackoffCoefficient = retry.TryGetProperty("backoffCoefficient", out var b) && b.TryGetDouble(out var c) && c >= 1 ? c : Default.BackoffCoefficient,
-                MaxInterval = Duration(retry, "maxInterval") ?? Default.MaxInterval,
+                MaxAttempts = retry.TryGetProperty("maxAttempts", out var m) && m.TryGetInt32(out var attempts) && attempts >= 1 ? Math.Min(attempts, AttemptsCap) : Default.MaxAttempts,
+                InitialInterval = Cap(Duration(retry, "initialInterval") ?? Default.InitialInterval),
+                BackoffCoefficient = retry.TryGetProperty("backoffCoefficient", out var b) && b.TryGetDouble(out var c) && c >= 1 ? Math.Min(c, MaxBackoffCoefficient) : Default.BackoffCoefficient,
+                MaxInterval = Cap(Duration(retry, "maxInterval") ?? Default.MaxInterval),
             };
         }
         if (node.Type != NodeTypes.Approval && DurationOf(node.GetConfig("timeout")) is { } timeout && timeout > TimeSpan.Zero)
@@ -61,6 +72,8 @@ public sealed record StepSettings(int MaxAttempts, TimeSpan InitialInterval, dou
         var ms = Math.Min(InitialInterval.TotalMilliseconds * factor, MaxInterval.TotalMilliseconds);
         return TimeSpan.FromMilliseconds(Math.Max(0, ms));
     }
+
+    private static TimeSpan Cap(TimeSpan interval) => interval > MaxRetryInterval ? MaxRetryInterval : interval;
 
     private static TimeSpan? Duration(JsonElement obj, string name) =>
         obj.TryGetProperty(name, out var v) ? DurationOf(v) : null;

@@ -27,4 +27,6 @@ public static class ValidationCodes
     public const string Cycle = "cycle";
     public const string MissingOutgoing = "missing_outgoing";
     public const string UnknownVariable = "unknown_variable";
+    public const string DuplicateEdgeId = "duplicate_edge_id";
+    public const string InvalidCharacters = "invalid_characters";
 }

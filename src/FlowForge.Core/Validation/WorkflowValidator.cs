@@ -10,10 +10,11 @@ namespace FlowForge.Core.Validation;
 /// Checks a workflow graph before it is saved or published. Errors (<see cref="ValidationResult.Errors"/>):
 /// <list type="bullet">
 /// <item><c>no_steps</c>, <c>no_trigger</c>: the graph is empty or has no trigger;</item>
-/// <item><c>duplicate_id</c> (on every occurrence after the first), <c>unknown_type</c>;</item>
+/// <item><c>duplicate_id</c> (on every occurrence after the first), <c>invalid_characters</c> (a step or edge id with a
+/// control or bidirectional-override character, see <see cref="SafeText"/>), <c>unknown_type</c>;</item>
 /// <item><c>config_invalid</c>: the config against the type's schema (<see cref="ConfigSchemaValidator"/>), the type's
 /// <see cref="NodeTypeDescriptor.ConfigRules"/>, and the optional condition checker for <c>logic_condition</c>;</item>
-/// <item><c>edge_missing_node</c>, <c>unknown_port</c> (<see cref="NodeTypeDescriptor.ResolvePort"/>; on a node with
+/// <item><c>duplicate_edge_id</c> (on every occurrence after the first), <c>edge_missing_node</c>, <c>unknown_port</c> (<see cref="NodeTypeDescriptor.ResolvePort"/>; on a node with
 /// several ports an edge must name one), reported on the edge's source step;</item>
 /// <item><c>unreachable</c>: a step no trigger leads to (not reported when there is no trigger at all);</item>
 /// <item><c>cycle</c>: a cycle that does not leave a <c>logic_loop</c> through its <c>item</c> port, i.e. anything but a
@@ -32,7 +33,7 @@ namespace FlowForge.Core.Validation;
 /// </summary>
 public static class WorkflowValidator
 {
-    private enum Rule { Graph, DuplicateId, UnknownType, Config, EdgeMissingNode, UnknownPort, Unreachable, Cycle, MissingOutgoing, UnknownVariable }
+    private enum Rule { Graph, DuplicateId, InvalidCharacters, UnknownType, Config, DuplicateEdgeId, EdgeMissingNode, UnknownPort, Unreachable, Cycle, MissingOutgoing, UnknownVariable }
 
     private sealed record Entry(int Order, Rule Rule, int Seq, ValidationIssue Issue, bool IsWarning);
 
@@ -75,6 +76,10 @@ public static class WorkflowValidator
             {
                 Add(i, Rule.DuplicateId, new(nodes[i].Id, null, $"Another step already has the id '{nodes[i].Id}': ids must be unique.", DuplicateId));
             }
+            if (SafeText.Problem(nodes[i].Id) is { } bad)
+            {
+                Add(i, Rule.InvalidCharacters, new(nodes[i].Id, null, $"The step id {bad}: use printable characters only.", InvalidCharacters));
+            }
         }
 
         for (var i = 0; i < nodes.Count; i++)
@@ -93,12 +98,23 @@ public static class WorkflowValidator
 
         // Edges.
         var edges = new List<Edge>();
-        foreach (var e in graph.Edges)
+        var edgeIds = new HashSet<string>(StringComparer.Ordinal);
+        for (var edgeIndex = 0; edgeIndex < graph.Edges.Count; edgeIndex++)
         {
+            var e = graph.Edges[edgeIndex];
             var hasSource = indexById.TryGetValue(e.Source, out var from);
             var hasTarget = indexById.TryGetValue(e.Target, out var to);
             var owner = hasSource ? from : hasTarget ? to : nodes.Count;
             string? ownerId = hasSource ? e.Source : hasTarget ? e.Target : null;
+            // Editors address edges by id: two edges with one id cannot be told apart (deleting one deletes the other).
+            if (!edgeIds.Add(e.Id))
+            {
+                Add(owner, Rule.DuplicateEdgeId, new(ownerId, null, $"Another edge already has the id '{e.Id}': edge ids must be unique.", DuplicateEdgeId));
+            }
+            if (SafeText.Problem(e.Id) is { } badEdge)
+            {
+                Add(owner, Rule.InvalidCharacters, new(ownerId, null, $"The id of edge #{edgeIndex + 1} (from '{e.Source}' to '{e.Target}') {badEdge}: use printable characters only.", InvalidCharacters));
+            }
             if (!hasSource)
             {
                 Add(owner, Rule.EdgeMissingNode, new(ownerId, null, $"Edge '{e.Id}' comes from step '{e.Source}', which does not exist.", EdgeMissingNode));

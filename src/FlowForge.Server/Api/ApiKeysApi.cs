@@ -35,6 +35,7 @@ public static class ApiKeysApi
             if (problem is not null) return problem;
             name = body!.Name;
             if (name is { Length: > 200 }) return Problems.InvalidBody("The key name is longer than 200 characters.", [new("name", "At most 200 characters.")]);
+            if (FlowForge.Core.Model.SafeText.Problem(name) is { } bad) return Problems.InvalidBody($"The key name {bad}.", [new("name", $"The name {bad}.")]);
         }
         var key = ApiKeys.Generate();
         var record = await tenants.AddApiKeyAsync(http.User.OrgId(), ApiKeys.Hash(key), ApiKeys.Prefix(key), name, ct);
@@ -49,6 +50,8 @@ public static class ApiKeysApi
         return TypedResults.NoContent();
     }
 
+    [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
+    [BodyExample("""{"name": "ci"}""")]
     public sealed record CreateKeyBody(string? Name);
 }
 

@@ -89,6 +89,8 @@ public static class CredentialsApi
 
     private static CredentialResponse Describe(CredentialRecord r) => new(r.Name, r.Kind, r.FieldNames, r.CreatedAt, r.UpdatedAt);
 
+    [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
+    [BodyExample("""{"name": "openai-main", "kind": "openai", "values": {"apiKey": "sk-..."}}""")]
     public sealed record CreateCredentialBody(string? Name, string? Kind, JsonObject? Values);
 }
 

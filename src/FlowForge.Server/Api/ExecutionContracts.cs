@@ -7,6 +7,7 @@ using FlowForge.Server.Engine;
 namespace FlowForge.Server.Api;
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+[BodyExample("""{"triggerData": {"name": "Ada"}} (the run's input goes inside triggerData)""")]
 public sealed class ExecuteBody
 {
     public JsonNode? TriggerData { get; set; }
@@ -16,6 +17,7 @@ public sealed class ExecuteBody
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+[BodyExample("""{"testData": {"name": "Ada"}, "live": false, "events": {"approval": {"approved": true}}}""")]
 public sealed class TestBody
 {
     public JsonNode? TestData { get; set; }
@@ -25,11 +27,16 @@ public sealed class TestBody
     public Dictionary<string, JsonNode?>? Events { get; set; }
 }
 
+/// <summary>The body of <c>POST /api/executions/{id}/events/{name}</c>: the event's data goes inside <c>payload</c>.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+[BodyExample("""{"payload": {"approved": true, "approvedBy": "ada@example.com", "comment": "ok"}} (the event's data goes inside payload)""")]
 public sealed class EventBody
 {
     public JsonNode? Payload { get; set; }
 }
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+[BodyExample("""{"reason": "not needed any more"}""")]
 public sealed class CancelBody
 {
     public string? Reason { get; set; }
@@ -67,3 +74,7 @@ public sealed record HistoryResponse(string ExecutionId, IReadOnlyList<JsonNode?
 public sealed record TestResponse(string WorkflowId, JsonNode? TestData, string Status, IReadOnlyList<TestStep> Steps, JsonNode? FinalOutput, string? ErrorMessage, double TotalDuration);
 
 public sealed record AcceptedResponse(string ExecutionId, string Status, string Detail);
+
+/// <param name="Waiting">Whether a step of the execution was waiting for this event when it arrived; when false the event is kept
+/// and goes to the first step that waits for it.</param>
+public sealed record EventAcceptedResponse(string ExecutionId, string Status, string Detail, bool Waiting);

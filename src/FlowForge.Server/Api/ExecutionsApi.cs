@@ -156,10 +156,16 @@ public static class ExecutionsApi
         return await SendAsync(http, store, signals, clock, id, new CancelRequested(reason), "cancelling", "Cancellation requested; the execution stops at its next step boundary.", ct);
     }
 
-    public static async Task<Results<Accepted<AcceptedResponse>, ProblemHttpResult>> RaiseEvent(
+    /// <summary>
+    /// Delivers an external event. An event no step waits for yet is kept (the design: an approval may be answered before
+    /// the run reaches it) and the answer says so, with <c>waiting: false</c> and the events steps wait for now, so a
+    /// misspelt event name does not pass for a delivered one.
+    /// </summary>
+    public static async Task<Results<Accepted<EventAcceptedResponse>, ProblemHttpResult>> RaiseEvent(
         HttpContext http, IExecutionStore store, EngineSignals signals, IOptions<JsonOptions> json, TimeProvider clock, string id, string name, CancellationToken ct)
     {
         if (name.Length is 0 or > 100) return Problems.BadRequest("An event name has 1 to 100 characters.");
+        if (SafeText.Problem(name) is { } badName) return Problems.BadRequest($"The event name {badName}.");
         System.Text.Json.Nodes.JsonNode? payload = null;
         if (JsonBody.IsPresent(http.Request))
         {
@@ -167,7 +173,26 @@ public static class ExecutionsApi
             if (problem is not null) return problem;
             payload = body!.Payload;
         }
-        return await SendAsync(http, store, signals, clock, id, new EventRaised(name, payload), "accepted", $"Event '{name}' delivered.", ct);
+        var orgId = http.User.OrgId();
+        if (await store.GetAsync(orgId, id, ct) is null) return Problems.NotFound("Execution", id);
+        var state = ExecutionState.Replay(id, await store.GetHistoryAsync(id, 0, ct));
+        var awaited = state.Steps.Where(s => s.Phase == StepPhase.Waiting && s.EventName is not null).Select(s => s.EventName!).Distinct().ToList();
+        var waiting = awaited.Contains(name, StringComparer.Ordinal);
+
+        var now = clock.GetUtcNow();
+        if (!await store.SendAsync(orgId, id, new EventRaised(name, payload) { Timestamp = now }, now, ct: ct))
+        {
+            var execution = await store.GetAsync(orgId, id, ct);
+            return execution is null
+                ? Problems.NotFound("Execution", id)
+                : Problems.Conflict("execution-finished", $"Execution '{id}' is already {execution.Status}.");
+        }
+        signals.WakeDispatcher();
+        var detail = waiting
+            ? $"Event '{name}' delivered to the step waiting for it."
+            : $"No step is waiting for event '{name}' now; it is kept and goes to the first step that waits for it. "
+              + (awaited.Count == 0 ? "No step waits for any event at the moment." : $"Steps wait now for: {string.Join(", ", awaited.Select(a => $"'{a}'"))}.");
+        return TypedResults.Accepted($"/api/executions/{id}", new EventAcceptedResponse(id, "accepted", detail, waiting));
     }
 
     public static async Task<Results<Accepted<ExecuteResponse>, ProblemHttpResult>> Retry(

@@ -25,7 +25,9 @@ public static class WorkflowBodyMapper
         var name = body.Name?.Trim();
         if (string.IsNullOrEmpty(name)) errors.Add(new("name", "A name is required."));
         else if (name.Length > MaxNameLength) errors.Add(new("name", $"The name is longer than {MaxNameLength} characters."));
+        else if (SafeText.Problem(name) is { } badName) errors.Add(new("name", $"The name {badName}."));
         if (body.Description is { Length: > MaxDescriptionLength }) errors.Add(new("description", $"The description is longer than {MaxDescriptionLength} characters."));
+        else if (SafeText.Problem(body.Description, multiline: true) is { } badDescription) errors.Add(new("description", $"The description {badDescription}."));
 
         var nodes = new List<NodeDefinition>();
         var bodyNodes = body.Nodes ?? [];
@@ -89,7 +91,7 @@ public static class WorkflowBodyMapper
             errors.Add(new(path, $"Longer than {MaxIdLength} characters."));
             return null;
         }
-        return s;
+        return Printable(s, path, errors);
     }
 
     private static string? OptionalString(JsonElement? value, string path, List<FieldError> errors)
@@ -106,6 +108,14 @@ public static class WorkflowBodyMapper
             errors.Add(new(path, $"Longer than {MaxIdLength} characters."));
             return null;
         }
-        return string.IsNullOrEmpty(s) ? null : s;
+        return string.IsNullOrEmpty(s) ? null : Printable(s, path, errors);
+    }
+
+    /// <summary>Ids and names are refused with control or bidi-override characters (<see cref="SafeText"/>): they are stored and shown as they are.</summary>
+    private static string? Printable(string s, string path, List<FieldError> errors)
+    {
+        if (SafeText.Problem(s) is not { } problem) return s;
+        errors.Add(new(path, $"The value {problem}."));
+        return null;
     }
 }

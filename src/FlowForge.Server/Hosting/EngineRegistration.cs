@@ -22,7 +22,10 @@ public static class EngineRegistration
         services.AddSingleton<TestRunner>();
         services.AddSingleton<NodeHandlerRegistry>();
 
+        var egress = configuration.GetSection("Egress");
         services.AddSettings<EgressOptions>(configuration, "Egress");
+        // Egress__AllowedHosts may also be one comma-separated string (the binder only reads the list form).
+        services.PostConfigure<EgressOptions>(o => o.AddCommaSeparatedHosts(egress["AllowedHosts"]));
         services.AddSingleton<EgressPolicy>();
         services.AddEgressHttpClient(HttpActionHandler.ClientName);
         services.AddSingleton<INodeHandler, HttpActionHandler>();

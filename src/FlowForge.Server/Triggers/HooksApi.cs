@@ -43,7 +43,7 @@ public static partial class HooksApi
     // ---------------------------------------------------------------- webhooks
 
     public static async Task<IResult> Webhook(HttpContext http, string endpointKey, ITriggerStore store, TriggerIntake intake, WebhookSecrets secrets,
-        IOptions<TriggerOptions> options, TimeProvider time, ExecutionEvents events, IExecutionStore executions, CancellationToken ct)
+        IOptions<TriggerOptions> options, IOptions<RequestLimits> limits, TimeProvider time, ExecutionEvents events, IExecutionStore executions, CancellationToken ct)
     {
         var endpoint = endpointKey.Length <= 128 ? await store.FindByKeyAsync(endpointKey, ct) : null;
         if (endpoint is null || endpoint.Type != TriggerRegistry.Webhook)
@@ -71,7 +71,7 @@ public static partial class HooksApi
         };
         if (denied is not null) return denied;
 
-        var (payload, invalid) = await ParseBodyAsync(http.Request, body!, ct);
+        var (payload, invalid) = await ParseBodyAsync(http.Request, body!, limits.Value.MaxJsonDepth, ct);
         if (invalid is not null) return invalid;
 
         var (dedup, badKey) = DedupKey(http.Request);
@@ -184,7 +184,7 @@ public static partial class HooksApi
     }
 
     public static async Task<IResult> WhatsApp(HttpContext http, ITriggerStore store, TriggerIntake intake, IOptions<WhatsAppOptions> whatsApp,
-        IOptions<TriggerOptions> options, CancellationToken ct)
+        IOptions<TriggerOptions> options, IOptions<RequestLimits> limits, CancellationToken ct)
     {
         var secret = whatsApp.Value.AppSecret;
         if (string.IsNullOrEmpty(secret))
@@ -199,6 +199,7 @@ public static partial class HooksApi
             return Unauthorized("X-Hub-Signature-256 is missing or does not match the body (HMAC-SHA256 with the app secret).");
         }
         if (!IsJson(http.Request.ContentType)) return UnsupportedMediaType(http.Request.ContentType, "application/json");
+        if (JsonBody.IsTooDeep(body, limits.Value.MaxJsonDepth)) return JsonBody.TooDeep(limits.Value.MaxJsonDepth, "payload");
         JsonNode? payload;
         try
         {
@@ -249,9 +250,9 @@ public static partial class HooksApi
     // ---------------------------------------------------------------- email and voice
 
     public static async Task<IResult> Email(HttpContext http, ITriggerStore store, TriggerIntake intake, IOptions<TriggerOptions> options,
-        TimeProvider time, CancellationToken ct)
+        IOptions<RequestLimits> limits, TimeProvider time, CancellationToken ct)
     {
-        var (fields, problem) = await ReadInboundAsync(http, options.Value, time.GetUtcNow(), ct);
+        var (fields, problem) = await ReadInboundAsync(http, options.Value, limits.Value.MaxJsonDepth, time.GetUtcNow(), ct);
         if (problem is not null) return problem;
         var to = Field(fields!, "to", "recipient", "email_to");
         var cc = Field(fields!, "cc");
@@ -279,9 +280,9 @@ public static partial class HooksApi
     }
 
     public static async Task<IResult> Voice(HttpContext http, ITriggerStore store, TriggerIntake intake, IOptions<TriggerOptions> options,
-        TimeProvider time, CancellationToken ct)
+        IOptions<RequestLimits> limits, TimeProvider time, CancellationToken ct)
     {
-        var (fields, problem) = await ReadInboundAsync(http, options.Value, time.GetUtcNow(), ct);
+        var (fields, problem) = await ReadInboundAsync(http, options.Value, limits.Value.MaxJsonDepth, time.GetUtcNow(), ct);
         if (problem is not null) return problem;
         var called = Field(fields!, "to", "number", "called_number", "calledNumber", "To");
         var duration = Field(fields!, "duration", "call_duration", "callDuration", "CallDuration");
@@ -304,7 +305,7 @@ public static partial class HooksApi
 
     /// <summary>Email/voice: size, deployment-level auth (token or Standard Webhooks secret), then JSON or form fields.</summary>
     private static async Task<(Dictionary<string, string?>? Fields, IResult? Problem)> ReadInboundAsync(
-        HttpContext http, TriggerOptions options, DateTimeOffset now, CancellationToken ct)
+        HttpContext http, TriggerOptions options, int maxJsonDepth, DateTimeOffset now, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(options.InboundToken) && string.IsNullOrEmpty(options.InboundSecret))
         {
@@ -330,7 +331,7 @@ public static partial class HooksApi
         }
         if (denied is not null) return (null, denied);
 
-        var (payload, invalid) = await ParseBodyAsync(http.Request, body!, ct);
+        var (payload, invalid) = await ParseBodyAsync(http.Request, body!, maxJsonDepth, ct);
         if (invalid is not null) return (null, invalid);
         if (payload is not JsonObject obj) return (null, Problems.InvalidBody("Expected a JSON object or form fields."));
         var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -415,7 +416,9 @@ public static partial class HooksApi
             contentType is null ? $"A body needs a Content-Type ({expected})." : $"Content-Type '{contentType}' is not accepted here; use {expected}.");
 
     /// <summary>JSON (parsed), form fields (url-encoded or multipart; files are ignored) or text; null for an empty body.</summary>
-    private static async Task<(JsonNode? Payload, IResult? Problem)> ParseBodyAsync(HttpRequest request, byte[] body, CancellationToken ct)
+    /// <remarks>JSON deeper than <paramref name="maxJsonDepth"/> is refused (400): the payload ends up nested inside trigger data and
+    /// history events, and data too deep to be written back out must never get in. Form fields are flat by construction.</remarks>
+    private static async Task<(JsonNode? Payload, IResult? Problem)> ParseBodyAsync(HttpRequest request, byte[] body, int maxJsonDepth, CancellationToken ct)
     {
         if (body.Length == 0) return (null, null);
         var contentType = request.ContentType;
@@ -423,6 +426,7 @@ public static partial class HooksApi
         if (string.IsNullOrWhiteSpace(contentType)) return (null, UnsupportedMediaType(null, accepted));
         if (IsJson(contentType))
         {
+            if (JsonBody.IsTooDeep(body, maxJsonDepth)) return (null, JsonBody.TooDeep(maxJsonDepth, "payload"));
             try
             {
                 return (JsonNode.Parse(body), null);

@@ -71,6 +71,26 @@ public class DeciderWaitTests
         Assert.Equal(ExecutionStatus.Failed, h.Status);
     }
 
+    [Theory]
+    [InlineData("""{"until":"{{trigger.at}}"}""")]
+    [InlineData("""{"until":"9999-12-31T23:59:59Z"}""")]
+    public void Delay_UntilBeyondTheCap_FailsTheStep(string config)
+    {
+        var h = For(DelayFlow(config));
+        h.Start(new JsonObject { ["at"] = "9999-12-31T23:59:59Z" });
+        Assert.Empty(h.PendingTimers());
+        Assert.Contains("at most 366 days", Assert.Single(h.Events<StepFailed>()).Error);
+        Assert.Equal(ExecutionStatus.Failed, h.Status);
+    }
+
+    [Fact]
+    public void Delay_UntilJustWithinTheCap_Waits()
+    {
+        var h = For(DelayFlow("""{"until":"2026-01-01T09:00:00Z"}"""));
+        h.Start();
+        Assert.Equal(DateTimeOffset.Parse("2026-01-01T09:00:00Z"), h.PendingTimers().Single().FireAt);
+    }
+
     // ---------------- approvals ----------------
 
     internal const string ApprovalFlow = """

@@ -68,7 +68,7 @@ public class BadInputTests(ServerFixture server) : IClassFixture<ServerFixture>
     [Fact]
     public async Task DeeplyNestedJson_Is400() =>
         await (await _client.PostJson("/api/workflows", "{\"name\":\"x\",\"canvas\":" + new string('[', 5000) + new string(']', 5000) + "}"))
-            .ExpectProblem(HttpStatusCode.BadRequest, "invalid-body");
+            .ExpectProblem(HttpStatusCode.BadRequest, "json-too-deep");
 
     [Fact]
     public async Task UnknownRoute_IsProblemJson()

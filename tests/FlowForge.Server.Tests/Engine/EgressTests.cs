@@ -28,11 +28,41 @@ public class EgressClassificationTests
     public void NonPublicAddresses_AreClassified(string address) =>
         Assert.NotNull(EgressPolicy.Classify(IPAddress.Parse(address)));
 
+    /// <summary>The rest of the IANA special-purpose registries: a host may own an interface address in any of them.</summary>
+    [Theory]
+    [InlineData("192.0.2.1")]
+    [InlineData("198.51.100.7")]
+    [InlineData("203.0.113.9")]
+    [InlineData("192.0.0.8")]
+    [InlineData("192.88.99.1")]
+    [InlineData("198.19.255.1")]
+    [InlineData("240.0.0.1")]
+    [InlineData("255.255.255.255")]
+    [InlineData("239.255.255.250")]
+    [InlineData("2001:db8::1")]
+    [InlineData("3fff::1")]
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2")]
+    [InlineData("2001:2::1")]
+    [InlineData("64:ff9b::c000:201")]
+    [InlineData("64:ff9b::a00:1")]
+    [InlineData("64:ff9b:1::1")]
+    [InlineData("2002:c000:201::1")]
+    [InlineData("::ffff:192.0.2.1")]
+    [InlineData("::7f00:1")]
+    [InlineData("100::1")]
+    [InlineData("fec0::1")]
+    [InlineData("ff02::1")]
+    public void SpecialPurposeAddresses_AreNotPublic(string address) =>
+        Assert.NotNull(EgressPolicy.Classify(IPAddress.Parse(address)));
+
     [Theory]
     [InlineData("93.184.216.34")]
     [InlineData("8.8.8.8")]
     [InlineData("172.32.0.1")]
     [InlineData("2606:4700::1111")]
+    [InlineData("2001:4860:4860::8888")]
+    [InlineData("64:ff9b::808:808")]
+    [InlineData("192.0.3.1")]
     public void PublicAddresses_AreAllowed(string address) =>
         Assert.Null(EgressPolicy.Classify(IPAddress.Parse(address)));
 }
@@ -98,6 +128,14 @@ public class EgressPolicyTests(ClosedEgressFixture server) : IClassFixture<Close
     }
 
     [Fact]
+    public async Task SpecialPurposeDestination_IsRefused()
+    {
+        var done = await Run("http://192.0.2.1:9/never");
+        Assert.Equal("failed", (string?)done["status"]);
+        Assert.Contains("documentation", (string?)done["errorMessage"]);
+    }
+
+    [Fact]
     public async Task RedirectToAPrivateAddress_IsRefusedAtTheHop()
     {
         var target = Uri.EscapeDataString($"http://127.0.0.1:{server.Fake.BaseAddress.Port}/ok/secret");
@@ -106,5 +144,55 @@ public class EgressPolicyTests(ClosedEgressFixture server) : IClassFixture<Close
         Assert.Contains("refused", (string?)done["errorMessage"]);
         Assert.Equal(1, server.Fake.Calls("/redirect"));
         Assert.Equal(0, server.Fake.Calls("/ok/secret"));
+    }
+}
+
+/// <summary>Egress__AllowedHosts given as one comma-separated string, as an environment variable would set it.</summary>
+public sealed class CommaSeparatedAllowListFixture : ServerFixture
+{
+    public CommaSeparatedAllowListFixture() : base(new Dictionary<string, string?>
+    {
+        ["Egress:AllowPrivateNetworks"] = "false",
+        ["Egress:AllowedHosts"] = "crm.internal, 127.0.0.1",
+    })
+    {
+    }
+
+    public FakeService Fake { get; private set; } = null!;
+
+    public override async Task InitializeAsync()
+    {
+        Fake = await FakeService.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Fake.DisposeAsync();
+    }
+}
+
+public class EgressAllowListTests(CommaSeparatedAllowListFixture server) : IClassFixture<CommaSeparatedAllowListFixture>
+{
+    [Fact]
+    public async Task CommaSeparatedAllowedHosts_AreHonoured()
+    {
+        var client = server.Client();
+        var wf = await client.Publish($$$"""
+            { "name": "egress", "nodes": [ { "id": "t", "type": "trigger_manual" },
+              { "id": "call", "type": "action_http", "config": { "url": "http://127.0.0.1:{{{server.Fake.BaseAddress.Port}}}/ok/a" } } ],
+              "edges": [ { "source": "t", "target": "call" } ] }
+            """);
+        var done = await client.WaitFinished(await client.Execute(wf));
+        Assert.Equal("completed", (string?)done["status"]);
+    }
+
+    [Fact]
+    public void ListAndCommaForms_Combine()
+    {
+        var options = new EgressOptions { AllowedHosts = ["a.example", "b.example,c.example"] };
+        options.AddCommaSeparatedHosts(null);
+        Assert.Equal(["a.example", "b.example", "c.example"], options.AllowedHosts);
     }
 }

@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Text.Json;
+using FlowForge.Core.Model;
+
 namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class LogicDelay
@@ -18,7 +22,22 @@ internal static class LogicDelay
               }
             }
             """),
-        ConfigRules = Rules.ExactlyOne("duration", "until"),
+        ConfigRules = config => Rules.ExactlyOne("duration", "until")(config).Concat(UntilWithinCap(config)),
         OutputFields = [new("waited_until", "string", "When the wait ended (ISO 8601).")],
     };
+
+    /// <summary>
+    /// A literal <c>until</c> may be at most <see cref="Durations.Max"/> ahead, like a duration (measured from the time of
+    /// validation; a templated one is checked when the step runs).
+    /// </summary>
+    private static IEnumerable<SchemaError> UntilWithinCap(JsonElement config)
+    {
+        if (config.ValueKind != JsonValueKind.Object || !config.TryGetProperty("until", out var until) || until.ValueKind != JsonValueKind.String) yield break;
+        var text = until.GetString()!;
+        if (ConfigSchemaValidator.ContainsTemplate(text)) yield break;
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) && at - DateTimeOffset.UtcNow > Durations.Max)
+        {
+            yield return new("until", $"'{text}' is more than {Durations.Max.TotalDays:0} days away: a delay may wait at most {Durations.Max.TotalDays:0} days");
+        }
+    }
 }
