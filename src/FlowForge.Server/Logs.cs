@@ -41,4 +41,23 @@ internal static partial class Logs
 
     [LoggerMessage(1304, LogLevel.Error, "The cross-process live feed lost its LISTEN connection to PostgreSQL; reconnecting (turns committed meanwhile are not replayed)")]
     public static partial void LiveFeedListenFailed(ILogger logger, Exception e);
+
+    // Issue 9 (engine isolation and back-off): 1500-1549.
+    [LoggerMessage(1500, LogLevel.Warning, "The turn of execution {ExecutionId} could not be stored; the execution is failed so the others can go on")]
+    public static partial void PoisonTurn(ILogger logger, Exception e, string executionId);
+
+    [LoggerMessage(1501, LogLevel.Warning, "The result of activity {ActivityId} of execution {ExecutionId} could not be stored; the step is failed instead")]
+    public static partial void PoisonResult(ILogger logger, Exception e, string executionId, long activityId);
+
+    [LoggerMessage(1502, LogLevel.Error, "Not even the failure of execution {ExecutionId} could be stored; it is left for a later attempt")]
+    public static partial void PoisonFailureNotStored(ILogger logger, Exception e, string executionId);
+
+    [LoggerMessage(1510, LogLevel.Error, "The {Loop} cannot reach the database; retrying with back-off (further failures are logged at most once a minute)")]
+    public static partial void OutageStarted(ILogger logger, Exception e, string loop);
+
+    [LoggerMessage(1511, LogLevel.Warning, "The {Loop} still cannot reach the database after {Failures} attempts: {Message}")]
+    public static partial void OutageContinues(ILogger logger, string loop, int failures, string message);
+
+    [LoggerMessage(1512, LogLevel.Information, "The {Loop} reached the database again after {Failures} failed attempts")]
+    public static partial void OutageEnded(ILogger logger, string loop, int failures);
 }

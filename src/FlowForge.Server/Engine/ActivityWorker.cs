@@ -29,6 +29,10 @@ public sealed class ActivityWorker(
     private readonly EngineOptions _options = options.Value;
     private readonly Channel<ActivityCompletion> _completions = Channel.CreateUnbounded<ActivityCompletion>();
     private readonly ConcurrentDictionary<long, ActivityWorkItem> _running = new();
+    private long _poisonResults;
+
+    /// <summary>How many results could not be stored and were recorded as a failure of their step instead.</summary>
+    public long PoisonResults => Interlocked.Read(ref _poisonResults);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -183,7 +187,7 @@ public sealed class ActivityWorker(
             while (batch.Count < 256 && _completions.Reader.TryRead(out var c)) batch.Add(c);
             try
             {
-                await store.CompleteActivitiesAsync(batch, clock.GetUtcNow(), CancellationToken.None);
+                Interlocked.Add(ref _poisonResults, await PoisonIsolation.CompleteActivitiesAsync(store, batch, clock.GetUtcNow(), logger, CancellationToken.None));
                 signals.WakeDispatcher();
                 batch.Clear();
             }

@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using FlowForge.Server.Tests.Infrastructure;
+
+namespace FlowForge.Server.Tests.Engine;
+
+/// <summary>
+/// A turn whose events cannot be stored (nested deeper than the JSON writer allows) fails its own
+/// execution only: the other executions in the same group commit, of any organisation, go on.
+/// </summary>
+public class PoisonCommitTests(EngineFixture server) : IClassFixture<EngineFixture>
+{
+    private readonly HttpClient _a = server.Client(ServerFixture.KeyA);
+    private readonly HttpClient _b = server.Client(ServerFixture.KeyB);
+
+    /// <summary><c>{"a":{"a":…leaf…}}</c>, <paramref name="levels"/> objects deep.</summary>
+    internal static string Nest(int levels, string leaf)
+    {
+        var text = leaf;
+        for (var i = 0; i < levels; i++) text = "{\"a\":" + text + "}";
+        return text;
+    }
+
+    internal static JsonNode NestNode(int levels)
+    {
+        JsonNode node = JsonValue.Create("bottom");
+        for (var i = 0; i < levels; i++) node = new JsonObject { ["a"] = node };
+        return node;
+    }
+
+    [Fact]
+    public async Task DeepStepOutput_FailsThatExecution_AndAnotherOrganisationsExecutionCompletes()
+    {
+        // Every request stays shallow (24 levels of trigger data, 22 of config); the depth is built inside
+        // the engine: s1 wraps the trigger data, s2 wraps s1's output, past what the store's writer allows (64).
+        var poisoned = await _a.Publish($$"""
+            { "name": "deep", "nodes": [
+                { "id": "t", "type": "trigger_manual" },
+                { "id": "s1", "type": "logic_set_variable", "config": { "variables": { "v": {{Nest(22, "\"{{trigger.x}}\"")}} } } },
+                { "id": "s2", "type": "logic_set_variable", "config": { "variables": { "w": {{Nest(22, "\"{{steps.s1.v}}\"")}} } } } ],
+              "edges": [ { "source": "t", "target": "s1" }, { "source": "s1", "target": "s2" } ] }
+            """);
+        var healthy = await _b.Publish(Workflows.Simple("healthy of org b"));
+
+        var bad = await _a.Execute(poisoned, new { x = NestNode(24) });
+        var good = await _b.Execute(healthy);
+
+        Assert.Equal("completed", (string?)(await _b.WaitFinished(good, TimeSpan.FromSeconds(20)))["status"]);
+        var failed = await _a.WaitFinished(bad, TimeSpan.FromSeconds(20));
+        Assert.Equal("failed", (string?)failed["status"]);
+        Assert.Contains("nested", (string?)failed["errorMessage"], StringComparison.OrdinalIgnoreCase);
+
+        // And the engine keeps going afterwards.
+        Assert.Equal("completed", (string?)(await _b.WaitFinished(await _b.Execute(healthy), TimeSpan.FromSeconds(20)))["status"]);
+    }
+}
