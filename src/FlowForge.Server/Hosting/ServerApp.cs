@@ -17,6 +17,9 @@ public static class ServerApp
         var services = builder.Services;
 
         services.AddProblemDetails();
+        // Responses wrap stored values a few levels deeper than they are stored (history events are written with the
+        // default depth limit of 64): with this headroom every read path renders whatever the store accepted.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.MaxDepth = 160);
         services.Configure<RequestLimits>(builder.Configuration.GetSection("Limits"));
         services.Configure<AuthOptions>(builder.Configuration.GetSection("Auth"));
         services.Configure<SampleOptions>(builder.Configuration.GetSection("Samples"));

@@ -1,5 +1,9 @@
+using System.Net;
 using System.Text.Json.Nodes;
+using Dapper;
 using FlowForge.Server.Tests.Infrastructure;
+using FlowForge.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FlowForge.Server.Tests.Engine;
 
@@ -51,5 +55,27 @@ public class PoisonCommitTests(EngineFixture server) : IClassFixture<EngineFixtu
 
         // And the engine keeps going afterwards.
         Assert.Equal("completed", (string?)(await _b.WaitFinished(await _b.Execute(healthy), TimeSpan.FromSeconds(20)))["status"]);
+    }
+
+    [Fact]
+    public async Task StoredDataAsDeepAsTheStoreAllows_IsRenderedByEveryReadPath()
+    {
+        var workflow = await _a.Publish(Workflows.Simple("deep read"));
+        var id = await _a.Execute(workflow);
+        await _a.WaitFinished(id);
+        // As deep as the store's writer lets through (64 levels with the event envelope): the read paths wrap it deeper still.
+        var deep = Nest(62, "1");
+        var db = server.Services.GetRequiredService<SqliteDatabase>();
+        await using (var c = await db.OpenAsync())
+        {
+            await c.ExecuteAsync(
+                "UPDATE history SET data = json_set(data, '$.output', json(@deep)) WHERE execution_id = @id AND type = 'stepCompleted'",
+                new { id, deep });
+            await c.ExecuteAsync("UPDATE executions SET output = @deep, trigger_data = @deep WHERE id = @id", new { id, deep });
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await _a.GetAsync($"/api/executions/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _a.GetAsync($"/api/executions/{id}/history")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _a.GetAsync($"/api/workflows/{workflow}/executions")).StatusCode);
     }
 }
