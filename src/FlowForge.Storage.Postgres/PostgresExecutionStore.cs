@@ -75,7 +75,7 @@ public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProv
             }, tx, cancellationToken: ct));
         if (inserted == 0) return false;
 
-        var started = new ExecutionStarted(e.WorkflowId, e.Version, e.TriggerData, e.TriggerNodeId, e.ParentExecutionId, e.ParentStepKey)
+        var started = new ExecutionStarted(e.WorkflowId, e.Version, e.TriggerData, e.TriggerNodeId, e.ParentExecutionId, e.ParentStepKey, e.Depth)
         {
             Timestamp = now,
         };

@@ -137,7 +137,7 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
             }, tx, cancellationToken: ct));
         if (inserted == 0) return false;
 
-        var started = new ExecutionStarted(e.WorkflowId, e.Version, e.TriggerData, e.TriggerNodeId, e.ParentExecutionId, e.ParentStepKey)
+        var started = new ExecutionStarted(e.WorkflowId, e.Version, e.TriggerData, e.TriggerNodeId, e.ParentExecutionId, e.ParentStepKey, e.Depth)
         {
             Timestamp = now,
         };

@@ -46,7 +46,8 @@ public sealed record NewExecution(
     string? IdempotencyKey = null,
     string? ParentExecutionId = null,
     string? ParentStepKey = null,
-    string? RetryOf = null);
+    string? RetryOf = null,
+    int Depth = 0);
 
 /// <summary>The outcome of a start: the execution, and whether an earlier start with the same idempotency key returned it.</summary>
 public sealed record StartResult(ExecutionRecord Execution, bool Existing);

@@ -1,4 +1,6 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
+using FlowForge.Core.Engine;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -9,6 +11,29 @@ public sealed class RequestLimits
 {
     /// <summary>Largest accepted JSON body, in bytes (default 1 MiB).</summary>
     public int MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    // ---- Engine and per-organisation limits (issue 9: isolation) ----
+
+    /// <summary>
+    /// Largest resolved value, step output or variable set, in bytes of JSON (default 1 MiB). Checked while templates
+    /// resolve (an amplifying template stops at the limit) and on every handler's output; the step fails naming this setting.
+    /// </summary>
+    [Range(1024, int.MaxValue)]
+    public int MaxStepOutputBytes { get; set; } = (int)EngineLimits.DefaultMaxStepOutputBytes;
+
+    /// <summary>
+    /// Unfinished (pending, running or waiting) executions one organisation may have (default 50,000). Beyond it a start
+    /// is refused with 429 and a sub-workflow step fails. Counted per process from an indexed count refreshed every second.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxRunningExecutionsPerOrganization { get; set; } = 50_000;
+
+    /// <summary>
+    /// Executions one organisation may start per second, per process (default 200, with bursts of as many); beyond it a
+    /// start is refused with 429 and Retry-After, and a sub-workflow step fails.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int StartsPerSecondPerOrganization { get; set; } = 200;
 }
 
 /// <summary>

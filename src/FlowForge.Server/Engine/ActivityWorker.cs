@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using FlowForge.Core.Catalog;
 using FlowForge.Core.Engine.History;
+using FlowForge.Core.Expressions;
 using FlowForge.Core.Storage;
+using FlowForge.Server.Api;
 using FlowForge.Server.Nodes;
 using Microsoft.Extensions.Options;
 
@@ -23,6 +25,7 @@ public sealed class ActivityWorker(
     NodeCatalog catalog,
     EngineSignals signals,
     IOptions<EngineOptions> options,
+    IOptions<RequestLimits> limits,
     ILogger<ActivityWorker> logger,
     TimeProvider clock) : BackgroundService
 {
@@ -154,6 +157,11 @@ public sealed class ActivityWorker(
             var context = new NodeRunContext(request.ExecutionId, request.OrgId, request.StepKey, request.NodeId, request.NodeType, request.Attempt, request.Input, request.IdempotencyKey);
             var result = await handler.RunAsync(context, timeout.Token);
             var port = result.Port ?? NodeTypeDescriptor.DefaultPort;
+            // An output too large or too deep to store fails this step, rather than every commit it would be part of.
+            if (ValueBudget.Check(result.Output, limits.Value.MaxStepOutputBytes) is { } tooLarge)
+            {
+                return Failed(request, $"The step's output cannot be kept: {tooLarge}", retryable: false);
+            }
             return new StepCompleted(request.StepKey, request.NodeId, request.NodeType, request.Attempt, result.Output, port) { Timestamp = clock.GetUtcNow() };
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using FlowForge.Core.Engine;
 using FlowForge.Core.Engine.History;
 using FlowForge.Core.Storage;
+using FlowForge.Server.Api;
 using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Engine;
@@ -22,10 +23,12 @@ public sealed class Dispatcher(
     LocalResults results,
     ExecutionEvents feed,
     IOptions<EngineOptions> options,
+    IOptions<RequestLimits> limits,
     ILogger<Dispatcher> logger,
     TimeProvider clock) : BackgroundService
 {
     private readonly EngineOptions _options = options.Value;
+    private readonly EngineLimits _limits = new(limits.Value.MaxStepOutputBytes, options.Value.MaxSubworkflowDepth);
 
     /// <summary>
     /// Folded states of executions this process dispatched, with their status row as of the last commit;
@@ -295,7 +298,7 @@ public sealed class Dispatcher(
         }
         else
         {
-            result = Decider.Decide(graph, state, inbox);
+            result = Decider.Decide(graph, state, inbox, _limits);
         }
 
         var commit = await BuildCommitAsync(execution, state, result, consumed, now, ct);
@@ -361,7 +364,7 @@ public sealed class Dispatcher(
                     if (child?.PublishedVersion is { } version)
                     {
                         children.Add(new NewExecution(c.ChildExecutionId, execution.OrgId, c.WorkflowId, version, c.Input,
-                            ParentExecutionId: execution.Id, ParentStepKey: c.StepKey));
+                            ParentExecutionId: execution.Id, ParentStepKey: c.StepKey, Depth: (state.Started?.Depth ?? 0) + 1));
                     }
                     else
                     {
