@@ -176,6 +176,15 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
     }
 
     /// <inheritdoc />
+    public async Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        // completed_at is set iff the status is terminal: the partial index ix_executions_org_unfinished answers this.
+        return await c.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT COUNT(*) FROM executions WHERE org_id = @orgId AND completed_at IS NULL", new { orgId }, cancellationToken: ct));
+    }
+
+    /// <inheritdoc />
     public async Task<Page<ExecutionRecord>> ListAsync(string orgId, ExecutionQuery query, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);

@@ -6,7 +6,14 @@ namespace FlowForge.Core.Engine;
 /// </summary>
 /// <param name="MaxStepOutputBytes">Largest resolved value, step output or variable set, in bytes of JSON (Limits__MaxStepOutputBytes, default 1 MiB).</param>
 /// <param name="MaxSubworkflowDepth">How deep sub-workflows may nest: a top-level execution is depth 0 (Engine__MaxSubworkflowDepth, default 10).</param>
-public sealed record EngineLimits(long MaxStepOutputBytes = EngineLimits.DefaultMaxStepOutputBytes, int MaxSubworkflowDepth = EngineLimits.DefaultMaxSubworkflowDepth)
+/// <param name="ChildStartRefusal">
+/// Set by the host for one turn when the organisation's start quota is used up: a sub-workflow step fails with this
+/// message instead of starting a child (a fire-and-forget step would otherwise complete before the host could refuse).
+/// </param>
+public sealed record EngineLimits(
+    long MaxStepOutputBytes = EngineLimits.DefaultMaxStepOutputBytes,
+    int MaxSubworkflowDepth = EngineLimits.DefaultMaxSubworkflowDepth,
+    string? ChildStartRefusal = null)
 {
     public const long DefaultMaxStepOutputBytes = 1024 * 1024;
 

@@ -213,6 +213,7 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
                         throw new InlineStepException(
                             $"Starting workflow '{workflowId}' would nest sub-workflows {childDepth} levels deep: it exceeds Engine__MaxSubworkflowDepth ({limits.MaxSubworkflowDepth}).");
                     }
+                    if (limits.ChildStartRefusal is { } refused) throw new InlineStepException($"Sub-workflow '{workflowId}' was not started: {refused}");
                     var childId = DeterministicRandom.Id("ex_", state.ExecutionId, key, attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     events.Add(new ChildRequested(key, node.Id, childId, workflowId, input["input"]?.DeepClone() ?? new JsonObject()));
                     if (input["waitForCompletion"] is JsonValue wait && wait.GetValueKind() == JsonValueKind.False)

@@ -138,6 +138,9 @@ public interface IExecutionStore
 
     Task<Page<ExecutionRecord>> ListAsync(string orgId, ExecutionQuery query, CancellationToken ct = default);
 
+    /// <summary>How many of the organisation's executions are unfinished (pending, running or waiting): an indexed count, for quotas.</summary>
+    Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default);
+
     /// <summary>The history after <paramref name="afterSequence"/>, in order.</summary>
     Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default);
 

@@ -53,6 +53,8 @@ public static class ExecutionsApi
         {
             case StartStatus.WorkflowNotFound:
                 return Problems.NotFound("Workflow", id);
+            case StartStatus.QuotaExceeded:
+                return QuotaProblem.TooManyStarts(http.Response, outcome.Refusal!);
             case StartStatus.NotPublished:
                 return Problems.Conflict("not-published", $"Workflow '{id}' has no published version: publish it first (POST /api/workflows/{id}/publish), or try the draft with POST /api/workflows/{id}/test.");
             default:
@@ -185,6 +187,7 @@ public static class ExecutionsApi
         var version = workflow?.PublishedVersion ?? original.Version;
         var outcome = await starter.StartAsync(orgId, original.WorkflowId, original.TriggerData, retryOf: original.Id, version: version, ct: ct);
         if (outcome.Status == StartStatus.WorkflowNotFound) return Problems.NotFound("Workflow", original.WorkflowId);
+        if (outcome.Status == StartStatus.QuotaExceeded) return QuotaProblem.TooManyStarts(http.Response, outcome.Refusal!);
         var execution = outcome.Execution!;
         return TypedResults.Accepted($"/api/executions/{execution.Id}", ExecuteResponse.From(execution));
     }

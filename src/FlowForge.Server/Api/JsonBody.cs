@@ -22,18 +22,18 @@ public sealed class RequestLimits
     public int MaxStepOutputBytes { get; set; } = (int)EngineLimits.DefaultMaxStepOutputBytes;
 
     /// <summary>
-    /// Unfinished (pending, running or waiting) executions one organisation may have (default 50,000). Beyond it a start
+    /// Unfinished (pending, running or waiting) executions one organisation may have (default 10,000). Beyond it a start
     /// is refused with 429 and a sub-workflow step fails. Counted per process from an indexed count refreshed every second.
     /// </summary>
     [Range(1, int.MaxValue)]
-    public int MaxRunningExecutionsPerOrganization { get; set; } = 50_000;
+    public int MaxRunningExecutionsPerOrganization { get; set; } = 10_000;
 
     /// <summary>
-    /// Executions one organisation may start per second, per process (default 200, with bursts of as many); beyond it a
+    /// Executions one organisation may start per second, per process (default 100, with bursts of as many); beyond it a
     /// start is refused with 429 and Retry-After, and a sub-workflow step fails.
     /// </summary>
     [Range(1, int.MaxValue)]
-    public int StartsPerSecondPerOrganization { get; set; } = 200;
+    public int StartsPerSecondPerOrganization { get; set; } = 100;
 }
 
 /// <summary>

@@ -21,6 +21,7 @@ public sealed class Dispatcher(
     EngineSignals signals,
     ActivityQueue activities,
     LocalResults results,
+    StartQuota quota,
     ExecutionEvents feed,
     IOptions<EngineOptions> options,
     IOptions<RequestLimits> limits,
@@ -298,7 +299,13 @@ public sealed class Dispatcher(
         }
         else
         {
-            result = Decider.Decide(graph, state, inbox, _limits);
+            var limits = _limits;
+            // Only graphs that can start children pay for the quota check (a cached count, refreshed once a second).
+            if (graph.Graph.Nodes.Any(n => n.Type == NodeTypes.Subworkflow) && await quota.PeekAsync(execution.OrgId, ct) is { } refused)
+            {
+                limits = limits with { ChildStartRefusal = refused.Message };
+            }
+            result = Decider.Decide(graph, state, inbox, limits);
         }
 
         var commit = await BuildCommitAsync(execution, state, result, consumed, now, ct);
@@ -361,7 +368,12 @@ public sealed class Dispatcher(
                 case ChildRequested c:
                 {
                     var child = await workflows.GetAsync(execution.OrgId, c.WorkflowId, ct);
-                    if (child?.PublishedVersion is { } version)
+                    if (child?.PublishedVersion is not null && await quota.TryStartAsync(execution.OrgId, ct) is { } refused)
+                    {
+                        // The quota ran out within this turn (a loop starting many children): this one is not started.
+                        messages.Add(new ScheduledMessage(execution.Id, new ChildFailed(c.StepKey, c.ChildExecutionId, $"Sub-workflow '{c.WorkflowId}' was not started: {refused.Message}") { Timestamp = now }, now));
+                    }
+                    else if (child?.PublishedVersion is { } version)
                     {
                         children.Add(new NewExecution(c.ChildExecutionId, execution.OrgId, c.WorkflowId, version, c.Input,
                             ParentExecutionId: execution.Id, ParentStepKey: c.StepKey, Depth: (state.Started?.Depth ?? 0) + 1));

@@ -36,6 +36,8 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
 
     public Task<Page<ExecutionRecord>> ListAsync(string orgId, ExecutionQuery query, CancellationToken ct = default) => inner.ListAsync(orgId, query, ct);
 
+    public Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default) { CheckUp(); return inner.CountUnfinishedAsync(orgId, ct); }
+
     public Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default) => inner.GetHistoryAsync(executionId, afterSequence, ct);
 
     public Task<IReadOnlyList<OrchestrationWorkItem>> ClaimOrchestrationsAsync(string owner, int max, TimeSpan lease, DateTimeOffset now, CancellationToken ct = default)
