@@ -76,6 +76,7 @@ public sealed class ActivityWorker(
     /// <summary>Claims activities from the store when the local queue runs dry.</summary>
     private async Task FeedLoopAsync(CancellationToken stop)
     {
+        var backoff = new OutageBackoff("worker feed loop", logger, clock);
         while (!stop.IsCancellationRequested)
         {
             try
@@ -85,6 +86,7 @@ public sealed class ActivityWorker(
                 {
                     var claimed = await store.ClaimActivitiesAsync(queue.Owner, room, _options.ActivityLeaseGrace, clock.GetUtcNow(), stop);
                     foreach (var item in claimed) queue.Enqueue(item);
+                    backoff.Succeeded();
                     if (claimed.Count == room) continue;
                 }
                 await signals.WaitWorkersAsync(_options.PollInterval, stop);
@@ -95,8 +97,7 @@ public sealed class ActivityWorker(
             }
             catch (Exception e)
             {
-                Logs.WorkerLoopFailed(logger, e);
-                await Task.Delay(200, CancellationToken.None);
+                await Task.Delay(backoff.Failed(e), CancellationToken.None);
             }
         }
     }
@@ -190,6 +191,7 @@ public sealed class ActivityWorker(
     private async Task RecordLoopAsync()
     {
         var batch = new List<ActivityCompletion>();
+        var backoff = new OutageBackoff("worker result recorder", logger, clock);
         while (await _completions.Reader.WaitToReadAsync(CancellationToken.None))
         {
             while (batch.Count < 256 && _completions.Reader.TryRead(out var c)) batch.Add(c);
@@ -198,12 +200,12 @@ public sealed class ActivityWorker(
                 Interlocked.Add(ref _poisonResults, await PoisonIsolation.CompleteActivitiesAsync(store, batch, clock.GetUtcNow(), logger, CancellationToken.None));
                 signals.WakeDispatcher();
                 batch.Clear();
+                backoff.Succeeded();
             }
             catch (Exception e)
             {
                 // Keep the batch and try again: the results are not lost while the process lives, and on a crash the leases expire and the work reruns.
-                Logs.RecordingFailed(logger, e, batch.Count);
-                await Task.Delay(500, CancellationToken.None);
+                await Task.Delay(backoff.Failed(e), CancellationToken.None);
             }
         }
     }

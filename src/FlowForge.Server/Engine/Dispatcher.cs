@@ -42,6 +42,7 @@ public sealed class Dispatcher(
     private DateTimeOffset _nextInboxCheck = DateTimeOffset.MinValue;
 
     private long _poisonTurns;
+    private readonly OutageBackoff _backoff = new("dispatcher", logger, clock);
 
     /// <summary>How many turns could not be stored and had their execution failed instead (see <see cref="PoisonIsolation"/>).</summary>
     public long PoisonTurns => Interlocked.Read(ref _poisonTurns);
@@ -72,6 +73,7 @@ public sealed class Dispatcher(
                         _nextInboxCheck = await NextInboxCheckAsync(stoppingToken);
                     }
                 }
+                _backoff.Succeeded();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -79,9 +81,8 @@ public sealed class Dispatcher(
             }
             catch (Exception e)
             {
-                Logs.DispatcherTurnFailed(logger, e);
                 _states.Clear();
-                await Task.Delay(TimeSpan.FromMilliseconds(200), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(_backoff.Failed(e), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             if (!worked)
             {

@@ -6,6 +6,7 @@ using FlowForge.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FlowForge.Server.Tests.Engine;
@@ -13,9 +14,16 @@ namespace FlowForge.Server.Tests.Engine;
 /// <summary>A server over the real SQLite store wrapped in <see cref="FaultyExecutionStore"/>.</summary>
 public sealed class FaultyStoreFixture : ServerFixture
 {
-    public FaultyStoreFixture() : base(new Dictionary<string, string?> { ["Engine:PollInterval"] = "00:00:00.200" })
+    public FaultyStoreFixture() : base(new Dictionary<string, string?>
+    {
+        ["Engine:PollInterval"] = "00:00:00.200",
+        ["Logging:LogLevel:FlowForge.Server.Engine"] = "Information",
+    })
     {
     }
+
+    /// <summary>Every log entry the engine wrote.</summary>
+    public LogCapture Logs { get; } = new();
 
     public FakeService Fake { get; private set; } = null!;
 
@@ -35,8 +43,33 @@ public sealed class FaultyStoreFixture : ServerFixture
         await Fake.DisposeAsync();
     }
 
-    protected override void Configure(WebApplicationBuilder builder) =>
+    protected override void Configure(WebApplicationBuilder builder)
+    {
         builder.Services.AddSingleton<IExecutionStore>(sp => new FaultyExecutionStore(new SqliteExecutionStore(sp.GetRequiredService<SqliteDatabase>(), TimeProvider.System)));
+        builder.Logging.AddProvider(Logs);
+    }
+}
+
+/// <summary>Keeps log entries in memory so a test can count them.</summary>
+public sealed class LogCapture : ILoggerProvider
+{
+    public System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, int EventId, string Message)> Entries { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(LogCapture capture, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            capture.Entries.Enqueue((category, logLevel, eventId.Id, formatter(state, exception)));
+    }
 }
 
 /// <summary>
