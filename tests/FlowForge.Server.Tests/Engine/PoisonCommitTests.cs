@@ -78,4 +78,23 @@ public class PoisonCommitTests(EngineFixture server) : IClassFixture<EngineFixtu
         Assert.Equal(HttpStatusCode.OK, (await _a.GetAsync($"/api/executions/{id}/history")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _a.GetAsync($"/api/workflows/{workflow}/executions")).StatusCode);
     }
+
+    [Fact]
+    public async Task StoredDataThatCannotBeRead_IsA422Problem_NotA500()
+    {
+        var workflow = await _a.Publish(Workflows.Simple("damaged read"));
+        var id = await _a.Execute(workflow);
+        await _a.WaitFinished(id);
+        var db = server.Services.GetRequiredService<SqliteDatabase>();
+        await using (var c = await db.OpenAsync())
+        {
+            // Deeper than any reader accepts (the store's writer would never have written it): damaged data.
+            await c.ExecuteAsync("UPDATE history SET data = @deep WHERE execution_id = @id AND type = 'stepCompleted'", new { id, deep = Nest(200, "1") });
+            await c.ExecuteAsync("UPDATE executions SET output = @deep WHERE id = @id", new { id, deep = Nest(200, "1") });
+        }
+
+        await (await _a.GetAsync($"/api/executions/{id}")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "stored-data-unreadable");
+        await (await _a.GetAsync($"/api/executions/{id}/history")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "stored-data-unreadable");
+        await (await _a.GetAsync($"/api/workflows/{workflow}/executions")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "stored-data-unreadable");
+    }
 }
