@@ -55,3 +55,46 @@ public class AmplificationTests(EngineFixture server) : IClassFixture<EngineFixt
     private static long DatabaseBytes(string directory) =>
         new DirectoryInfo(directory).GetFiles("flowforge.db*").Sum(f => f.Length);
 }
+
+public sealed class SmallOutputFixture : ServerFixture
+{
+    public SmallOutputFixture() : base(new Dictionary<string, string?> { ["Limits:MaxStepOutputBytes"] = "2048" })
+    {
+    }
+
+    public FakeService Fake { get; private set; } = null!;
+
+    public override async Task InitializeAsync()
+    {
+        Fake = await FakeService.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Fake.DisposeAsync();
+    }
+}
+
+/// <summary>A handler's output is held to the same limit as a resolved value.</summary>
+public class HandlerOutputLimitTests(SmallOutputFixture server) : IClassFixture<SmallOutputFixture>
+{
+    [Fact]
+    public async Task HandlerOutputLargerThanTheLimit_FailsTheStepNamingTheSetting_WithoutRetrying()
+    {
+        var client = server.Client();
+        var workflow = await client.Publish($$"""
+            { "name": "large response", "nodes": [
+                { "id": "t", "type": "trigger_manual" },
+                { "id": "call", "type": "action_http", "config": { "method": "GET", "url": "{{server.Fake.Url("/ok/large?q=" + new string('q', 4000))}}" } } ],
+              "edges": [ { "source": "t", "target": "call" } ] }
+            """);
+
+        var failed = await client.WaitFinished(await client.Execute(workflow), TimeSpan.FromSeconds(20));
+
+        Assert.Equal("failed", (string?)failed["status"]);
+        Assert.Contains("exceeds Limits__MaxStepOutputBytes (2048)", (string?)failed.Step("call")["errorMessage"]);
+        Assert.Equal(1, server.Fake.Calls("/ok/large"));
+    }
+}
