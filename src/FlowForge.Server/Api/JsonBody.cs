@@ -42,6 +42,18 @@ public sealed class RequestLimits
 /// </summary>
 public static class JsonBody
 {
+    /// <summary>Deepest request body read: the reader's default, which is also what the store can write back.</summary>
+    public const int MaxRequestDepth = 64;
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<JsonSerializerOptions, JsonSerializerOptions> Strict = new();
+
+    /// <summary>
+    /// The HTTP JSON options give responses depth headroom (stored values are wrapped in envelopes); requests are read
+    /// with the default depth limit, so nothing is accepted that the store could not write.
+    /// </summary>
+    private static JsonSerializerOptions RequestOptions(JsonSerializerOptions options) =>
+        options.MaxDepth is 0 or MaxRequestDepth ? options : Strict.GetValue(options, o => new JsonSerializerOptions(o) { MaxDepth = MaxRequestDepth });
+
     public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, JsonSerializerOptions options, CancellationToken ct)
         where T : class
     {
@@ -69,7 +81,7 @@ public static class JsonBody
 
         try
         {
-            var value = JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), options);
+            var value = JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), RequestOptions(options));
             return value is null
                 ? (null, Problems.InvalidBody("The request body is JSON null; a JSON object is expected."))
                 : (value, null);

@@ -97,4 +97,10 @@ public class PoisonCommitTests(EngineFixture server) : IClassFixture<EngineFixtu
         await (await _a.GetAsync($"/api/executions/{id}/history")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "stored-data-unreadable");
         await (await _a.GetAsync($"/api/workflows/{workflow}/executions")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "stored-data-unreadable");
     }
+
+    [Fact]
+    public async Task RequestBodies_KeepTheReadersDepthLimit_WhileResponsesHaveHeadroom() =>
+        // The response headroom must not let a request through that the store could not write (it would be a 500).
+        await (await _a.PostJson("/api/workflows", "{\"name\":\"x\",\"canvas\":" + Nest(100, "1") + "}"))
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid-body");
 }
