@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using FlowForge.Server.Tests.Infrastructure;
+using FlowForge.Server.Tests.Triggers;
 
 namespace FlowForge.Server.Tests.Engine;
 
@@ -175,5 +176,29 @@ public class StartRateTests(SlowStartsFixture server) : IClassFixture<SlowStarts
         await refused.ExpectProblem(HttpStatusCode.TooManyRequests, "quota-exceeded");
         Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.TooManyRequests));
         Assert.Equal("completed", (string?)(await b.WaitFinished(await b.Execute(other), TimeSpan.FromSeconds(20)))["status"]);
+    }
+
+    [Fact]
+    public async Task WebhookDeliveriesFasterThanTheRate_AreRefusedWith429AndRetryAfter()
+    {
+        var a = server.Client(ServerFixture.KeyA);
+        var anonymous = server.Client(key: null);
+        var (_, published) = await a.CreateAndPublish(TriggerTestSupport.Workflow("hook rate", "trigger_webhook", """{ "auth": "none" }"""));
+        var path = published.Trigger().HookPath();
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 6; i++)
+        {
+            var response = await anonymous.SendAsync(TriggerTestSupport.JsonRequest(path, """{"name":"Ada"}"""));
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests) refused ??= response;
+        }
+
+        Assert.NotNull(refused);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        var problem = await refused.ExpectProblem(HttpStatusCode.TooManyRequests, "quota-exceeded");
+        Assert.Contains("Limits__StartsPerSecondPerOrganization (2)", (string?)problem["detail"]);
+        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.Accepted or HttpStatusCode.TooManyRequests, s.ToString()));
     }
 }
