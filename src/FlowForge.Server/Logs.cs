@@ -3,23 +3,14 @@ namespace FlowForge.Server;
 /// <summary>Source-generated log messages of the server, with stable event ids.</summary>
 internal static partial class Logs
 {
-    [LoggerMessage(1001, LogLevel.Error, "A dispatcher turn failed; it will be retried")]
-    public static partial void DispatcherTurnFailed(ILogger logger, Exception e);
-
     [LoggerMessage(1002, LogLevel.Error, "Deciding execution {ExecutionId} threw; the execution is failed so the others can go on")]
     public static partial void DecideFailed(ILogger logger, Exception e, string executionId);
-
-    [LoggerMessage(1101, LogLevel.Error, "The worker loop failed; retrying")]
-    public static partial void WorkerLoopFailed(ILogger logger, Exception e);
 
     [LoggerMessage(1102, LogLevel.Warning, "Activity {ExecutionId}/{StepKey} was claimed {ClaimCount} times without a result: failed as poison")]
     public static partial void PoisonActivity(ILogger logger, string executionId, string stepKey, int claimCount);
 
     [LoggerMessage(1103, LogLevel.Warning, "Activity {ExecutionId}/{StepKey} threw after {ElapsedMs} ms")]
     public static partial void ActivityCrashed(ILogger logger, Exception e, string executionId, string stepKey, double elapsedMs);
-
-    [LoggerMessage(1104, LogLevel.Error, "Recording {Count} activity results failed; retrying")]
-    public static partial void RecordingFailed(ILogger logger, Exception e, int count);
 
     [LoggerMessage(1105, LogLevel.Information, "Released {Count} activity leases on shutdown")]
     public static partial void ReleasedActivities(ILogger logger, int count);
@@ -60,4 +51,23 @@ internal static partial class Logs
 
     [LoggerMessage(1600, LogLevel.Information, "Test run of workflow {WorkflowId} (organisation {OrgId}) stopped by its budget: {Reason}")]
     public static partial void TestRunStopped(ILogger logger, string workflowId, string orgId, string reason);
+
+    // Issue 9 (engine isolation and back-off): 1500-1549.
+    [LoggerMessage(1500, LogLevel.Warning, "The turn of execution {ExecutionId} could not be stored; the execution is failed so the others can go on")]
+    public static partial void PoisonTurn(ILogger logger, Exception e, string executionId);
+
+    [LoggerMessage(1501, LogLevel.Warning, "The result of activity {ActivityId} of execution {ExecutionId} could not be stored; the step is failed instead")]
+    public static partial void PoisonResult(ILogger logger, Exception e, string executionId, long activityId);
+
+    [LoggerMessage(1502, LogLevel.Error, "Not even the failure of execution {ExecutionId} could be stored; it is left for a later attempt")]
+    public static partial void PoisonFailureNotStored(ILogger logger, Exception e, string executionId);
+
+    [LoggerMessage(1510, LogLevel.Error, "The {Loop} failed (is the database reachable?); retrying with back-off, further failures are logged at most once a minute")]
+    public static partial void OutageStarted(ILogger logger, Exception e, string loop);
+
+    [LoggerMessage(1511, LogLevel.Warning, "The {Loop} is still failing after {Failures} attempts: {Message}")]
+    public static partial void OutageContinues(ILogger logger, string loop, int failures, string message);
+
+    [LoggerMessage(1512, LogLevel.Information, "The {Loop} works again after {Failures} failed attempts")]
+    public static partial void OutageEnded(ILogger logger, string loop, int failures);
 }

@@ -75,7 +75,7 @@ public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProv
             }, tx, cancellationToken: ct));
         if (inserted == 0) return false;
 
-        var started = new ExecutionStarted(e.WorkflowId, e.Version, e.TriggerData, e.TriggerNodeId, e.ParentExecutionId, e.ParentStepKey)
+        var started = new ExecutionStarted(e.WorkflowId, e.Version, e.TriggerData, e.TriggerNodeId, e.ParentExecutionId, e.ParentStepKey, e.Depth)
         {
             Timestamp = now,
         };
@@ -113,6 +113,15 @@ public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProv
                 : $"SELECT {SelectColumns} FROM executions WHERE id = @executionId AND org_id = @orgId",
             new { executionId, orgId }, tx, cancellationToken: ct));
         return row?.ToRecord();
+    }
+
+    /// <inheritdoc />
+    public async Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        // completed_at is set iff the status is terminal: the partial index ix_executions_org_unfinished answers this.
+        return await c.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT COUNT(*)::int FROM executions WHERE org_id = @orgId AND completed_at IS NULL", new { orgId }, cancellationToken: ct));
     }
 
     /// <inheritdoc />

@@ -137,7 +137,7 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
             }, tx, cancellationToken: ct));
         if (inserted == 0) return false;
 
-        var started = new ExecutionStarted(e.WorkflowId, e.Version, e.TriggerData, e.TriggerNodeId, e.ParentExecutionId, e.ParentStepKey)
+        var started = new ExecutionStarted(e.WorkflowId, e.Version, e.TriggerData, e.TriggerNodeId, e.ParentExecutionId, e.ParentStepKey, e.Depth)
         {
             Timestamp = now,
         };
@@ -173,6 +173,15 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
             $"SELECT {SelectColumns} FROM executions WHERE id = @executionId AND (@orgId IS NULL OR org_id = @orgId)",
             new { executionId, orgId }, tx, cancellationToken: ct));
         return row?.ToRecord();
+    }
+
+    /// <inheritdoc />
+    public async Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        // completed_at is set iff the status is terminal: the partial index ix_executions_org_unfinished answers this.
+        return await c.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT COUNT(*) FROM executions WHERE org_id = @orgId AND completed_at IS NULL", new { orgId }, cancellationToken: ct));
     }
 
     /// <inheritdoc />

@@ -22,8 +22,10 @@ public static partial class Decider
     /// <summary>A turn that keeps producing events past this is a runaway graph; the execution fails instead of spinning.</summary>
     public const int MaxDecisionsPerTurn = 50_000;
 
-    public static DeciderResult Decide(GraphIndex graph, ExecutionState state, IReadOnlyList<HistoryEvent> inbox)
+    /// <param name="limits">The host's limits (default <see cref="EngineLimits.Default"/>); part of the input, so a turn stays deterministic.</param>
+    public static DeciderResult Decide(GraphIndex graph, ExecutionState state, IReadOnlyList<HistoryEvent> inbox, EngineLimits? limits = null)
     {
+        limits ??= EngineLimits.Default;
         var accepted = new List<HistoryEvent>();
         foreach (var message in inbox)
         {
@@ -35,7 +37,7 @@ public static partial class Decider
         var decisions = new List<HistoryEvent>();
         while (state.TerminalStatus is null)
         {
-            var round = NextRound(graph, state);
+            var round = NextRound(graph, state, limits);
             if (round.Count == 0) break;
             foreach (var e in round)
             {
@@ -55,7 +57,7 @@ public static partial class Decider
     }
 
     /// <summary>One round: first move steps already under way, then start what became ready, then finish.</summary>
-    private static List<HistoryEvent> NextRound(GraphIndex graph, ExecutionState state)
+    private static List<HistoryEvent> NextRound(GraphIndex graph, ExecutionState state, EngineLimits limits)
     {
         if (state.Started is null) return [];
         if (state.CancelRequested) return [new ExecutionCancelled(state.CancelReason)];
@@ -106,7 +108,7 @@ public static partial class Decider
         }
         if (events.Count > 0) return events;
 
-        new ScopeWalker(graph, state, events).WalkRoot();
+        new ScopeWalker(graph, state, events, limits).WalkRoot();
         if (events.Count > 0) return events;
 
         if (state.Steps.All(s => s.IsSettled)) return [new ExecutionCompleted(FinalOutput(graph, state))];

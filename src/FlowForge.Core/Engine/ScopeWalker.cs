@@ -13,7 +13,7 @@ namespace FlowForge.Core.Engine;
 /// A node is ready when every incoming edge is settled and at least one is taken; when all are dead
 /// it is dead too (dead-path elimination), which is how a join waits only for branches that can still reach it.
 /// </summary>
-internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state, List<HistoryEvent> events)
+internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state, List<HistoryEvent> events, EngineLimits limits)
 {
     private enum Status { Pending, Ready, InFlight, Done, Dead, Failed }
 
@@ -117,8 +117,14 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
         {
             var results = new JsonArray();
             for (var i = 0; i < n; i++) results.Add(state.CompletedIn(StepState.IterationScope(scope, loop.Id, i)).LastOrDefault()?.Output?.DeepClone());
-            events.Add(new StepCompleted(loopStep.StepKey, loop.Id, NodeTypes.Loop, 1,
-                new JsonObject { ["results"] = results, ["count"] = n }, NodeTypes.LoopDonePort, Inline: true));
+            var output = new JsonObject { ["results"] = results, ["count"] = n };
+            // Each iteration's output is bounded, but many of them together may not be: the loop's own output is a step output too.
+            if (ValueBudget.Check(output, limits.MaxStepOutputBytes) is { } tooLarge)
+            {
+                events.Add(new StepFailed(loopStep.StepKey, loop.Id, NodeTypes.Loop, 1, $"The loop's results cannot be kept: {tooLarge}", Retryable: false, Inline: true));
+                return;
+            }
+            events.Add(new StepCompleted(loopStep.StepKey, loop.Id, NodeTypes.Loop, 1, output, NodeTypes.LoopDonePort, Inline: true));
         }
     }
 
@@ -200,6 +206,14 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
                     var input = (JsonObject)TemplateResolver.ResolveValue(definition.Config, context, warnings)!;
                     var workflowId = input["workflowId"]?.GetValueKind() == JsonValueKind.String ? input["workflowId"]!.GetValue<string>() : null;
                     if (string.IsNullOrWhiteSpace(workflowId)) throw new InlineStepException("'workflowId' must name the workflow to run.");
+                    // The depth travels with each child (ExecutionStarted.Depth), so a workflow starting itself stops here, durably.
+                    var childDepth = state.Started!.Depth + 1;
+                    if (childDepth > limits.MaxSubworkflowDepth)
+                    {
+                        throw new InlineStepException(
+                            $"Starting workflow '{workflowId}' would nest sub-workflows {childDepth} levels deep: it exceeds Engine__MaxSubworkflowDepth ({limits.MaxSubworkflowDepth}).");
+                    }
+                    if (limits.ChildStartRefusal is { } refused) throw new InlineStepException($"Sub-workflow '{workflowId}' was not started: {refused}");
                     var childId = DeterministicRandom.Id("ex_", state.ExecutionId, key, attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     events.Add(new ChildRequested(key, node.Id, childId, workflowId, input["input"]?.DeepClone() ?? new JsonObject()));
                     if (input["waitForCompletion"] is JsonValue wait && wait.GetValueKind() == JsonValueKind.False)
@@ -247,7 +261,7 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
                 parent = StepState.IterationScope(parent, loopId, index);
             }
         }
-        var context = new ExpressionContext(state.Started.TriggerData, vars, execution);
+        var context = new ExpressionContext(state.Started.TriggerData, vars, execution) { MaxValueBytes = limits.MaxStepOutputBytes };
         // Visible: top-level steps and the steps of each enclosing iteration, in completion order (later shadows earlier).
         IEnumerable<StepState> visible = state.CompletedIn("");
         var ancestor = "";

@@ -37,6 +37,9 @@ public sealed class ExpressionContext
 
     public JsonNode? Trigger { get; }
 
+    /// <summary>The most bytes one resolved value may take (the host's Limits__MaxStepOutputBytes; default 1 MiB).</summary>
+    public long MaxValueBytes { get; init; } = Engine.EngineLimits.DefaultMaxStepOutputBytes;
+
     /// <summary>Set-variable results and the current loop item; mutable so the engine can add to it.</summary>
     public JsonObject Vars { get; }
 

@@ -32,16 +32,44 @@ public static class TemplateResolver
     {
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(context);
+        return Render(template, context, warnings, new ValueBudget(context.MaxValueBytes));
+    }
+
+    /// <summary>
+    /// Renders piece by piece, spending <paramref name="budget"/> as the text grows: an amplifying template (one
+    /// placeholder repeated over a large value) stops at the limit instead of building the whole string first.
+    /// </summary>
+    private static string Render(string template, ExpressionContext context, ICollection<string>? warnings, ValueBudget budget)
+    {
         if (!template.Contains("{{", StringComparison.Ordinal)) return template;
         CheckLength(template);
 
-        return TemplateSyntax.Placeholder().Replace(template, match =>
+        var text = new System.Text.StringBuilder();
+        var last = 0;
+        foreach (Match match in TemplateSyntax.Placeholder().Matches(template))
         {
+            Append(text, template[last..match.Index], budget);
             var path = match.Groups["path"].Value;
-            if (context.TryResolve(path, out var value)) return JsonText.Format(value);
-            AddMissing(warnings, path);
-            return match.Value;
-        });
+            if (context.TryResolve(path, out var value))
+            {
+                Append(text, JsonText.Format(value), budget);
+            }
+            else
+            {
+                AddMissing(warnings, path);
+                Append(text, match.Value, budget);
+            }
+            last = match.Index + match.Length;
+        }
+        Append(text, template[last..], budget);
+        return text.ToString();
+    }
+
+    private static void Append(System.Text.StringBuilder text, string piece, ValueBudget budget)
+    {
+        if (piece.Length == 0) return;
+        budget.Spend(System.Text.Encoding.UTF8.GetByteCount(piece));
+        text.Append(piece);
     }
 
     /// <summary>
@@ -53,14 +81,14 @@ public static class TemplateResolver
     public static JsonNode? ResolveValue(JsonElement value, ExpressionContext context, ICollection<string>? warnings = null)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return ResolveElement(value, context, warnings, 0);
+        return ResolveElement(value, context, warnings, 0, new ValueBudget(context.MaxValueBytes));
     }
 
     /// <inheritdoc cref="ResolveValue(JsonElement, ExpressionContext, ICollection{string}?)"/>
     public static JsonNode? ResolveValue(JsonNode? value, ExpressionContext context, ICollection<string>? warnings = null)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return ResolveNode(value, context, warnings, 0);
+        return ResolveNode(value, context, warnings, 0, new ValueBudget(context.MaxValueBytes));
     }
 
     /// <summary>When <paramref name="text"/> is exactly one placeholder, its path.</summary>
@@ -83,16 +111,22 @@ public static class TemplateResolver
         if (warnings is not null && !warnings.Contains(message)) warnings.Add(message);
     }
 
-    /// <summary>A string value: the typed value for a lone placeholder, else the rendered text.</summary>
-    internal static JsonNode? ResolveString(string text, ExpressionContext context, ICollection<string>? warnings)
+    /// <summary>A string value: the typed value for a lone placeholder, else the rendered text; placed <paramref name="depth"/> levels down.</summary>
+    private static JsonNode? ResolveString(string text, ExpressionContext context, ICollection<string>? warnings, int depth, ValueBudget budget)
     {
         if (TryGetSinglePlaceholder(text, out var path))
         {
-            if (context.TryResolve(path, out var resolved)) return resolved?.DeepClone();
+            if (context.TryResolve(path, out var resolved))
+            {
+                // Measured (as far as the budget goes) before it is copied: a thousand copies of a large value stop at the limit.
+                budget.SpendNode(resolved, depth);
+                return resolved?.DeepClone();
+            }
             AddMissing(warnings, path);
+            budget.Spend(text);
             return JsonValue.Create(text);
         }
-        return JsonValue.Create(Render(text, context, warnings));
+        return JsonValue.Create(Render(text, context, warnings, budget));
     }
 
     private static void CheckLength(string template)
@@ -112,7 +146,7 @@ public static class TemplateResolver
         }
     }
 
-    private static JsonNode? ResolveNode(JsonNode? node, ExpressionContext context, ICollection<string>? warnings, int depth)
+    private static JsonNode? ResolveNode(JsonNode? node, ExpressionContext context, ICollection<string>? warnings, int depth, ValueBudget budget)
     {
         CheckDepth(depth);
         switch (node)
@@ -120,40 +154,57 @@ public static class TemplateResolver
             case null:
                 return null;
             case JsonObject obj:
+                CheckOutputDepth(depth);
                 var newObj = new JsonObject();
-                foreach (var (name, child) in obj) newObj[name] = ResolveNode(child, context, warnings, depth + 1);
+                foreach (var (name, child) in obj)
+                {
+                    budget.Spend(name);
+                    newObj[name] = ResolveNode(child, context, warnings, depth + 1, budget);
+                }
                 return newObj;
             case JsonArray array:
+                CheckOutputDepth(depth);
                 var newArray = new JsonArray();
-                foreach (var item in array) newArray.Add(ResolveNode(item, context, warnings, depth + 1));
+                foreach (var item in array) newArray.Add(ResolveNode(item, context, warnings, depth + 1, budget));
                 return newArray;
             case JsonValue value when value.GetValueKind() == JsonValueKind.String:
-                return ResolveString(JsonText.GetString(value), context, warnings);
+                return ResolveString(JsonText.GetString(value), context, warnings, depth, budget);
             default:
+                budget.SpendNode(node, depth);
                 return node.DeepClone();
         }
     }
 
-    private static JsonNode? ResolveElement(JsonElement element, ExpressionContext context, ICollection<string>? warnings, int depth)
+    private static JsonNode? ResolveElement(JsonElement element, ExpressionContext context, ICollection<string>? warnings, int depth, ValueBudget budget)
     {
         CheckDepth(depth);
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
+                CheckOutputDepth(depth);
                 var obj = new JsonObject();
                 foreach (var property in element.EnumerateObject())
                 {
-                    obj[property.Name] = ResolveElement(property.Value, context, warnings, depth + 1);
+                    budget.Spend(property.Name);
+                    obj[property.Name] = ResolveElement(property.Value, context, warnings, depth + 1, budget);
                 }
                 return obj;
             case JsonValueKind.Array:
+                CheckOutputDepth(depth);
                 var array = new JsonArray();
-                foreach (var item in element.EnumerateArray()) array.Add(ResolveElement(item, context, warnings, depth + 1));
+                foreach (var item in element.EnumerateArray()) array.Add(ResolveElement(item, context, warnings, depth + 1, budget));
                 return array;
             case JsonValueKind.String:
-                return ResolveString(element.GetString()!, context, warnings);
+                return ResolveString(element.GetString()!, context, warnings, depth, budget);
             default:
+                budget.Spend(element.GetRawText().Length);
                 return JsonText.ToNode(element);
         }
+    }
+
+    /// <summary>A container at <paramref name="depth"/> becomes part of a step's output or input: it must stay storable.</summary>
+    private static void CheckOutputDepth(int depth)
+    {
+        if (depth >= Engine.EngineLimits.MaxOutputDepth) throw ValueBudget.TooDeep(Engine.EngineLimits.MaxOutputDepth);
     }
 }

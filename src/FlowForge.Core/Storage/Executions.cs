@@ -46,7 +46,8 @@ public sealed record NewExecution(
     string? IdempotencyKey = null,
     string? ParentExecutionId = null,
     string? ParentStepKey = null,
-    string? RetryOf = null);
+    string? RetryOf = null,
+    int Depth = 0);
 
 /// <summary>The outcome of a start: the execution, and whether an earlier start with the same idempotency key returned it.</summary>
 public sealed record StartResult(ExecutionRecord Execution, bool Existing);
@@ -136,6 +137,9 @@ public interface IExecutionStore
     Task<ExecutionRecord?> GetForEngineAsync(string executionId, CancellationToken ct = default);
 
     Task<Page<ExecutionRecord>> ListAsync(string orgId, ExecutionQuery query, CancellationToken ct = default);
+
+    /// <summary>How many of the organisation's executions are unfinished (pending, running or waiting): an indexed count, for quotas.</summary>
+    Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default);
 
     /// <summary>The history after <paramref name="afterSequence"/>, in order.</summary>
     Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default);

@@ -53,6 +53,8 @@ public static class ExecutionsApi
         {
             case StartStatus.WorkflowNotFound:
                 return Problems.NotFound("Workflow", id);
+            case StartStatus.QuotaExceeded:
+                return QuotaProblem.TooManyStarts(http.Response, outcome.Refusal!);
             case StartStatus.NotPublished:
                 return Problems.Conflict("not-published", $"Workflow '{id}' has no published version: publish it first (POST /api/workflows/{id}/publish), or try the draft with POST /api/workflows/{id}/test.");
             default:
@@ -110,7 +112,15 @@ public static class ExecutionsApi
         if (await workflows.GetAsync(orgId, id, ct) is null) return Problems.NotFound("Workflow", id);
 
         var now = clock.GetUtcNow();
-        var result = await store.ListAsync(orgId, new ExecutionQuery(id, status, range is { } r ? now - r : null, paging.Page, paging.Limit), ct);
+        Page<ExecutionRecord> result;
+        try
+        {
+            result = await store.ListAsync(orgId, new ExecutionQuery(id, status, range is { } r ? now - r : null, paging.Page, paging.Limit), ct);
+        }
+        catch (Exception e) when (IsUnreadable(e))
+        {
+            return Unreadable($"The executions of workflow '{id}'", e);
+        }
         return TypedResults.Ok(new ExecutionList(
             [.. result.Items.Select(e => ExecutionSummary.From(e, IsStuck(e, engine.Value, now)))],
             result.Total, paging.Page, paging.Limit, Paging.Pages(result.Total, paging.Limit)));
@@ -119,9 +129,18 @@ public static class ExecutionsApi
     public static async Task<Results<Ok<ExecutionDetail>, ProblemHttpResult>> Get(
         HttpContext http, IExecutionStore store, NodeCatalog catalog, IOptions<EngineOptions> engine, TimeProvider clock, string id, CancellationToken ct)
     {
-        var execution = await store.GetAsync(http.User.OrgId(), id, ct);
-        if (execution is null) return Problems.NotFound("Execution", id);
-        var state = ExecutionState.Replay(id, await store.GetHistoryAsync(id, 0, ct));
+        ExecutionRecord? execution;
+        ExecutionState state;
+        try
+        {
+            execution = await store.GetAsync(http.User.OrgId(), id, ct);
+            if (execution is null) return Problems.NotFound("Execution", id);
+            state = ExecutionState.Replay(id, await store.GetHistoryAsync(id, 0, ct));
+        }
+        catch (Exception e) when (IsUnreadable(e))
+        {
+            return Unreadable($"Execution '{id}'", e);
+        }
         return TypedResults.Ok(new ExecutionDetail(
             execution.Id, execution.WorkflowId, execution.Version, execution.Status, execution.CreatedAt, execution.CompletedAt,
             ExecutionSummary.Duration(execution), execution.TriggerData, execution.Output, execution.Error,
@@ -131,9 +150,17 @@ public static class ExecutionsApi
 
     public static async Task<Results<Ok<HistoryResponse>, ProblemHttpResult>> History(HttpContext http, IExecutionStore store, string id, CancellationToken ct)
     {
-        var execution = await store.GetAsync(http.User.OrgId(), id, ct);
-        if (execution is null) return Problems.NotFound("Execution", id);
-        var history = await store.GetHistoryAsync(id, 0, ct);
+        IReadOnlyList<HistoryEvent> history;
+        try
+        {
+            var execution = await store.GetAsync(http.User.OrgId(), id, ct);
+            if (execution is null) return Problems.NotFound("Execution", id);
+            history = await store.GetHistoryAsync(id, 0, ct);
+        }
+        catch (Exception e) when (IsUnreadable(e))
+        {
+            return Unreadable($"Execution '{id}'", e);
+        }
         var events = history.Select((e, i) =>
         {
             var node = JsonSerializer.SerializeToNode(e, JsonDefaults.Options)!;
@@ -210,6 +237,7 @@ public static class ExecutionsApi
         var version = workflow?.PublishedVersion ?? original.Version;
         var outcome = await starter.StartAsync(orgId, original.WorkflowId, original.TriggerData, retryOf: original.Id, version: version, ct: ct);
         if (outcome.Status == StartStatus.WorkflowNotFound) return Problems.NotFound("Workflow", original.WorkflowId);
+        if (outcome.Status == StartStatus.QuotaExceeded) return QuotaProblem.TooManyStarts(http.Response, outcome.Refusal!);
         var execution = outcome.Execution!;
         return TypedResults.Accepted($"/api/executions/{execution.Id}", ExecuteResponse.From(execution));
     }
@@ -258,4 +286,11 @@ public static class ExecutionsApi
 
     private static bool IsStuck(ExecutionRecord e, EngineOptions options, DateTimeOffset now) =>
         e.Status is ExecutionStatus.Pending or ExecutionStatus.Running && now - e.UpdatedAt > options.StuckAfter;
+
+    /// <summary>Stored data that cannot be read back (damaged, or written by a build that allowed more): the caller's problem to see, not a 500.</summary>
+    private static bool IsUnreadable(Exception e) => e is JsonException or InvalidDataException or NotSupportedException or InsufficientExecutionStackException;
+
+    private static ProblemHttpResult Unreadable(string what, Exception e) =>
+        Problems.Create(StatusCodes.Status422UnprocessableEntity, "stored-data-unreadable", "Stored data cannot be read",
+            $"{what} has stored data this server cannot read ({e.GetType().Name}: {e.Message}).");
 }

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using FlowForge.Core.Engine;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -14,6 +15,29 @@ public sealed class RequestLimits
     /// <summary>Largest accepted JSON body, in bytes (default 1 MiB).</summary>
     [Range(1, 256 * 1024 * 1024)]
     public int MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    // ---- Engine and per-organisation limits (issue 9: isolation) ----
+
+    /// <summary>
+    /// Largest resolved value, step output or variable set, in bytes of JSON (default 1 MiB). Checked while templates
+    /// resolve (an amplifying template stops at the limit) and on every handler's output; the step fails naming this setting.
+    /// </summary>
+    [Range(1024, int.MaxValue)]
+    public int MaxStepOutputBytes { get; set; } = (int)EngineLimits.DefaultMaxStepOutputBytes;
+
+    /// <summary>
+    /// Unfinished (pending, running or waiting) executions one organisation may have (default 10,000). Beyond it a start
+    /// is refused with 429 and a sub-workflow step fails. Counted per process from an indexed count refreshed every second.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxRunningExecutionsPerOrganization { get; set; } = 10_000;
+
+    /// <summary>
+    /// Executions one organisation may start per second, per process (default 100, with bursts of as many); beyond it a
+    /// start is refused with 429 and Retry-After, and a sub-workflow step fails.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int StartsPerSecondPerOrganization { get; set; } = 100;
 
     // ---- issue 9 (depth at the door, test-run budget) ----
 
@@ -47,6 +71,18 @@ public sealed class BodyExampleAttribute(string example) : Attribute
 /// </summary>
 public static class JsonBody
 {
+    /// <summary>Deepest request body read: the reader's default, which is also what the store can write back.</summary>
+    public const int MaxRequestDepth = 64;
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<JsonSerializerOptions, JsonSerializerOptions> Strict = new();
+
+    /// <summary>
+    /// The HTTP JSON options give responses depth headroom (stored values are wrapped in envelopes); requests are read
+    /// with the default depth limit, so nothing is accepted that the store could not write.
+    /// </summary>
+    private static JsonSerializerOptions RequestOptions(JsonSerializerOptions options) =>
+        options.MaxDepth is 0 or MaxRequestDepth ? options : Strict.GetValue(options, o => new JsonSerializerOptions(o) { MaxDepth = MaxRequestDepth });
+
     public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, JsonSerializerOptions options, CancellationToken ct)
         where T : class
     {
@@ -81,7 +117,7 @@ public static class JsonBody
 
         try
         {
-            var value = JsonSerializer.Deserialize<T>(json, options);
+            var value = JsonSerializer.Deserialize<T>(json, RequestOptions(options));
             return value is null
                 ? (null, Problems.InvalidBody("The request body is JSON null; a JSON object is expected."))
                 : (value, null);

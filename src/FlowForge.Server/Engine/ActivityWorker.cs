@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using FlowForge.Core.Catalog;
 using FlowForge.Core.Engine.History;
+using FlowForge.Core.Expressions;
 using FlowForge.Core.Storage;
+using FlowForge.Server.Api;
 using FlowForge.Server.Nodes;
 using Microsoft.Extensions.Options;
 
@@ -23,12 +25,17 @@ public sealed class ActivityWorker(
     NodeCatalog catalog,
     EngineSignals signals,
     IOptions<EngineOptions> options,
+    IOptions<RequestLimits> limits,
     ILogger<ActivityWorker> logger,
     TimeProvider clock) : BackgroundService
 {
     private readonly EngineOptions _options = options.Value;
     private readonly Channel<ActivityCompletion> _completions = Channel.CreateUnbounded<ActivityCompletion>();
     private readonly ConcurrentDictionary<long, ActivityWorkItem> _running = new();
+    private long _poisonResults;
+
+    /// <summary>How many results could not be stored and were recorded as a failure of their step instead.</summary>
+    public long PoisonResults => Interlocked.Read(ref _poisonResults);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -69,6 +76,7 @@ public sealed class ActivityWorker(
     /// <summary>Claims activities from the store when the local queue runs dry.</summary>
     private async Task FeedLoopAsync(CancellationToken stop)
     {
+        var backoff = new OutageBackoff("worker feed loop", logger, clock);
         while (!stop.IsCancellationRequested)
         {
             try
@@ -78,6 +86,7 @@ public sealed class ActivityWorker(
                 {
                     var claimed = await store.ClaimActivitiesAsync(queue.Owner, room, _options.ActivityLeaseGrace, clock.GetUtcNow(), stop);
                     foreach (var item in claimed) queue.Enqueue(item);
+                    backoff.Succeeded();
                     if (claimed.Count == room) continue;
                 }
                 await signals.WaitWorkersAsync(_options.PollInterval, stop);
@@ -88,8 +97,7 @@ public sealed class ActivityWorker(
             }
             catch (Exception e)
             {
-                Logs.WorkerLoopFailed(logger, e);
-                await Task.Delay(200, CancellationToken.None);
+                await Task.Delay(backoff.Failed(e), CancellationToken.None);
             }
         }
     }
@@ -150,6 +158,11 @@ public sealed class ActivityWorker(
             var context = new NodeRunContext(request.ExecutionId, request.OrgId, request.StepKey, request.NodeId, request.NodeType, request.Attempt, request.Input, request.IdempotencyKey);
             var result = await handler.RunAsync(context, timeout.Token);
             var port = result.Port ?? NodeTypeDescriptor.DefaultPort;
+            // An output too large or too deep to store fails this step, rather than every commit it would be part of.
+            if (ValueBudget.Check(result.Output, limits.Value.MaxStepOutputBytes) is { } tooLarge)
+            {
+                return Failed(request, $"The step's output cannot be kept: {tooLarge}", retryable: false);
+            }
             return new StepCompleted(request.StepKey, request.NodeId, request.NodeType, request.Attempt, result.Output, port) { Timestamp = clock.GetUtcNow() };
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
@@ -178,20 +191,21 @@ public sealed class ActivityWorker(
     private async Task RecordLoopAsync()
     {
         var batch = new List<ActivityCompletion>();
+        var backoff = new OutageBackoff("worker result recorder", logger, clock);
         while (await _completions.Reader.WaitToReadAsync(CancellationToken.None))
         {
             while (batch.Count < 256 && _completions.Reader.TryRead(out var c)) batch.Add(c);
             try
             {
-                await store.CompleteActivitiesAsync(batch, clock.GetUtcNow(), CancellationToken.None);
+                Interlocked.Add(ref _poisonResults, await PoisonIsolation.CompleteActivitiesAsync(store, batch, clock.GetUtcNow(), logger, CancellationToken.None));
                 signals.WakeDispatcher();
                 batch.Clear();
+                backoff.Succeeded();
             }
             catch (Exception e)
             {
                 // Keep the batch and try again: the results are not lost while the process lives, and on a crash the leases expire and the work reruns.
-                Logs.RecordingFailed(logger, e, batch.Count);
-                await Task.Delay(500, CancellationToken.None);
+                await Task.Delay(backoff.Failed(e), CancellationToken.None);
             }
         }
     }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using FlowForge.Core.Engine;
 using FlowForge.Core.Engine.History;
 using FlowForge.Core.Storage;
+using FlowForge.Server.Api;
 using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Engine;
@@ -20,12 +21,15 @@ public sealed class Dispatcher(
     EngineSignals signals,
     ActivityQueue activities,
     LocalResults results,
+    StartQuota quota,
     ExecutionEvents feed,
     IOptions<EngineOptions> options,
+    IOptions<RequestLimits> limits,
     ILogger<Dispatcher> logger,
     TimeProvider clock) : BackgroundService
 {
     private readonly EngineOptions _options = options.Value;
+    private readonly EngineLimits _limits = new(limits.Value.MaxStepOutputBytes, options.Value.MaxSubworkflowDepth);
 
     /// <summary>
     /// Folded states of executions this process dispatched, with their status row as of the last commit;
@@ -36,6 +40,12 @@ public sealed class Dispatcher(
     private const int MaxCachedStates = 20_000;
 
     private DateTimeOffset _nextInboxCheck = DateTimeOffset.MinValue;
+
+    private long _poisonTurns;
+    private readonly OutageBackoff _backoff = new("dispatcher", logger, clock);
+
+    /// <summary>How many turns could not be stored and had their execution failed instead (see <see cref="PoisonIsolation"/>).</summary>
+    public long PoisonTurns => Interlocked.Read(ref _poisonTurns);
 
     /// <summary>This process's name on the leases it takes.</summary>
     public string Owner => activities.Owner;
@@ -63,6 +73,7 @@ public sealed class Dispatcher(
                         _nextInboxCheck = await NextInboxCheckAsync(stoppingToken);
                     }
                 }
+                _backoff.Succeeded();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -70,9 +81,8 @@ public sealed class Dispatcher(
             }
             catch (Exception e)
             {
-                Logs.DispatcherTurnFailed(logger, e);
                 _states.Clear();
-                await Task.Delay(TimeSpan.FromMilliseconds(200), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(_backoff.Failed(e), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             if (!worked)
             {
@@ -84,7 +94,7 @@ public sealed class Dispatcher(
         // Results handed over but not committed go the durable way, so nothing a worker finished is lost on shutdown.
         var leftovers = new List<ActivityCompletion>();
         while (results.TryRead(out var completion)) leftovers.Add(completion);
-        if (leftovers.Count > 0) await store.CompleteActivitiesAsync(leftovers, clock.GetUtcNow(), CancellationToken.None);
+        if (leftovers.Count > 0) await PoisonIsolation.CompleteActivitiesAsync(store, leftovers, clock.GetUtcNow(), logger, CancellationToken.None);
         await store.ReleaseOrchestrationsAsync(Owner, CancellationToken.None);
     }
 
@@ -128,8 +138,14 @@ public sealed class Dispatcher(
 
         if (commits.Count > 0)
         {
-            var outcomes = await store.CommitOrchestrationsAsync(Owner, commits, ct);
-            Applied(turns.Select(t => (t.Record, t.State, t.Result)).ToList(), commits, outcomes);
+            var decided = turns.Select(t => (t.Record, t.State, t.Result)).ToList();
+            var outcomes = await CommitIsolatingAsync(commits, decided, async (i, error) =>
+            {
+                var (record, state, _, completions) = turns[i];
+                var failed = await FailedAsync(record, [], state.Started, error, now, ct);
+                return failed with { Commit = failed.Commit with { CompletedActivities = completions } };
+            }, ct);
+            Applied(decided, commits, outcomes);
             for (var i = 0; i < outcomes.Count; i++)
             {
                 if (outcomes[i].Outcome == CommitOutcome.Conflict) viaInbox.AddRange(turns[i].Completions);
@@ -137,7 +153,7 @@ public sealed class Dispatcher(
         }
         if (viaInbox.Count > 0)
         {
-            await store.CompleteActivitiesAsync(viaInbox, now, ct);
+            await PoisonIsolation.CompleteActivitiesAsync(store, viaInbox, now, logger, ct);
             signals.WakeDispatcher();
         }
         return true;
@@ -165,15 +181,66 @@ public sealed class Dispatcher(
             {
                 // A turn that throws (a bug, a damaged history) must not block the batch for ever: that execution fails, the others go on.
                 Logs.DecideFailed(logger, e, record.Id);
-                turn = await FailedAsync(item, $"Internal error while deciding the next step ({e.GetType().Name}: {e.Message}). The execution was stopped; resume it once the cause is fixed.", now, ct);
+                turn = await FailedAsync(item.Execution, item.Messages, null, $"Internal error while deciding the next step ({e.GetType().Name}: {e.Message}). The execution was stopped; resume it once the cause is fixed.", now, ct);
             }
             commits.Add(turn.Commit);
             turns.Add((record, turn.State, turn.Result));
         }
 
-        var outcomes = await store.CommitOrchestrationsAsync(Owner, commits, ct);
+        var outcomes = await CommitIsolatingAsync(commits, turns, (i, error) => FailedAsync(items[i].Execution, items[i].Messages, null, error, now, ct), ct);
         Applied(turns, commits, outcomes);
         return true;
+    }
+
+    /// <summary>
+    /// The group commit, isolating poison: when the batch throws for a reason other than an outage, each turn is
+    /// committed alone, and a turn that still cannot be stored is replaced (in <paramref name="commits"/> and
+    /// <paramref name="turns"/>) by its execution's failure, built by <paramref name="fail"/>. Outages propagate.
+    /// </summary>
+    private async Task<IReadOnlyList<CommitResult>> CommitIsolatingAsync(
+        List<OrchestrationCommit> commits,
+        List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result)> turns,
+        Func<int, string, Task<(OrchestrationCommit Commit, ExecutionState State, DeciderResult Result)>> fail,
+        CancellationToken ct)
+    {
+        try
+        {
+            return await store.CommitOrchestrationsAsync(Owner, commits, ct);
+        }
+        catch (Exception e) when (!PoisonIsolation.IsOutage(e))
+        {
+            // Fall through: one (or more) of the turns cannot be stored; find it by committing each alone.
+        }
+        var outcomes = new List<CommitResult>(commits.Count);
+        for (var i = 0; i < commits.Count; i++)
+        {
+            Exception error;
+            try
+            {
+                outcomes.Add((await store.CommitOrchestrationsAsync(Owner, [commits[i]], ct))[0]);
+                continue;
+            }
+            catch (Exception e) when (!PoisonIsolation.IsOutage(e))
+            {
+                error = e;
+            }
+            Interlocked.Increment(ref _poisonTurns);
+            Logs.PoisonTurn(logger, error, commits[i].ExecutionId);
+            var failed = await fail(i, PoisonIsolation.Describe(error, "The execution's next step"));
+            commits[i] = failed.Commit;
+            turns[i] = (turns[i].Record, failed.State, failed.Result);
+            try
+            {
+                outcomes.Add((await store.CommitOrchestrationsAsync(Owner, [failed.Commit], ct))[0]);
+            }
+            catch (Exception e) when (!PoisonIsolation.IsOutage(e))
+            {
+                // Reported as a conflict: nothing was written, and the execution's work stays where it was for a later attempt.
+                Logs.PoisonFailureNotStored(logger, e, commits[i].ExecutionId);
+                outcomes.Add(new CommitResult(CommitOutcome.Conflict, []));
+            }
+        }
+        return outcomes;
     }
 
     /// <summary>After a group commit: cache the states that moved on, publish progress, hand leased activities to the workers.</summary>
@@ -191,7 +258,8 @@ public sealed class Dispatcher(
             // New timers, children and messages to parents are inbox work: look again (and re-plan the next timer).
             inboxWork |= commits[i].Messages is { Count: > 0 } || commits[i].Children is { Count: > 0 };
             var committed = record with { LastSequence = commits[i].ExpectedLastSequence + commits[i].NewEvents.Count, Status = commits[i].Status };
-            if (state.TerminalStatus is null && _states.Count < MaxCachedStates) _states[record.Id] = (state, committed);
+            // A failure built outside the decider (poison, a broken turn) carries no folded state: never cache it.
+            if (state.TerminalStatus is null && !ExecutionStatus.IsTerminal(commits[i].Status) && _states.Count < MaxCachedStates) _states[record.Id] = (state, committed);
             feed.Publish(record, commits[i].ExpectedLastSequence, result);
             foreach (var activity in outcomes[i].LeasedActivities)
             {
@@ -232,35 +300,46 @@ public sealed class Dispatcher(
         }
         else
         {
-            result = Decider.Decide(graph, state, inbox);
+            var limits = _limits;
+            // Only graphs that can start children pay for the quota check (a cached count, refreshed once a second).
+            if (graph.Graph.Nodes.Any(n => n.Type == NodeTypes.Subworkflow) && await quota.PeekAsync(execution.OrgId, ct) is { } refused)
+            {
+                limits = limits with { ChildStartRefusal = refused.Message };
+            }
+            result = Decider.Decide(graph, state, inbox, limits);
         }
 
         var commit = await BuildCommitAsync(execution, state, result, consumed, now, ct);
         return (commit, state, result);
     }
 
-    private async Task<(OrchestrationCommit, ExecutionState, DeciderResult)> FailedAsync(OrchestrationWorkItem item, string error, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// A turn that fails the execution outright: consumes <paramref name="inbox"/> and tells a parent. <paramref name="started"/>
+    /// is the execution's first event when already known (else it is looked for in the inbox, then the history).
+    /// </summary>
+    private async Task<(OrchestrationCommit Commit, ExecutionState State, DeciderResult Result)> FailedAsync(
+        ExecutionRecord execution, IReadOnlyList<InboxMessage> inbox, ExecutionStarted? started, string error, DateTimeOffset now, CancellationToken ct)
     {
         var failed = new ExecutionFailed(error) { Timestamp = now };
-        var state = new ExecutionState(item.Execution.Id);
+        var state = new ExecutionState(execution.Id);
         var result = new DeciderResult([], [failed], ExecutionStatus.Failed);
         var messages = new List<ScheduledMessage>();
         // A child tells its parent, which would otherwise wait for it for ever. The parent's step is in the
         // child's first event (the inbox's, when the child never ran a turn); if even that cannot be read, it cannot be told.
         try
         {
-            var started = item.Messages.Select(m => m.Event).OfType<ExecutionStarted>().FirstOrDefault()
-                ?? (await store.GetHistoryAsync(item.Execution.Id, 0, ct)).OfType<ExecutionStarted>().FirstOrDefault();
+            started ??= inbox.Select(m => m.Event).OfType<ExecutionStarted>().FirstOrDefault()
+                ?? (await store.GetHistoryAsync(execution.Id, 0, ct)).OfType<ExecutionStarted>().FirstOrDefault();
             if (started is { ParentExecutionId: { } parentId, ParentStepKey: { } parentStep })
             {
-                messages.Add(new ScheduledMessage(parentId, new ChildFailed(parentStep, item.Execution.Id, $"Sub-workflow execution {item.Execution.Id} failed: {error}") { Timestamp = now }, now));
+                messages.Add(new ScheduledMessage(parentId, new ChildFailed(parentStep, execution.Id, $"Sub-workflow execution {execution.Id} failed: {error}") { Timestamp = now }, now));
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Logs.DecideFailed(logger, e, item.Execution.Id);
+            Logs.DecideFailed(logger, e, execution.Id);
         }
-        var commit = new OrchestrationCommit(item.Execution.Id, item.Execution.LastSequence, [.. item.Messages.Select(m => m.Id)], [failed], ExecutionStatus.Failed,
+        var commit = new OrchestrationCommit(execution.Id, execution.LastSequence, [.. inbox.Select(m => m.Id)], [failed], ExecutionStatus.Failed,
             Error: error, Messages: messages);
         return (commit, state, result);
     }
@@ -290,10 +369,15 @@ public sealed class Dispatcher(
                 case ChildRequested c:
                 {
                     var child = await workflows.GetAsync(execution.OrgId, c.WorkflowId, ct);
-                    if (child?.PublishedVersion is { } version)
+                    if (child?.PublishedVersion is not null && await quota.TryStartAsync(execution.OrgId, ct) is { } refused)
+                    {
+                        // The quota ran out within this turn (a loop starting many children): this one is not started.
+                        messages.Add(new ScheduledMessage(execution.Id, new ChildFailed(c.StepKey, c.ChildExecutionId, $"Sub-workflow '{c.WorkflowId}' was not started: {refused.Message}") { Timestamp = now }, now));
+                    }
+                    else if (child?.PublishedVersion is { } version)
                     {
                         children.Add(new NewExecution(c.ChildExecutionId, execution.OrgId, c.WorkflowId, version, c.Input,
-                            ParentExecutionId: execution.Id, ParentStepKey: c.StepKey));
+                            ParentExecutionId: execution.Id, ParentStepKey: c.StepKey, Depth: (state.Started?.Depth ?? 0) + 1));
                     }
                     else
                     {

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using FlowForge.Server.Hosting;
+using FlowForge.Core.Engine;
 
 namespace FlowForge.Server.Engine;
 
@@ -47,4 +48,11 @@ public sealed class EngineOptions
     /// <summary>How long a graceful shutdown waits for running activities before releasing their leases (default 10 s).</summary>
     [TimeSpanRange("00:00:00", "00:10:00")]
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How deep sub-workflows may nest (default 10; a top-level execution is depth 0). The depth travels with each child,
+    /// so a workflow that starts itself stops here; the step that would go deeper fails naming this setting.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxSubworkflowDepth { get; set; } = EngineLimits.DefaultMaxSubworkflowDepth;
 }

@@ -3,15 +3,16 @@ using FlowForge.Core.Storage;
 
 namespace FlowForge.Server.Engine;
 
-public enum StartStatus { Started, Existing, WorkflowNotFound, NotPublished }
+public enum StartStatus { Started, Existing, WorkflowNotFound, NotPublished, QuotaExceeded }
 
-public sealed record StartOutcome(StartStatus Status, ExecutionRecord? Execution);
+/// <summary>A start's outcome; <see cref="Refusal"/> says which quota refused it (<see cref="StartStatus.QuotaExceeded"/>).</summary>
+public sealed record StartOutcome(StartStatus Status, ExecutionRecord? Execution, QuotaRefusal? Refusal = null);
 
 /// <summary>
 /// The starter: one durable execution per trigger event, committed (row + first inbox message)
 /// before the caller is answered, on the workflow's published version.
 /// </summary>
-public sealed class ExecutionStarter(IExecutionStore store, IWorkflowStore workflows, EngineSignals signals)
+public sealed class ExecutionStarter(IExecutionStore store, IWorkflowStore workflows, EngineSignals signals, StartQuota quota)
 {
     public static string NewExecutionId() => "ex_" + Guid.CreateVersion7().ToString("N");
 
@@ -23,6 +24,7 @@ public sealed class ExecutionStarter(IExecutionStore store, IWorkflowStore workf
         if (workflow is null) return new StartOutcome(StartStatus.WorkflowNotFound, null);
         var pinned = version ?? workflow.PublishedVersion;
         if (pinned is null) return new StartOutcome(StartStatus.NotPublished, null);
+        if (await quota.TryStartAsync(orgId, ct) is { } refused) return new StartOutcome(StartStatus.QuotaExceeded, null, refused);
 
         var result = await store.StartAsync(new NewExecution(NewExecutionId(), orgId, workflowId, pinned.Value, triggerData, triggerNodeId, idempotencyKey, RetryOf: retryOf), ct);
         if (!result.Existing) signals.WakeDispatcher();

@@ -31,6 +31,9 @@ public sealed class TestRunner(NodeCatalog catalog, NodeHandlerRegistry handlers
     ILogger<TestRunner> logger)
 {
     public const int MaxDepth = 5;
+
+    // The configured size limit applies to test runs too (their sub-workflow depth is capped by MaxDepth above).
+    private readonly EngineLimits _engineLimits = new(limits.Value.MaxStepOutputBytes);
     private const int MaxTurns = 10_000;
 
     /// <summary>What one test run, sub-workflows included, may still spend; its token is cancelled when the time is up.</summary>
@@ -108,7 +111,7 @@ public sealed class TestRunner(NodeCatalog catalog, NodeHandlerRegistry handlers
 
         for (var turn = 0; turn < MaxTurns && inbox.Count > 0 && state.TerminalStatus is null && budget.CheckTime(); turn++)
         {
-            var result = Decider.Decide(index, state, inbox);
+            var result = Decider.Decide(index, state, inbox, _engineLimits);
             inbox = [];
             if (!budget.Spend(result.Decisions.Count(d => d is StepScheduled or TimerCreated or ChildRequested or StepCompleted or StepFailed))) break;
             foreach (var decision in result.Decisions)

@@ -18,6 +18,7 @@ public static class EngineRegistration
         services.AddSingleton<LocalResults>();
         services.AddSingleton<ExecutionEvents>();
         services.AddSingleton<GraphCache>();
+        services.AddSingleton<StartQuota>();
         services.AddSingleton<ExecutionStarter>();
         services.AddSingleton<TestRunner>();
         services.AddSingleton<NodeHandlerRegistry>();

@@ -17,6 +17,9 @@ public static class ServerApp
         var services = builder.Services;
 
         services.AddProblemDetails();
+        // Responses wrap stored values a few levels deeper than they are stored (history events are written with the
+        // default depth limit of 64): with this headroom every read path renders whatever the store accepted.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.MaxDepth = 160);
         services.AddSettings<RequestLimits>(builder.Configuration, "Limits");
         services.AddSettings<AuthOptions>(builder.Configuration, "Auth");
         services.AddSettings<SampleOptions>(builder.Configuration, "Samples");

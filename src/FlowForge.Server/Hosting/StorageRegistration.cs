@@ -2,6 +2,7 @@ using FlowForge.Core.Storage;
 using FlowForge.Server.Live;
 using FlowForge.Storage.Postgres;
 using FlowForge.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FlowForge.Server.Hosting;
 
@@ -27,7 +28,8 @@ public static class StorageRegistration
                 services.AddSingleton<ITenantStore, SqliteTenantStore>();
                 services.AddSingleton<IWorkflowStore, SqliteWorkflowStore>();
                 services.AddSingleton<ITriggerStore, SqliteTriggerStore>();
-                services.AddSingleton<IExecutionStore>(sp => new SqliteExecutionStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+                // TryAdd: tests wrap the real store in a decorator that injects faults (poison, outages).
+                services.TryAddSingleton<IExecutionStore>(sp => new SqliteExecutionStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<ISendLedger>(sp => new SqliteSendLedger(sp.GetRequiredService<SqliteDatabase>()));
                 services.AddSingleton<IOutboxStore>(sp => new SqliteOutboxStore(sp.GetRequiredService<SqliteDatabase>()));
                 services.AddSingleton<ICredentialStore>(sp => new SqliteCredentialStore(sp.GetRequiredService<SqliteDatabase>()));
@@ -51,7 +53,7 @@ public static class StorageRegistration
                 services.AddSingleton(_ => postgres);
                 services.AddSingleton<ITenantStore>(sp => new PostgresTenantStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<IWorkflowStore>(sp => new PostgresWorkflowStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
-                services.AddSingleton<IExecutionStore>(sp => new PostgresExecutionStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
+                services.TryAddSingleton<IExecutionStore>(sp => new PostgresExecutionStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<ITriggerStore>(sp => new PostgresTriggerStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<ISendLedger>(sp => new PostgresSendLedger(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<IOutboxStore>(sp => new PostgresOutboxStore(sp.GetRequiredService<PostgresDatabase>()));

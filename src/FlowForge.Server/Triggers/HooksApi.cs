@@ -91,6 +91,8 @@ public static partial class HooksApi
                 return Problems.Create(StatusCodes.Status404NotFound, "not-found", "Not found", "No active webhook has this URL.");
             case DeliveryKind.Filtered:
                 return TypedResults.Ok(new { filtered = true, detail = delivery.Detail });
+            case DeliveryKind.Throttled:
+                return QuotaProblem.TooManyStarts(http.Response, delivery.Refusal!);
         }
         if (delivery.Kind == DeliveryKind.Duplicate) http.Response.Headers["Idempotent-Replayed"] = "true";
         var executionId = delivery.ExecutionId!;
@@ -244,6 +246,7 @@ public static partial class HooksApi
             }
         }
         // Meta retries anything but a 200.
+        if (summary.Refusal is not null) return QuotaProblem.TooManyStarts(http.Response, summary.Refusal);
         return TypedResults.Ok(summary.ToResponse());
     }
 
@@ -354,6 +357,9 @@ public static partial class HooksApi
         private readonly JsonArray _started = [];
         private int _filtered, _duplicates;
 
+        /// <summary>Set when a quota refused a delivery: the sender is answered 429 so it retries (its message id dedups what did start).</summary>
+        public QuotaRefusal? Refusal { get; private set; }
+
         public async Task DeliverAsync(TriggerIntake intake, IEnumerable<TriggerEndpoint> targets, JsonObject data, string? dedup, CancellationToken ct)
         {
             foreach (var endpoint in targets)
@@ -371,6 +377,9 @@ public static partial class HooksApi
                     case DeliveryKind.Filtered:
                         _filtered++;
                         break;
+                    case DeliveryKind.Throttled:
+                        Refusal ??= delivery.Refusal;
+                        break;
                 }
             }
         }
@@ -385,6 +394,7 @@ public static partial class HooksApi
 
         public IResult Result(HttpResponse response)
         {
+            if (Refusal is not null) return QuotaProblem.TooManyStarts(response, Refusal);
             if (_duplicates > 0 && _duplicates == _started.Count) response.Headers["Idempotent-Replayed"] = "true";
             return TypedResults.Json(ToResponse(), statusCode: _started.Count > 0 ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
         }

@@ -86,7 +86,12 @@ public sealed class ScheduleService(ITriggerStore store, TriggerIntake intake, T
                 ["timezone"] = string.IsNullOrEmpty(zone) ? "UTC" : zone,
             };
             if (late) data["missed_runs"] = later + 1;
-            await intake.DeliverAsync(endpoint, data, dedup, countDuplicates: false, ct);
+            var delivery = await intake.DeliverAsync(endpoint, data, dedup, countDuplicates: false, ct);
+            if (delivery.Kind == DeliveryKind.Throttled)
+            {
+                // A schedule cannot be asked to come back later: the run is skipped, and the log says why.
+                await intake.Record(endpoint, TriggerOutcome.Skipped, dedup, null, $"Run at {Iso(fired.Value)} skipped: {delivery.Detail}", ct);
+            }
         }
         else
         {

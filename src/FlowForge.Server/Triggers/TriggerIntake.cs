@@ -6,10 +6,10 @@ using FlowForge.Server.Engine;
 
 namespace FlowForge.Server.Triggers;
 
-public enum DeliveryKind { Started, Duplicate, Filtered, NotPublished }
+public enum DeliveryKind { Started, Duplicate, Filtered, NotPublished, Throttled }
 
-/// <summary>What became of one trigger event.</summary>
-public sealed record Delivery(DeliveryKind Kind, string? ExecutionId, string? Detail = null);
+/// <summary>What became of one trigger event; <see cref="Refusal"/> is set when a quota refused it (nothing was started or logged).</summary>
+public sealed record Delivery(DeliveryKind Kind, string? ExecutionId, string? Detail = null, QuotaRefusal? Refusal = null);
 
 /// <summary>
 /// The common path of every trigger event: dedup, filter, start. An accepted event is a committed pending execution
@@ -44,6 +44,9 @@ public sealed class TriggerIntake(ITriggerStore store, ExecutionStarter starter,
             case StartStatus.WorkflowNotFound:
             case StartStatus.NotPublished:
                 return new Delivery(DeliveryKind.NotPublished, null);
+            case StartStatus.QuotaExceeded:
+                // Not accepted, so not logged: the sender is told to come back (429), and a dedup key still works then.
+                return new Delivery(DeliveryKind.Throttled, null, outcome.Refusal!.Message, outcome.Refusal);
             case StartStatus.Existing:
                 // A concurrent delivery (or one logged before a crash) started it: make sure it is logged once.
                 var logged = await Record(endpoint, TriggerOutcome.Accepted, dedupKey, outcome.Execution!.Id, null, ct);

@@ -207,7 +207,32 @@ public class TemplateResolverTests
             node.AsArray().Add(child);
             node = child;
         }
-        var ex = Assert.Throws<ArgumentException>(() => TemplateResolver.ResolveValue(root, Sample()));
-        Assert.Contains("nested deeper than 256", ex.Message);
+        // A resolved value becomes a step's input or output, so the storable depth (48) applies before the walk's own 256.
+        var ex = Assert.ThrowsAny<ArgumentException>(() => TemplateResolver.ResolveValue(root, Sample()));
+        Assert.Contains($"nested deeper than {FlowForge.Core.Engine.EngineLimits.MaxOutputDepth}", ex.Message);
+    }
+
+    [Fact]
+    public void Render_AmplifyingTemplate_StopsAtTheBudget_NamingTheSetting()
+    {
+        var context = new ExpressionContext(new JsonObject { ["s"] = new string('x', 100 * 1024) }) { MaxValueBytes = 1024 * 1024 };
+        var template = string.Concat(Enumerable.Repeat("{{trigger.s}}", 1000));
+
+        var ex = Assert.Throws<ValueLimitException>(() => TemplateResolver.Render(template, context));
+        Assert.Contains("exceeds Limits__MaxStepOutputBytes (1048576)", ex.Message);
+    }
+
+    [Fact]
+    public void ResolveValue_ManyCopiesOfALargeValue_StopAtTheBudget()
+    {
+        var context = new ExpressionContext(new JsonObject { ["big"] = new JsonArray([.. Enumerable.Range(0, 20_000).Select(i => (JsonNode)JsonValue.Create(i))]) })
+        {
+            MaxValueBytes = 100_000,
+        };
+        var config = new JsonArray([.. Enumerable.Range(0, 1000).Select(_ => (JsonNode)JsonValue.Create("{{trigger.big}}"))]);
+
+        Assert.Throws<ValueLimitException>(() => TemplateResolver.ResolveValue(config, context));
+        // Under the budget, the same value resolves as before.
+        Assert.Equal(20_000, ((JsonArray)TemplateResolver.ResolveValue(JsonValue.Create("{{trigger.big}}"), new ExpressionContext(context.Trigger))!).Count);
     }
 }

@@ -44,6 +44,38 @@ public abstract partial class ExecutionStoreConformance
     }
 
     [Fact]
+    public async Task Start_ChildDepth_TravelsOnItsStartedEvent()
+    {
+        var store = await CreateStoreAsync();
+        var org = NewId("org");
+        var child = new NewExecution(NewId("ex"), org, "wf_a", 1, null, ParentExecutionId: "ex_parent", ParentStepKey: "sub", Depth: 4);
+
+        await store.StartAsync(child);
+
+        var started = Assert.IsType<ExecutionStarted>(Assert.Single((await ClaimAsync(store, child.Id, NewId("owner"))).Messages).Event);
+        Assert.Equal(4, started.Depth);
+    }
+
+    [Fact]
+    public async Task CountUnfinished_CountsTheOrganisationsPendingRunningAndWaitingExecutions_NotFinishedOnes()
+    {
+        var store = await CreateStoreAsync();
+        var org = NewId("org");
+        var owner = NewId("owner");
+        await StartNewAsync(store, org);
+        var running = await StartRunningAsync(store, org, owner);
+        var finished = await StartRunningAsync(store, org, owner);
+        await StartNewAsync(store, NewId("other"));
+        Assert.Equal(3, await store.CountUnfinishedAsync(org));
+
+        var done = await CommitAsync(store, owner, new OrchestrationCommit(finished, 1, [], [new ExecutionCompleted(null)], ExecutionStatus.Completed));
+        Assert.Equal(CommitOutcome.Committed, done.Outcome);
+        Assert.Equal(2, await store.CountUnfinishedAsync(org));
+        Assert.Equal(0, await store.CountUnfinishedAsync(NewId("org")));
+        Assert.NotNull(running);
+    }
+
+    [Fact]
     public async Task Start_WithUsedIdempotencyKey_ReturnsFirstExecutionAndWritesNothing()
     {
         var store = await CreateStoreAsync();

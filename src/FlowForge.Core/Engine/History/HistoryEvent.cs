@@ -32,13 +32,18 @@ public abstract record HistoryEvent
 }
 
 /// <summary>The first event: the pinned version, the trigger data and, for a child, its parent.</summary>
+/// <remarks>
+/// <see cref="Depth"/> is how many sub-workflow levels separate this execution from the top-level one (0): it travels
+/// with the child durably, so the nesting limit holds across restarts and processes. Not written when 0.
+/// </remarks>
 public sealed record ExecutionStarted(
     string WorkflowId,
     int Version,
     JsonNode? TriggerData,
     string? TriggerNodeId = null,
     string? ParentExecutionId = null,
-    string? ParentStepKey = null) : HistoryEvent;
+    string? ParentStepKey = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Depth = 0) : HistoryEvent;
 
 /// <summary>An activity was scheduled for a step; <see cref="Input"/> is its config with templates resolved.</summary>
 public sealed record StepScheduled(string StepKey, string NodeId, string NodeType, int Attempt, JsonNode? Input, IReadOnlyList<string>? Warnings = null) : HistoryEvent;

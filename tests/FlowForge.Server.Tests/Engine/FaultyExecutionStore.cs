@@ -1,0 +1,84 @@
+using FlowForge.Core.Engine.History;
+using FlowForge.Core.Storage;
+
+namespace FlowForge.Server.Tests.Engine;
+
+/// <summary>
+/// The real store with faults injected at the write seam: a turn or result whose serialised events contain
+/// <see cref="Marker"/> throws <see cref="Poison"/> (as the store's JSON writer does for data it cannot write),
+/// and while <see cref="Down"/> is set every call throws <see cref="Outage"/>.
+/// </summary>
+public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStore
+{
+    public const string Marker = "poison-marker";
+
+    public Func<Exception> Poison { get; set; } = () => new OutOfMemoryException("Simulated: out of memory while serialising.");
+
+    public Func<Exception> Outage { get; set; } = () => new TimeoutException("Simulated database outage.");
+
+    public volatile bool Down;
+
+    /// <summary>Every activity result handed on to the real store.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<ActivityCompletion> Recorded { get; } = new();
+
+    private static bool Poisoned(HistoryEvent e) => StoredEvent.Serialize(e).Contains(Marker, StringComparison.Ordinal);
+
+    private void CheckUp()
+    {
+        if (Down) throw Outage();
+    }
+
+    public Task<StartResult> StartAsync(NewExecution execution, CancellationToken ct = default) { CheckUp(); return inner.StartAsync(execution, ct); }
+
+    public Task<ExecutionRecord?> GetAsync(string orgId, string executionId, CancellationToken ct = default) => inner.GetAsync(orgId, executionId, ct);
+
+    public Task<ExecutionRecord?> GetForEngineAsync(string executionId, CancellationToken ct = default) => inner.GetForEngineAsync(executionId, ct);
+
+    public Task<Page<ExecutionRecord>> ListAsync(string orgId, ExecutionQuery query, CancellationToken ct = default) => inner.ListAsync(orgId, query, ct);
+
+    public Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default) { CheckUp(); return inner.CountUnfinishedAsync(orgId, ct); }
+
+    public Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default) => inner.GetHistoryAsync(executionId, afterSequence, ct);
+
+    public Task<IReadOnlyList<OrchestrationWorkItem>> ClaimOrchestrationsAsync(string owner, int max, TimeSpan lease, DateTimeOffset now, CancellationToken ct = default)
+    {
+        CheckUp();
+        return inner.ClaimOrchestrationsAsync(owner, max, lease, now, ct);
+    }
+
+    public Task<IReadOnlyList<CommitResult>> CommitOrchestrationsAsync(string owner, IReadOnlyList<OrchestrationCommit> commits, CancellationToken ct = default)
+    {
+        CheckUp();
+        if (commits.Any(c => c.NewEvents.Any(Poisoned))) throw Poison();
+        return inner.CommitOrchestrationsAsync(owner, commits, ct);
+    }
+
+    public Task ReleaseOrchestrationsAsync(string owner, CancellationToken ct = default) => inner.ReleaseOrchestrationsAsync(owner, ct);
+
+    public Task<IReadOnlyList<ActivityWorkItem>> ClaimActivitiesAsync(string owner, int max, TimeSpan leaseGrace, DateTimeOffset now, CancellationToken ct = default)
+    {
+        CheckUp();
+        return inner.ClaimActivitiesAsync(owner, max, leaseGrace, now, ct);
+    }
+
+    public Task<int> CompleteActivitiesAsync(IReadOnlyList<ActivityCompletion> completions, DateTimeOffset now, CancellationToken ct = default)
+    {
+        CheckUp();
+        if (completions.Any(c => Poisoned(c.Result))) throw Poison();
+        foreach (var c in completions) Recorded.Enqueue(c);
+        return inner.CompleteActivitiesAsync(completions, now, ct);
+    }
+
+    public Task ReleaseActivitiesAsync(string owner, IReadOnlyCollection<long>? ids = null, CancellationToken ct = default) => inner.ReleaseActivitiesAsync(owner, ids, ct);
+
+    public Task<bool> SendAsync(string orgId, string executionId, HistoryEvent message, DateTimeOffset now, bool allowTerminal = false, CancellationToken ct = default) =>
+        inner.SendAsync(orgId, executionId, message, now, allowTerminal, ct);
+
+    public Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default) { CheckUp(); return inner.NextDueAsync(ct); }
+
+    public Task<DateTimeOffset?> NextMessageDueAsync(CancellationToken ct = default) { CheckUp(); return inner.NextMessageDueAsync(ct); }
+
+    public Task<bool> PurgeAsync(string orgId, string executionId, CancellationToken ct = default) => inner.PurgeAsync(orgId, executionId, ct);
+
+    public Task<int> PurgeFinishedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken ct = default) => inner.PurgeFinishedBeforeAsync(cutoff, max, ct);
+}

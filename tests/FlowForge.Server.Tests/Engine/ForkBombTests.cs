@@ -1,0 +1,204 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using FlowForge.Server.Tests.Infrastructure;
+using FlowForge.Server.Tests.Triggers;
+
+namespace FlowForge.Server.Tests.Engine;
+
+/// <summary>The issue's fork bomb: a workflow that loops over [1,2] in parallel and starts itself without waiting.</summary>
+internal static class ForkBomb
+{
+    /// <summary>Creates the self-starting workflow (it must know its own id) and publishes it; <paramref name="park"/> makes each run wait afterwards.</summary>
+    public static async Task<string> PublishAsync(HttpClient client, bool park)
+    {
+        var created = await (await client.PostJson("/api/workflows", Workflows.Simple("fork bomb"))).Expect(HttpStatusCode.Created);
+        var id = (string)created["id"]!;
+        var parked = park
+            ? """, { "id": "park", "type": "logic_delay", "config": { "duration": "10m" } }"""
+            : "";
+        var parkEdge = park ? """, { "source": "each", "target": "park", "sourceHandle": "done" }""" : "";
+        await (await client.PutAsync($"/api/workflows/{id}", Http.Json($$"""
+            { "name": "fork bomb", "revision": {{(int)created["revision"]!}}, "nodes": [
+                { "id": "t", "type": "trigger_manual" },
+                { "id": "each", "type": "logic_loop", "config": { "items": [1, 2], "mode": "parallel" } },
+                { "id": "again", "type": "logic_subworkflow", "config": { "workflowId": "{{id}}", "waitForCompletion": false } }{{parked}} ],
+              "edges": [ { "source": "t", "target": "each" }, { "source": "each", "target": "again", "sourceHandle": "item" },
+                         { "source": "again", "target": "each" }{{parkEdge}} ] }
+            """))).Expect(HttpStatusCode.OK);
+        await (await client.PostAsync($"/api/workflows/{id}/publish", null)).Expect(HttpStatusCode.OK);
+        return id;
+    }
+
+    public static async Task<List<JsonNode>> ExecutionsAsync(HttpClient client, string workflowId)
+    {
+        var all = new List<JsonNode>();
+        for (var page = 1; ; page++)
+        {
+            var body = await (await client.GetAsync($"/api/workflows/{workflowId}/executions?limit=100&page={page}")).Expect(HttpStatusCode.OK);
+            var items = body["executions"]?.AsArray() ?? body["items"]!.AsArray();
+            all.AddRange(items.Select(i => i!));
+            if (items.Count < 100) return all;
+        }
+    }
+
+    /// <summary>Waits until the number of executions stops changing for a while (the bomb has burnt out or is held).</summary>
+    public static async Task<List<JsonNode>> SettledAsync(HttpClient client, string workflowId, Func<List<JsonNode>, bool> settled)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        List<JsonNode> executions;
+        var stableSince = DateTime.UtcNow;
+        var lastCount = -1;
+        do
+        {
+            await Task.Delay(200);
+            executions = await ExecutionsAsync(client, workflowId);
+            if (executions.Count != lastCount) (lastCount, stableSince) = (executions.Count, DateTime.UtcNow);
+            if (settled(executions) && DateTime.UtcNow - stableSince > TimeSpan.FromSeconds(2)) return executions;
+        } while (DateTime.UtcNow < deadline);
+        return executions;
+    }
+}
+
+public sealed class ShallowSubworkflowFixture : ServerFixture
+{
+    public ShallowSubworkflowFixture() : base(new Dictionary<string, string?>
+    {
+        ["Engine:PollInterval"] = "00:00:00.200",
+        ["Engine:MaxSubworkflowDepth"] = "3",
+    })
+    {
+    }
+}
+
+/// <summary>Engine__MaxSubworkflowDepth: the depth travels with each child, so the bomb stops at the limit.</summary>
+public class SubworkflowDepthTests(ShallowSubworkflowFixture server) : IClassFixture<ShallowSubworkflowFixture>
+{
+    private readonly HttpClient _a = server.Client(ServerFixture.KeyA);
+    private readonly HttpClient _b = server.Client(ServerFixture.KeyB);
+
+    [Fact]
+    public async Task SelfStartingWorkflow_StopsAtTheDepthLimit_NamingTheSetting()
+    {
+        var bomb = await ForkBomb.PublishAsync(_a, park: false);
+        var healthy = await _b.Publish(Workflows.Simple("healthy of org b"));
+
+        await _a.Execute(bomb);
+        Assert.Equal("completed", (string?)(await _b.WaitFinished(await _b.Execute(healthy), TimeSpan.FromSeconds(20)))["status"]);
+
+        // Depth 0..3 run: 1 + 2 + 4 + 8 executions; those at depth 3 fail their step instead of going deeper.
+        var executions = await ForkBomb.SettledAsync(_a, bomb, all => all.All(e => (string?)e["status"] is "completed" or "failed"));
+        Assert.Equal(15, executions.Count);
+        Assert.Equal(8, executions.Count(e => (string?)e["status"] == "failed"));
+        var deepest = await _a.GetExecution((string)executions.First(e => (string?)e["status"] == "failed")["executionId"]!);
+        Assert.Contains("exceeds Engine__MaxSubworkflowDepth (3)", (string?)deepest["errorMessage"]);
+    }
+}
+
+public sealed class TightQuotaFixture : ServerFixture
+{
+    public TightQuotaFixture() : base(new Dictionary<string, string?>
+    {
+        ["Engine:PollInterval"] = "00:00:00.200",
+        ["Limits:MaxRunningExecutionsPerOrganization"] = "6",
+        ["Limits:StartsPerSecondPerOrganization"] = "1000",
+    })
+    {
+    }
+}
+
+/// <summary>Limits__MaxRunningExecutionsPerOrganization and Limits__StartsPerSecondPerOrganization hold one tenant's starts.</summary>
+public class OrganizationQuotaTests(TightQuotaFixture server) : IClassFixture<TightQuotaFixture>
+{
+    private readonly HttpClient _a = server.Client(ServerFixture.KeyA);
+    private readonly HttpClient _b = server.Client(ServerFixture.KeyB);
+
+    [Fact]
+    public async Task ForkBombThatParks_IsHeldByTheRunningQuota_AndTheOrganisationsStartsAreRefusedWith429()
+    {
+        var bomb = await ForkBomb.PublishAsync(_a, park: true);
+        var healthy = await _b.Publish(Workflows.Simple("healthy of org b"));
+
+        await _a.Execute(bomb);
+        Assert.Equal("completed", (string?)(await _b.WaitFinished(await _b.Execute(healthy), TimeSpan.FromSeconds(20)))["status"]);
+
+        // Parked runs hold the quota; a run whose child is refused fails, naming the setting (which frees its slot, so
+        // the bomb burns out). Without the quota it would go on to the depth limit: 2,047 executions.
+        var executions = await ForkBomb.SettledAsync(_a, bomb, all => all.Any(e => (string?)e["status"] == "failed") && all.All(e => (string?)e["status"] is "waiting" or "failed"));
+        var statuses = string.Join(",", executions.Select(e => (string?)e["status"]));
+        Assert.True(executions.Count is >= 6 and <= 12, statuses);
+        var failed = await _a.GetExecution((string)executions.First(e => (string?)e["status"] == "failed")["executionId"]!);
+        Assert.Contains("Limits__MaxRunningExecutionsPerOrganization (6)", (string?)failed["errorMessage"]);
+
+        // Filling the quota with parked runs: the API refuses the next start with 429, Retry-After and the setting's name.
+        var parked = await _a.Publish("""
+            { "name": "parked", "nodes": [ { "id": "t", "type": "trigger_manual" }, { "id": "wait", "type": "logic_delay", "config": { "duration": "10m" } } ],
+              "edges": [ { "source": "t", "target": "wait" } ] }
+            """);
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 10 && refused is null; i++)
+        {
+            var response = await _a.PostAsync($"/api/workflows/{parked}/execute", Http.Json(new { triggerData = new { } }));
+            if (response.StatusCode == HttpStatusCode.TooManyRequests) refused = response;
+            else Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+        Assert.NotNull(refused);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Contains("Limits__MaxRunningExecutionsPerOrganization", await refused.Content.ReadAsStringAsync());
+        // The other organisation is unaffected.
+        Assert.Equal("completed", (string?)(await _b.WaitFinished(await _b.Execute(healthy), TimeSpan.FromSeconds(20)))["status"]);
+    }
+}
+
+public sealed class SlowStartsFixture : ServerFixture
+{
+    public SlowStartsFixture() : base(new Dictionary<string, string?> { ["Limits:StartsPerSecondPerOrganization"] = "2" })
+    {
+    }
+}
+
+public class StartRateTests(SlowStartsFixture server) : IClassFixture<SlowStartsFixture>
+{
+    [Fact]
+    public async Task StartsFasterThanTheRate_AreRefusedWith429AndRetryAfter_OtherOrganisationsStillStart()
+    {
+        var a = server.Client(ServerFixture.KeyA);
+        var b = server.Client(ServerFixture.KeyB);
+        var workflow = await a.Publish(Workflows.Simple("rate"));
+        var other = await b.Publish(Workflows.Simple("rate b"));
+
+        var responses = new List<HttpResponseMessage>();
+        for (var i = 0; i < 6; i++) responses.Add(await a.PostAsync($"/api/workflows/{workflow}/execute", Http.Json(new { triggerData = new { } })));
+
+        var refused = responses.FirstOrDefault(r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        Assert.NotNull(refused);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        await refused.ExpectProblem(HttpStatusCode.TooManyRequests, "quota-exceeded");
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.TooManyRequests));
+        Assert.Equal("completed", (string?)(await b.WaitFinished(await b.Execute(other), TimeSpan.FromSeconds(20)))["status"]);
+    }
+
+    [Fact]
+    public async Task WebhookDeliveriesFasterThanTheRate_AreRefusedWith429AndRetryAfter()
+    {
+        var a = server.Client(ServerFixture.KeyA);
+        var anonymous = server.Client(key: null);
+        var (_, published) = await a.CreateAndPublish(TriggerTestSupport.Workflow("hook rate", "trigger_webhook", """{ "auth": "none" }"""));
+        var path = published.Trigger().HookPath();
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 6; i++)
+        {
+            var response = await anonymous.SendAsync(TriggerTestSupport.JsonRequest(path, """{"name":"Ada"}"""));
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests) refused ??= response;
+        }
+
+        Assert.NotNull(refused);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        var problem = await refused.ExpectProblem(HttpStatusCode.TooManyRequests, "quota-exceeded");
+        Assert.Contains("Limits__StartsPerSecondPerOrganization (2)", (string?)problem["detail"]);
+        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.Accepted or HttpStatusCode.TooManyRequests, s.ToString()));
+    }
+}

@@ -1,0 +1,65 @@
+using FlowForge.Server.Engine;
+using FlowForge.Server.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+
+namespace FlowForge.Server.Tests.Engine;
+
+/// <summary>During a database outage the engine loops back off and log once, not an error every 200 ms.</summary>
+public class OutageBackoffTests(FaultyStoreFixture server) : IClassFixture<FaultyStoreFixture>
+{
+    private sealed class ManualClock : TimeProvider
+    {
+        public long Ticks;
+
+        public override long GetTimestamp() => Ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+    }
+
+    [Fact]
+    public void Policy_DoublesFrom200MsTo5s_LogsTheFirstFailureTheOccasionalReminderAndTheRecovery()
+    {
+        Assert.Equal(
+            [200, 400, 800, 1600, 3200, 5000, 5000],
+            Enumerable.Range(1, 7).Select(n => OutageBackoff.Delay(n).TotalMilliseconds));
+        Assert.Equal(TimeSpan.FromSeconds(5), OutageBackoff.Delay(int.MaxValue));
+
+        var capture = new LogCapture();
+        var clock = new ManualClock();
+        var backoff = new OutageBackoff("test loop", capture.CreateLogger("test"), clock);
+        for (var i = 0; i < 100; i++)
+        {
+            var wait = backoff.Failed(new TimeoutException("down"));
+            clock.Ticks += wait.Ticks;
+        }
+        backoff.Succeeded();
+        backoff.Succeeded();
+
+        var entries = capture.Entries.ToList();
+        // ~8 minutes of failures at 5 s: one error, a warning about once a minute, one recovery.
+        Assert.Single(entries, e => e.Level == LogLevel.Error);
+        Assert.InRange(entries.Count(e => e.Level == LogLevel.Warning), 6, 9);
+        Assert.Single(entries, e => e.Level == LogLevel.Information && e.Message.Contains("after 100 failed attempts"));
+        Assert.Equal(0, backoff.Failures);
+    }
+
+    [Fact]
+    public async Task DatabaseOutage_IsLoggedOncePerLoop_AndTheEngineRecoversAfterwards()
+    {
+        var client = server.Client();
+        var workflow = await client.Publish(Workflows.Simple("after the outage"));
+        var before = server.Logs.Entries.Count;
+
+        server.Store.Down = true;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        server.Store.Down = false;
+        Assert.Equal("completed", (string?)(await client.WaitFinished(await client.Execute(workflow), TimeSpan.FromSeconds(20)))["status"]);
+
+        var during = server.Logs.Entries.Skip(before).Where(e => e.Category.StartsWith("FlowForge.Server.Engine", StringComparison.Ordinal)).ToList();
+        var errors = during.Where(e => e.Level >= LogLevel.Error).ToList();
+        // One error per loop that hit the outage (the dispatcher, the worker's feed), not one every 200 ms.
+        Assert.Contains(errors, e => e.Category.EndsWith(".Dispatcher", StringComparison.Ordinal));
+        Assert.All(errors.GroupBy(e => e.Category), g => Assert.Single(g));
+        Assert.Contains(during, e => e.Level == LogLevel.Information && e.EventId.Id == 1512 && e.Category.EndsWith(".Dispatcher", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,139 @@
+using FlowForge.Core.Engine.History;
+using FlowForge.Core.Storage;
+using FlowForge.Server.Engine;
+using FlowForge.Server.Tests.Infrastructure;
+using FlowForge.Storage.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FlowForge.Server.Tests.Engine;
+
+/// <summary>A server over the real SQLite store wrapped in <see cref="FaultyExecutionStore"/>.</summary>
+public sealed class FaultyStoreFixture : ServerFixture
+{
+    public FaultyStoreFixture() : base(new Dictionary<string, string?>
+    {
+        ["Engine:PollInterval"] = "00:00:00.200",
+        ["Logging:LogLevel:FlowForge.Server.Engine"] = "Information",
+    })
+    {
+    }
+
+    /// <summary>Every log entry the engine wrote.</summary>
+    public LogCapture Logs { get; } = new();
+
+    public FakeService Fake { get; private set; } = null!;
+
+    public FaultyExecutionStore Store => (FaultyExecutionStore)Services.GetRequiredService<IExecutionStore>();
+
+    public Dispatcher Dispatcher => Services.GetServices<IHostedService>().OfType<Dispatcher>().Single();
+
+    public override async Task InitializeAsync()
+    {
+        Fake = await FakeService.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Fake.DisposeAsync();
+    }
+
+    protected override void Configure(WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IExecutionStore>(sp => new FaultyExecutionStore(new SqliteExecutionStore(sp.GetRequiredService<SqliteDatabase>(), TimeProvider.System)));
+        builder.Logging.AddProvider(Logs);
+    }
+}
+
+/// <summary>
+/// The isolation itself, whatever makes a turn unstorable (here an out-of-memory or a stack guard thrown while the
+/// store serialises it): that execution fails with a clear error and is counted; the others in the batch commit.
+/// </summary>
+public class PoisonIsolationTests(FaultyStoreFixture server) : IClassFixture<FaultyStoreFixture>
+{
+    private readonly HttpClient _a = server.Client(ServerFixture.KeyA);
+    private readonly HttpClient _b = server.Client(ServerFixture.KeyB);
+
+    [Fact]
+    public async Task TurnThatThrowsOutOfMemoryWhenStored_FailsAlone_AndIsCounted()
+    {
+        server.Store.Poison = () => new OutOfMemoryException("Simulated: out of memory while serialising.");
+        var poisoned = await _a.Publish($$"""
+            { "name": "oom", "nodes": [
+                { "id": "t", "type": "trigger_manual" },
+                { "id": "s", "type": "logic_set_variable", "config": { "variables": { "v": "{{FaultyExecutionStore.Marker}}" } } } ],
+              "edges": [ { "source": "t", "target": "s" } ] }
+            """);
+        var healthy = await _b.Publish(Workflows.Simple("healthy"));
+        var before = server.Dispatcher.PoisonTurns;
+
+        var bad = await _a.Execute(poisoned);
+        var good = await _b.Execute(healthy);
+
+        Assert.Equal("completed", (string?)(await _b.WaitFinished(good, TimeSpan.FromSeconds(20)))["status"]);
+        var failed = await _a.WaitFinished(bad, TimeSpan.FromSeconds(20));
+        Assert.Equal("failed", (string?)failed["status"]);
+        Assert.Contains("could not be stored (OutOfMemoryException", (string?)failed["errorMessage"]);
+        Assert.True(server.Dispatcher.PoisonTurns > before);
+    }
+
+    [Fact]
+    public async Task ActivityResultThatCannotBeStored_FailsItsExecution_OthersComplete()
+    {
+        server.Store.Poison = () => new InsufficientExecutionStackException("Simulated: too deep to serialise.");
+        var poisoned = await _a.Publish($$"""
+            { "name": "bad result", "nodes": [
+                { "id": "t", "type": "trigger_manual" },
+                { "id": "call", "type": "action_http", "config": { "url": "{{server.Fake.Url("/ok/" + FaultyExecutionStore.Marker)}}", "method": "GET" } } ],
+              "edges": [ { "source": "t", "target": "call" } ] }
+            """);
+        var healthy = await _b.Publish(Workflows.Simple("healthy 2"));
+
+        var bad = await _a.Execute(poisoned);
+        var good = await _b.Execute(healthy);
+
+        Assert.Equal("completed", (string?)(await _b.WaitFinished(good, TimeSpan.FromSeconds(20)))["status"]);
+        var failed = await _a.WaitFinished(bad, TimeSpan.FromSeconds(20));
+        Assert.Equal("failed", (string?)failed["status"]);
+        Assert.Contains("InsufficientExecutionStackException", (string?)failed["errorMessage"]);
+    }
+
+    [Fact]
+    public async Task WorkerRecording_ResultThatCannotBeStored_BecomesAFailedStep_AndTheRestOfTheBatchIsRecorded()
+    {
+        var good = new ActivityCompletion(1_000_001, "w", "ex_good", new StepCompleted("a", "a", "action_http", 1, null, "main"));
+        var bad = new ActivityCompletion(1_000_002, "w", "ex_bad",
+            new StepCompleted("b", "b", "action_http", 1, System.Text.Json.Nodes.JsonValue.Create(FaultyExecutionStore.Marker), "main"));
+
+        var poisoned = await PoisonIsolation.CompleteActivitiesAsync(server.Store, [good, bad], DateTimeOffset.UtcNow, NullLogger.Instance, CancellationToken.None);
+
+        Assert.Equal(1, poisoned);
+        var recorded = server.Store.Recorded.Where(c => c.ActivityId >= 1_000_001).ToList();
+        Assert.Contains(recorded, c => c.ExecutionId == "ex_good" && c.Result is StepCompleted);
+        var failure = Assert.IsType<StepFailed>(Assert.Single(recorded, c => c.ExecutionId == "ex_bad").Result);
+        Assert.False(failure.Retryable);
+        Assert.Contains("could not be stored", failure.Error);
+    }
+
+    [Fact]
+    public async Task Outage_IsNotTakenForPoison_TheBatchIsKept()
+    {
+        var completion = new ActivityCompletion(1_000_003, "w", "ex_outage", new StepCompleted("a", "a", "action_http", 1, null, "main"));
+        server.Store.Outage = () => new TimeoutException("Simulated outage.");
+        server.Store.Down = true;
+        try
+        {
+            await Assert.ThrowsAsync<TimeoutException>(() => PoisonIsolation.CompleteActivitiesAsync(server.Store, [completion], DateTimeOffset.UtcNow, NullLogger.Instance, CancellationToken.None));
+        }
+        finally
+        {
+            server.Store.Down = false;
+        }
+        Assert.DoesNotContain(server.Store.Recorded, c => c.ActivityId == 1_000_003);
+    }
+}
