@@ -93,13 +93,17 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
 
         public static async Task<Attacks> PrepareAsync(HttpClient client)
         {
-            // Deep data built inside the engine: trigger data just under the door's depth, wrapped by a step's config.
-            var wrapped = "\"{{trigger.x}}\"";
-            for (var i = 0; i < 40; i++) wrapped = $"{{\"w\":{wrapped}}}";
+            // Deep data built inside the engine: trigger data under the door's depth, wrapped deeper by two steps in turn.
+            static string Wrap(string inner)
+            {
+                for (var i = 0; i < 20; i++) inner = $"{{\"w\":{inner}}}";
+                return inner;
+            }
             var deep = await client.Publish($$"""
                 { "name": "deep", "nodes": [ { "id": "t", "type": "trigger_manual" },
-                    { "id": "wrap", "type": "logic_set_variable", "config": { "variables": { "order": {{wrapped}} } } } ],
-                  "edges": [ { "source": "t", "target": "wrap" } ] }
+                    { "id": "wrap1", "type": "logic_set_variable", "config": { "variables": { "order": {{Wrap("\"{{trigger.x}}\"")}} } } },
+                    { "id": "wrap2", "type": "logic_set_variable", "config": { "variables": { "order": {{Wrap("\"{{vars.order}}\"")}} } } } ],
+                  "edges": [ { "source": "t", "target": "wrap1" }, { "source": "wrap1", "target": "wrap2" } ] }
                 """);
 
             var bomb = await CreateDraftAsync(client, """{ "name": "bomb", "nodes": [ { "id": "t", "type": "trigger_manual" } ], "edges": [] }""");
@@ -160,7 +164,7 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
             // Over-deep data: at the door (a webhook body, a request) and built up inside a run.
             await Send("deep-hook", () => client.PostAsync(hookPath, Http.Json(Nested(62).ToJsonString())));
             await Send("deep-execute", () => client.PostAsync($"/api/workflows/{deepWorkflow}/execute", Http.Json(new JsonObject { ["triggerData"] = Nested(62) }.ToJsonString())));
-            var deep = await client.PostAsync($"/api/workflows/{deepWorkflow}/execute", Http.Json(new JsonObject { ["triggerData"] = new JsonObject { ["x"] = Nested(25) } }.ToJsonString()));
+            var deep = await client.PostAsync($"/api/workflows/{deepWorkflow}/execute", Http.Json(new JsonObject { ["triggerData"] = new JsonObject { ["x"] = Nested(24) } }.ToJsonString()));
             outcomes.Add($"deep-inside:{(int)deep.StatusCode}");
             if (deep.StatusCode == HttpStatusCode.Accepted) _deep.Add((string)(await deep.ReadJson())["executionId"]!);
 
