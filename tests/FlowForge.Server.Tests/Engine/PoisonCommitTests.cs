@@ -102,5 +102,5 @@ public class PoisonCommitTests(EngineFixture server) : IClassFixture<EngineFixtu
     public async Task RequestBodies_KeepTheReadersDepthLimit_WhileResponsesHaveHeadroom() =>
         // The response headroom must not let a request through that the store could not write (it would be a 500).
         await (await _a.PostJson("/api/workflows", "{\"name\":\"x\",\"canvas\":" + Nest(100, "1") + "}"))
-            .ExpectProblem(HttpStatusCode.BadRequest, "invalid-body");
+            .ExpectProblem(HttpStatusCode.BadRequest, "json-too-deep");
 }

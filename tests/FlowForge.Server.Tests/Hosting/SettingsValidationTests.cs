@@ -16,6 +16,7 @@ public sealed class SettingsValidationTests : IDisposable
     private async Task<string?> TryStart(string key, string value)
     {
         WebApplication? app = null;
+        var started = false;
         try
         {
             app = ServerApp.Build(["--urls", "http://127.0.0.1:0"], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -26,6 +27,7 @@ public sealed class SettingsValidationTests : IDisposable
                 [key] = value,
             }));
             await app.StartAsync();
+            started = true;
             return null;
         }
         catch (Exception e)
@@ -34,9 +36,10 @@ public sealed class SettingsValidationTests : IDisposable
         }
         finally
         {
+            // A host whose start failed while resolving its hosted services cannot be stopped (it throws), only disposed.
             if (app is not null)
             {
-                await app.StopAsync();
+                if (started) await app.StopAsync();
                 await app.DisposeAsync();
             }
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
