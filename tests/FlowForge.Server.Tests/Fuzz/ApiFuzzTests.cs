@@ -23,8 +23,8 @@ public sealed class ApiFuzzTests(ServerFixture server, ITestOutputHelper output)
     private int _created, _published, _executed;
 
     /// <summary>A body as a client might send it: well-formed, cut short, with a stray field, or replaced by garbage.</summary>
-    private static Gen<string> Mangle(string json) => Gen.Frequency(
-        (6, Gen.Constant(json)),
+    private static Gen<string> Mangle(string json, int intact = 6) => Gen.Frequency(
+        (intact, Gen.Constant(json)),
         (1, Gen.Choose(0, Math.Max(0, json.Length - 1)).Select(n => json[..n])),
         (1, FuzzInputs.Text.Select(field => json.TrimEnd('}') + $",\"{JsonEncodedText.Encode(field)}\":1}}")),
         (1, FuzzInputs.Json(3).Select(j => j?.ToJsonString() ?? "null")),
@@ -54,21 +54,26 @@ public sealed class ApiFuzzTests(ServerFixture server, ITestOutputHelper output)
     private async Task<int> WorkflowCountAsync() =>
         (int)(await (await _client.GetAsync("/api/workflows?limit=1")).Expect(HttpStatusCode.OK))["total"]!;
 
-    [Property(MaxTest = 120)]
+    [Property(MaxTest = 150)]
     public Property Workflows_AnyBody_NoServerError_RefusedWritesNothing_AcceptedRunsOrIsRefused() =>
         Prop.ForAll((
             from graph in FuzzInputs.Workflow
             from name in FuzzInputs.Text
-            from body in Mangle(Body(graph, name))
+            from body in Mangle(Body(graph, name), intact: 20)
             from trigger in FuzzInputs.TriggerData
             from testData in FuzzInputs.Json(3)
-            select (body, trigger, testData)).ToArbitrary(), input =>
+            from triggerBody in Mangle(new JsonObject { ["triggerData"] = trigger.DeepClone() }.ToJsonString(), intact: 12)
+            from eventName in Gen.Elements("approval", "other", "x y", "\u202Eevil", new string('e', 300))
+            from eventBody in Mangle(new JsonObject { ["payload"] = trigger.DeepClone() }.ToJsonString())
+            select (body, triggerBody, testData, eventName, eventBody)).ToArbitrary(), input =>
         {
-            RunWorkflowCase(input.body, input.trigger, input.testData).GetAwaiter().GetResult();
+            RunWorkflowCase(input.body, input.triggerBody, input.testData, input.eventName, input.eventBody).GetAwaiter().GetResult();
             output.WriteLine($"so far: {_created} created, {_published} published, {_executed} executed");
         });
 
-    private async Task RunWorkflowCase(string body, JsonObject trigger, JsonNode? testData)
+    private async Task<int> CountAsync(string url) => (int)(await (await _client.GetAsync(url)).Expect(HttpStatusCode.OK))["total"]!;
+
+    private async Task RunWorkflowCase(string body, string triggerBody, JsonNode? testData, string eventName, string eventBody)
     {
         var before = await WorkflowCountAsync();
         var created = await _client.PostAsync("/api/workflows", Http.Json(body));
@@ -87,12 +92,27 @@ public sealed class ApiFuzzTests(ServerFixture server, ITestOutputHelper output)
         if (!published.IsSuccessStatusCode) return;
         _published++;
 
-        var started = await _client.PostAsync($"/api/workflows/{id}/execute", Http.Json(new JsonObject { ["triggerData"] = trigger.DeepClone() }.ToJsonString()));
+        var executions = $"/api/workflows/{id}/executions?limit=1";
+        var runsBefore = await CountAsync(executions);
+        var started = await _client.PostAsync($"/api/workflows/{id}/execute", Http.Json(triggerBody));
         NoServerError(started, "execute");
-        if (started.StatusCode != HttpStatusCode.Accepted) return;
+        if (started.StatusCode != HttpStatusCode.Accepted)
+        {
+            Assert.Equal(runsBefore, await CountAsync(executions));
+            return;
+        }
         var executionId = (string)(await started.ReadJson())["executionId"]!;
         _executed++;
-        NoServerError(await _client.PostAsync($"/api/executions/{executionId}/events/approval", Http.Json("""{"payload":{"approved":true}}""")), "event");
+        var history = $"/api/executions/{executionId}/history";
+        var raised = await _client.PostAsync($"/api/executions/{executionId}/events/{Uri.EscapeDataString(eventName)}", Http.Json(eventBody));
+        NoServerError(raised, "event");
+        if (!raised.IsSuccessStatusCode)
+        {
+            // A refused event is not delivered: nothing the execution ever sees comes from it.
+            await Task.Delay(100); // an accepted event would be consumed by now
+            var events = (await (await _client.GetAsync(history)).Expect(HttpStatusCode.OK))["events"]!.AsArray();
+            Assert.DoesNotContain(events, e => (string?)e!["type"] == "eventRaised" && (string?)e["name"] == eventName);
+        }
         NoServerError(await _client.GetAsync($"/api/executions/{executionId}"), "GET execution");
         NoServerError(await _client.PostAsync($"/api/executions/{executionId}/cancel", null), "cancel");
         NoServerError(await _client.GetAsync($"/api/executions/{executionId}"), "GET execution after cancel");
