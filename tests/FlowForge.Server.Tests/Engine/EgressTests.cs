@@ -68,7 +68,7 @@ public class EgressClassificationTests
 }
 
 /// <summary>A server with the default (closed) egress policy, except for one allow-listed host name.</summary>
-public sealed class ClosedEgressFixture : ServerFixture
+public sealed class ClosedEgressFixture : FakeServiceFixture
 {
     public ClosedEgressFixture() : base(new Dictionary<string, string?>
     {
@@ -76,20 +76,6 @@ public sealed class ClosedEgressFixture : ServerFixture
         ["Egress:AllowedHosts:0"] = "localhost",
     })
     {
-    }
-
-    public FakeService Fake { get; private set; } = null!;
-
-    public override async Task InitializeAsync()
-    {
-        Fake = await FakeService.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Fake.DisposeAsync();
     }
 }
 
@@ -148,7 +134,7 @@ public class EgressPolicyTests(ClosedEgressFixture server) : IClassFixture<Close
 }
 
 /// <summary>Egress__AllowedHosts given as one comma-separated string, as an environment variable would set it.</summary>
-public sealed class CommaSeparatedAllowListFixture : ServerFixture
+public sealed class CommaSeparatedAllowListFixture : FakeServiceFixture
 {
     public CommaSeparatedAllowListFixture() : base(new Dictionary<string, string?>
     {
@@ -156,20 +142,6 @@ public sealed class CommaSeparatedAllowListFixture : ServerFixture
         ["Egress:AllowedHosts"] = "crm.internal, 127.0.0.1",
     })
     {
-    }
-
-    public FakeService Fake { get; private set; } = null!;
-
-    public override async Task InitializeAsync()
-    {
-        Fake = await FakeService.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Fake.DisposeAsync();
     }
 }
 
