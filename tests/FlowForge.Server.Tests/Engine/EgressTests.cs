@@ -65,6 +65,30 @@ public class EgressClassificationTests
     [InlineData("192.0.3.1")]
     public void PublicAddresses_AreAllowed(string address) =>
         Assert.Null(EgressPolicy.Classify(IPAddress.Parse(address)));
+
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("0.1.2.3")]
+    [InlineData("0.255.255.255")]
+    [InlineData("224.0.0.1")]
+    [InlineData("255.255.255.255")]
+    [InlineData("::")]
+    [InlineData("ff02::1")]
+    public void UnspecifiedMulticastAndBroadcast_AllOf0Slash8Included_StayRefusedWithPrivateNetworksAllowed(string address)
+    {
+        var policy = new EgressPolicy(new FixedOptions(new EgressOptions { AllowPrivateNetworks = true }));
+        Assert.Contains("unspecified or multicast", policy.Check("somewhere", IPAddress.Parse(address)));
+        Assert.Null(policy.Check("somewhere", IPAddress.Parse("10.0.0.5")));
+    }
+
+    private sealed class FixedOptions(EgressOptions value) : Microsoft.Extensions.Options.IOptionsMonitor<EgressOptions>
+    {
+        public EgressOptions CurrentValue => value;
+
+        public EgressOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<EgressOptions, string?> listener) => null;
+    }
 }
 
 /// <summary>A server with the default (closed) egress policy, except for one allow-listed host name.</summary>
