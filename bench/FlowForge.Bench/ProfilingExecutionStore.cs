@@ -59,6 +59,8 @@ public sealed class ProfilingExecutionStore(IExecutionStore inner) : IExecutionS
     public Task<Page<ExecutionRecord>> ListAsync(string orgId, ExecutionQuery query, CancellationToken ct = default) => Time("ListAsync", () => inner.ListAsync(orgId, query, ct));
     public Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default) => Time("CountUnfinishedAsync", () => inner.CountUnfinishedAsync(orgId, ct));
     public Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default) => Time("GetHistoryAsync", () => inner.GetHistoryAsync(executionId, afterSequence, ct), r => r.Count);
+
+    public Task<IReadOnlyList<HistoryEvent>> GetHistoryOfTypesAsync(string executionId, IReadOnlyCollection<Type> types, CancellationToken ct = default) => Time("GetHistoryOfTypesAsync", () => inner.GetHistoryOfTypesAsync(executionId, types, ct), r => r.Count);
     public Task<IReadOnlyList<OrchestrationWorkItem>> ClaimOrchestrationsAsync(string owner, int max, TimeSpan lease, DateTimeOffset now, CancellationToken ct = default) => Time("ClaimOrchestrationsAsync", () => inner.ClaimOrchestrationsAsync(owner, max, lease, now, ct), r => r.Count);
     public Task<IReadOnlyList<CommitResult>> CommitOrchestrationsAsync(string owner, IReadOnlyList<OrchestrationCommit> commits, CancellationToken ct = default) => Time("CommitOrchestrationsAsync", () => inner.CommitOrchestrationsAsync(owner, commits, ct), r => r.Count);
     public Task ReleaseOrchestrationsAsync(string owner, CancellationToken ct = default) => Time("ReleaseOrchestrationsAsync", () => inner.ReleaseOrchestrationsAsync(owner, ct));

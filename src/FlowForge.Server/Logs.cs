@@ -18,28 +18,16 @@ internal static partial class Logs
     [LoggerMessage(1201, LogLevel.Information, "Purged {Count} finished executions older than the retention period")]
     public static partial void Purged(ILogger logger, int count);
 
-    [LoggerMessage(1202, LogLevel.Error, "Purging finished executions failed")]
-    public static partial void PurgeFailed(ILogger logger, Exception e);
-
     [LoggerMessage(1301, LogLevel.Error, "Routing live events of execution {ExecutionId} failed")]
     public static partial void LiveRouteFailed(ILogger logger, string executionId, Exception e);
 
     [LoggerMessage(1302, LogLevel.Warning, "Sending live events to connection {ConnectionId} failed; closing it")]
     public static partial void LiveSendFailed(ILogger logger, string connectionId, Exception e);
 
-    [LoggerMessage(1303, LogLevel.Error, "The cross-process live feed failed to poll; retrying")]
-    public static partial void LiveFeedPollFailed(ILogger logger, Exception e);
-
-    [LoggerMessage(1304, LogLevel.Error, "The cross-process live feed lost its LISTEN connection to PostgreSQL; reconnecting (turns committed meanwhile are not replayed)")]
-    public static partial void LiveFeedListenFailed(ILogger logger, Exception e);
-
     // ---- hub sessions and their keys (1550-1599) ----
 
     [LoggerMessage(1550, LogLevel.Information, "API key {KeyId} was revoked: closed its {Count} hub connection(s)")]
     public static partial void HubKeyRevoked(ILogger logger, string keyId, int count);
-
-    [LoggerMessage(1551, LogLevel.Warning, "Re-checking the API keys of open hub connections failed; retrying at the next interval")]
-    public static partial void HubKeyCheckFailed(ILogger logger, Exception e);
 
     [LoggerMessage(1552, LogLevel.Warning, "Hub call {Method} of connection {ConnectionId} was refused: {Reason}")]
     public static partial void HubCallRefused(ILogger logger, string method, string connectionId, string reason);

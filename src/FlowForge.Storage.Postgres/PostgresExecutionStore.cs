@@ -162,6 +162,16 @@ public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProv
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<HistoryEvent>> GetHistoryOfTypesAsync(string executionId, IReadOnlyCollection<Type> types, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<string>(new CommandDefinition(
+            "SELECT data FROM history WHERE execution_id = @executionId AND type = ANY(@types) ORDER BY sequence",
+            new { executionId, types = types.Select(StoredEvent.TypeName).ToArray() }, cancellationToken: ct));
+        return [.. rows.Select(StoredEvent.Deserialize)];
+    }
+
+    /// <inheritdoc />
     public async Task<bool> SendAsync(string orgId, string executionId, HistoryEvent message, DateTimeOffset now, bool allowTerminal = false, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);

@@ -219,6 +219,16 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<HistoryEvent>> GetHistoryOfTypesAsync(string executionId, IReadOnlyCollection<Type> types, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<(string Timestamp, string Data)>(new CommandDefinition(
+            "SELECT timestamp, data FROM history WHERE execution_id = @executionId AND type IN @types ORDER BY sequence",
+            new { executionId, types = types.Select(StoredEvent.TypeName).ToArray() }, cancellationToken: ct));
+        return [.. rows.Select(r => StoredEvent.Deserialize(r.Data) with { Timestamp = SqliteValues.ParseTimestamp(r.Timestamp) })];
+    }
+
+    /// <inheritdoc />
     public async Task<bool> SendAsync(string orgId, string executionId, HistoryEvent message, DateTimeOffset now, bool allowTerminal = false, CancellationToken ct = default)
     {
         await using var write = await db.BeginWriteAsync(ct);

@@ -53,6 +53,17 @@ public sealed class ExecutionState(string executionId)
     /// <summary>Attempts a step made before the last resume (0 if never resumed): numbering continues after them.</summary>
     public int AttemptBaseFor(string stepKey) => _attemptBase.GetValueOrDefault(stepKey);
 
+    /// <summary>
+    /// The history event types that decide which steps wait for an event: a wait opens it; an event, its timeout timer
+    /// or a resume closes it. Folding only these gives the same waiting steps as the whole history: no other event
+    /// moves a step into or out of <see cref="StepPhase.Waiting"/>, and an approval step is created by its wait.
+    /// </summary>
+    public static readonly IReadOnlyList<Type> WaitEventTypes = [typeof(WaitStarted), typeof(EventRaised), typeof(TimerCreated), typeof(TimerFired), typeof(ExecutionResumed)];
+
+    /// <summary>The names of the events steps wait for now, from a history holding at least the <see cref="WaitEventTypes"/>.</summary>
+    public static IReadOnlyList<string> AwaitedEvents(string executionId, IEnumerable<HistoryEvent> history) =>
+        [.. Replay(executionId, history).Steps.Where(s => s.Phase == StepPhase.Waiting && s.EventName is not null).Select(s => s.EventName!).Distinct()];
+
     public static ExecutionState Replay(string executionId, IEnumerable<HistoryEvent> history)
     {
         var state = new ExecutionState(executionId);
@@ -101,11 +112,14 @@ public sealed class ExecutionState(string executionId)
             case StepCompleted c:
             {
                 var step = GetOrAdd(c.StepKey, c.NodeId, c.NodeType);
+                // Histories stored before StepCompleted carried the flag lack it. Only the decider's Settle completes a
+                // step whose attempt failed (a worker's result is accepted only while the step is Scheduled, and the
+                // other inline completions follow a delay, a wait or a child), so such a completion is onError's.
+                step.SettledByOnError = c.SettledByOnError || step.Phase == StepPhase.AttemptFailed;
                 step.Phase = StepPhase.Completed;
                 step.Attempt = Math.Max(step.Attempt, c.Attempt);
                 step.Output = c.Output;
                 step.Port = c.Port;
-                step.SettledByOnError = c.SettledByOnError;
                 if (c.Input is not null) step.Input = c.Input;
                 step.StartedAt ??= e.Timestamp;
                 step.CompletedAt = e.Timestamp;

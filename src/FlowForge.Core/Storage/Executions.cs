@@ -145,6 +145,12 @@ public interface IExecutionStore
     Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default);
 
     /// <summary>
+    /// Only the history events of the given <see cref="HistoryEvent"/> types, in order: for a question a few kinds of
+    /// events answer (which steps wait for an event), without reading every step's input and output.
+    /// </summary>
+    Task<IReadOnlyList<HistoryEvent>> GetHistoryOfTypesAsync(string executionId, IReadOnlyCollection<Type> types, CancellationToken ct = default);
+
+    /// <summary>
     /// Executions with due inbox messages not leased by another dispatcher, leased to <paramref name="owner"/>
     /// for <paramref name="lease"/>. Messages come in arrival order.
     /// </summary>

@@ -25,10 +25,13 @@ public static class StoredEvent
         JsonSerializer.Deserialize<HistoryEvent>(json, JsonDefaults.Options)
         ?? throw new InvalidDataException("A stored history event is null.");
 
-    public static string TypeName(HistoryEvent e) =>
-        TypeNames.TryGetValue(e.GetType(), out var name)
+    public static string TypeName(HistoryEvent e) => TypeName(e.GetType());
+
+    /// <summary>The stored <c>type</c> of history events of <paramref name="type"/> (its JSON discriminator).</summary>
+    public static string TypeName(Type type) =>
+        TypeNames.TryGetValue(type, out var name)
             ? name
-            : throw new ArgumentException($"{e.GetType().Name} is not a registered history event type.", nameof(e));
+            : throw new ArgumentException($"{type.Name} is not a registered history event type.", nameof(type));
 
     /// <summary>The event as appended: stamped with <paramref name="now"/> unless its appender already chose a time.</summary>
     public static HistoryEvent Stamp(HistoryEvent e, DateTimeOffset now) => e.Timestamp == default ? e with { Timestamp = now } : e;

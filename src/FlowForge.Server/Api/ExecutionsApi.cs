@@ -117,9 +117,9 @@ public static class ExecutionsApi
         {
             result = await store.ListAsync(orgId, new ExecutionQuery(id, status, range is { } r ? now - r : null, paging.Page, paging.Limit), ct);
         }
-        catch (Exception e) when (IsUnreadable(e))
+        catch (Exception e) when (UnreadableStoredData.IsUnreadable(e))
         {
-            return Unreadable($"The executions of workflow '{id}'", e);
+            return UnreadableStoredData.Problem($"The executions of workflow '{id}'", e);
         }
         return TypedResults.Ok(new ExecutionList(
             [.. result.Items.Select(e => ExecutionSummary.From(e, IsStuck(e, engine.Value, now)))],
@@ -137,9 +137,9 @@ public static class ExecutionsApi
             if (execution is null) return Problems.NotFound("Execution", id);
             state = ExecutionState.Replay(id, await store.GetHistoryAsync(id, 0, ct));
         }
-        catch (Exception e) when (IsUnreadable(e))
+        catch (Exception e) when (UnreadableStoredData.IsUnreadable(e))
         {
-            return Unreadable($"Execution '{id}'", e);
+            return UnreadableStoredData.Problem($"Execution '{id}'", e);
         }
         return TypedResults.Ok(new ExecutionDetail(
             execution.Id, execution.WorkflowId, execution.Version, execution.Status, execution.CreatedAt, execution.CompletedAt,
@@ -157,9 +157,9 @@ public static class ExecutionsApi
             if (execution is null) return Problems.NotFound("Execution", id);
             history = await store.GetHistoryAsync(id, 0, ct);
         }
-        catch (Exception e) when (IsUnreadable(e))
+        catch (Exception e) when (UnreadableStoredData.IsUnreadable(e))
         {
-            return Unreadable($"Execution '{id}'", e);
+            return UnreadableStoredData.Problem($"Execution '{id}'", e);
         }
         var events = history.Select((e, i) =>
         {
@@ -201,9 +201,14 @@ public static class ExecutionsApi
             payload = body!.Payload;
         }
         var orgId = http.User.OrgId();
-        if (await store.GetAsync(orgId, id, ct) is null) return Problems.NotFound("Execution", id);
-        var state = ExecutionState.Replay(id, await store.GetHistoryAsync(id, 0, ct));
-        var awaited = state.Steps.Where(s => s.Phase == StepPhase.Waiting && s.EventName is not null).Select(s => s.EventName!).Distinct().ToList();
+        // Only the events that open and close waits are read, not every step's output: raising an event stays cheap
+        // however long the history (an execution looping over thousands of items).
+        var (awaited, unreadable) = await UnreadableStoredData.ReadAsync($"Execution '{id}'", async () =>
+            await store.GetAsync(orgId, id, ct) is null
+                ? null
+                : ExecutionState.AwaitedEvents(id, await store.GetHistoryOfTypesAsync(id, ExecutionState.WaitEventTypes, ct)));
+        if (unreadable is not null) return unreadable;
+        if (awaited is null) return Problems.NotFound("Execution", id);
         var waiting = awaited.Contains(name, StringComparer.Ordinal);
 
         var now = clock.GetUtcNow();
@@ -226,7 +231,8 @@ public static class ExecutionsApi
         HttpContext http, IExecutionStore store, IWorkflowStore workflows, ExecutionStarter starter, string id, CancellationToken ct)
     {
         var orgId = http.User.OrgId();
-        var original = await store.GetAsync(orgId, id, ct);
+        var (original, unreadable) = await UnreadableStoredData.ReadAsync($"Execution '{id}'", () => store.GetAsync(orgId, id, ct));
+        if (unreadable is not null) return unreadable;
         if (original is null) return Problems.NotFound("Execution", id);
         if (!ExecutionStatus.IsTerminal(original.Status))
         {
@@ -245,7 +251,8 @@ public static class ExecutionsApi
     public static async Task<Results<Accepted<AcceptedResponse>, ProblemHttpResult>> Resume(
         HttpContext http, IExecutionStore store, EngineSignals signals, TimeProvider clock, string id, CancellationToken ct)
     {
-        var execution = await store.GetAsync(http.User.OrgId(), id, ct);
+        var (execution, unreadable) = await UnreadableStoredData.ReadAsync($"Execution '{id}'", () => store.GetAsync(http.User.OrgId(), id, ct));
+        if (unreadable is not null) return unreadable;
         if (execution is null) return Problems.NotFound("Execution", id);
         if (execution.Status != ExecutionStatus.Failed)
         {
@@ -259,7 +266,8 @@ public static class ExecutionsApi
     public static async Task<Results<NoContent, ProblemHttpResult>> Purge(HttpContext http, IExecutionStore store, string id, CancellationToken ct)
     {
         var orgId = http.User.OrgId();
-        var execution = await store.GetAsync(orgId, id, ct);
+        var (execution, unreadable) = await UnreadableStoredData.ReadAsync($"Execution '{id}'", () => store.GetAsync(orgId, id, ct));
+        if (unreadable is not null) return unreadable;
         if (execution is null) return Problems.NotFound("Execution", id);
         if (!ExecutionStatus.IsTerminal(execution.Status))
         {
@@ -286,11 +294,4 @@ public static class ExecutionsApi
 
     private static bool IsStuck(ExecutionRecord e, EngineOptions options, DateTimeOffset now) =>
         e.Status is ExecutionStatus.Pending or ExecutionStatus.Running && now - e.UpdatedAt > options.StuckAfter;
-
-    /// <summary>Stored data that cannot be read back (damaged, or written by a build that allowed more): the caller's problem to see, not a 500.</summary>
-    private static bool IsUnreadable(Exception e) => e is JsonException or InvalidDataException or NotSupportedException or InsufficientExecutionStackException;
-
-    private static ProblemHttpResult Unreadable(string what, Exception e) =>
-        Problems.Create(StatusCodes.Status422UnprocessableEntity, "stored-data-unreadable", "Stored data cannot be read",
-            $"{what} has stored data this server cannot read ({e.GetType().Name}: {e.Message}).");
 }

@@ -12,6 +12,8 @@ public sealed class RetentionService(
         var retention = options.Value.Retention;
         if (retention <= TimeSpan.Zero) return;
         using var timer = new PeriodicTimer(TimeSpan.FromMinutes(5), clock);
+        // Runs every 5 minutes, so it needs no back-off; an outage is logged once (then at most once a minute) and its end once.
+        var backoff = new OutageBackoff("retention purge", logger, clock);
         do
         {
             try
@@ -27,6 +29,7 @@ public sealed class RetentionService(
                 while (await triggers.PurgeEventsBeforeAsync(clock.GetUtcNow() - retention, 1000, stoppingToken) == 1000 && !stoppingToken.IsCancellationRequested)
                 {
                 }
+                backoff.Succeeded();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -34,7 +37,7 @@ public sealed class RetentionService(
             }
             catch (Exception e)
             {
-                Logs.PurgeFailed(logger, e);
+                backoff.Failed(e);
             }
         } while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => !t.IsCanceled && t.Result, TaskScheduler.Default));
     }

@@ -149,6 +149,9 @@ public static partial class SettingsRegistration
 /// <summary>Validates one options class with <see cref="SettingsRegistration"/>'s rules and messages.</summary>
 public sealed class SettingsValidator<T>(string sectionPath) : IValidateOptions<T> where T : class
 {
+    /// <summary>The configuration section this validator checks, e.g. <c>Providers:WhatsApp</c>.</summary>
+    public string SectionPath => sectionPath;
+
     public ValidateOptionsResult Validate(string? name, T options)
     {
         var errors = SettingsRegistration.Check(options, SettingsRegistration.EnvironmentName(sectionPath));

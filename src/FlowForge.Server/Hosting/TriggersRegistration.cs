@@ -13,7 +13,7 @@ public static class TriggersRegistration
     public static IServiceCollection AddFlowForgeTriggers(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSettings<TriggerOptions>(configuration, "Triggers");
-        services.AddSettings<WhatsAppOptions>(configuration, "Providers:WhatsApp");
+        // Providers:WhatsApp (the inbound hook's verify token and app secret) is registered with the actions.
         var options = configuration.ReadSettings<TriggerOptions>("Triggers");
 
         // Tests replace the clock schedules read by registering their own TriggerClock first.

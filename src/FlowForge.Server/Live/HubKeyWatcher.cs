@@ -1,4 +1,5 @@
 using FlowForge.Core.Storage;
+using FlowForge.Server.Engine;
 using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Live;
@@ -13,6 +14,10 @@ public sealed class HubKeyWatcher(
     LiveBroadcaster broadcaster, ITenantStore tenants, HubConnectionKeys keys, IOptions<LiveOptions> options, ILogger<HubKeyWatcher> logger)
     : BackgroundService
 {
+    // An outage is logged once (then at most once a minute) and its end once, not at every interval. The interval
+    // itself (Live__KeyCheckInterval, seconds) is slow enough that it needs no back-off.
+    private readonly OutageBackoff _backoff = new("hub key check", logger, TimeProvider.System);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.KeyCheckInterval);
@@ -41,11 +46,12 @@ public sealed class HubKeyWatcher(
                 var closed = broadcaster.CloseKey(keyId);
                 if (closed > 0) Logs.HubKeyRevoked(logger, keyId, closed);
             }
+            _backoff.Succeeded();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Connections stay open meanwhile; the next tick tries again.
-            Logs.HubKeyCheckFailed(logger, e);
+            _backoff.Failed(e);
         }
     }
 }

@@ -35,8 +35,11 @@ public sealed class PostgresNotifyProgressFeed(PostgresDatabase db, IOptions<Liv
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // While PostgreSQL is unreachable, reconnecting backs off and is logged once (then at most once a minute), not every second.
+        var backoff = new OutageBackoff("cross-process live feed (its LISTEN connection; turns committed while it is down are not replayed)", logger, TimeProvider.System);
         while (!stoppingToken.IsCancellationRequested)
         {
+            var wait = TimeSpan.FromSeconds(1);
             try
             {
                 await _listener.ListenAsync(turn =>
@@ -45,7 +48,12 @@ public sealed class PostgresNotifyProgressFeed(PostgresDatabase db, IOptions<Liv
                         turn.CommittedAt, turn.CreatedAt);
                     foreach (var handler in _handlers) handler(progress);
                     return ValueTask.CompletedTask;
-                }, () => _listening.TrySetResult(), stoppingToken, options.Value.FeedBufferSize);
+                }, () =>
+                {
+                    // Called (on this loop) each time LISTEN is in place: the connection is back.
+                    backoff.Succeeded();
+                    _listening.TrySetResult();
+                }, stoppingToken, options.Value.FeedBufferSize);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -53,11 +61,12 @@ public sealed class PostgresNotifyProgressFeed(PostgresDatabase db, IOptions<Liv
             }
             catch (Exception e)
             {
-                Logs.LiveFeedListenFailed(logger, e);
+                var delay = backoff.Failed(e);
+                if (delay > wait) wait = delay;
             }
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                await Task.Delay(wait, stoppingToken);
             }
             catch (OperationCanceledException)
             {

@@ -28,10 +28,12 @@ public sealed class SqlitePollingProgressFeed(SqliteDatabase db, IOptions<LiveOp
     {
         var interval = options.Value.PollInterval > TimeSpan.Zero ? options.Value.PollInterval : TimeSpan.FromMilliseconds(100);
         long cursor = -1;
+        // During an outage (database locked, unreadable, gone) the poll backs off and logs once, not every 100 ms.
+        var backoff = new OutageBackoff("cross-process live feed poll", logger, TimeProvider.System);
         using var timer = new PeriodicTimer(interval);
         try
         {
-            do
+            while (!stoppingToken.IsCancellationRequested)
             {
                 try
                 {
@@ -49,12 +51,15 @@ public sealed class SqlitePollingProgressFeed(SqliteDatabase db, IOptions<LiveOp
                         }
                         if (turns.Count < 500) break;
                     }
+                    backoff.Succeeded();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    Logs.LiveFeedPollFailed(logger, e);
+                    await Task.Delay(backoff.Failed(e), stoppingToken);
+                    continue;
                 }
-            } while (await timer.WaitForNextTickAsync(stoppingToken));
+                await timer.WaitForNextTickAsync(stoppingToken);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -8,6 +8,7 @@ using FlowForge.Core.Storage;
 using FlowForge.Server.Api;
 using FlowForge.Server.Engine;
 using FlowForge.Server.Hosting;
+using FlowForge.Server.Nodes.Actions;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 
@@ -102,7 +103,8 @@ public static partial class HooksApi
             var deadline = DateTime.UtcNow + timeout;
             while (true)
             {
-                var execution = await executions.GetAsync(endpoint.OrgId, executionId, ct);
+                var (execution, unreadable) = await UnreadableStoredData.ReadAsync($"Execution '{executionId}'", () => executions.GetAsync(endpoint.OrgId, executionId, ct));
+                if (unreadable is not null) return unreadable;
                 if (execution is not null && ExecutionStatus.IsTerminal(execution.Status))
                 {
                     return TypedResults.Ok(new { executionId, status = execution.Status, output = execution.Output, error = execution.Error });

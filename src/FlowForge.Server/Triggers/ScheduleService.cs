@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using FlowForge.Core.Scheduling;
 using FlowForge.Core.Storage;
+using FlowForge.Server.Engine;
 using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Triggers;
@@ -20,19 +21,24 @@ public sealed class ScheduleService(ITriggerStore store, TriggerIntake intake, T
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // During an outage the loop backs off and logs once (then at most once a minute), not a stack every second.
+        var backoff = new OutageBackoff("schedule loop", log, TimeProvider.System);
         while (!stoppingToken.IsCancellationRequested)
         {
+            var wait = options.Value.SchedulePollInterval;
             try
             {
                 await RunDueAsync(stoppingToken);
+                backoff.Succeeded();
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                log.LogWarning(e, "The schedule loop failed; retrying.");
+                var delay = backoff.Failed(e);
+                if (delay > wait) wait = delay;
             }
             try
             {
-                await Task.Delay(options.Value.SchedulePollInterval, stoppingToken);
+                await Task.Delay(wait, stoppingToken);
             }
             catch (OperationCanceledException)
             {

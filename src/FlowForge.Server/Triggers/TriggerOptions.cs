@@ -41,16 +41,6 @@ public sealed class TriggerOptions
 
 }
 
-/// <summary>The <c>Providers:WhatsApp</c> configuration section (WhatsApp Cloud API inbound).</summary>
-public sealed class WhatsAppOptions
-{
-    /// <summary>The verify token entered in Meta's webhook settings (GET handshake).</summary>
-    public string? VerifyToken { get; set; }
-
-    /// <summary>The Meta app secret: <c>X-Hub-Signature-256</c> is its HMAC-SHA256 of the raw body.</summary>
-    public string? AppSecret { get; set; }
-}
-
 /// <summary>
 /// The clock schedules read. Its own type (not the engine's <see cref="TimeProvider"/>) so tests can drive schedules
 /// with a fake clock while the rest of the server runs on real time.

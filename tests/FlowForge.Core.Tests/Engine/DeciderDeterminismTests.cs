@@ -193,6 +193,22 @@ public class DeciderDeterminismTests
 
     [Theory]
     [MemberData(nameof(Scenarios))]
+    public void EveryPrefix_TheWaitEventsAlone_GiveTheSameAwaitedEventsAsTheWholeHistory(string scenario)
+    {
+        // What RaiseEvent reads (only ExecutionState.WaitEventTypes, not every step's output) must answer as the whole history does.
+        var h = Run(scenario);
+        for (var n = 0; n <= h.History.Count; n++)
+        {
+            var prefix = h.History.Take(n).ToList();
+            var whole = ExecutionState.Replay(h.ExecutionId, prefix).Steps
+                .Where(s => s.Phase == StepPhase.Waiting && s.EventName is not null).Select(s => s.EventName!).Distinct().ToList();
+            var partial = ExecutionState.AwaitedEvents(h.ExecutionId, prefix.Where(e => ExecutionState.WaitEventTypes.Contains(e.GetType())));
+            Assert.Equal(whole, partial);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
     public void EveryTurnBoundary_ReplayThenDecide_ReproducesTheRecordedDecisions(string scenario)
     {
         var h = Run(scenario);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using FlowForge.Core.Engine;
 using FlowForge.Core.Engine.History;
+using FlowForge.Core.Model;
 using FlowForge.Core.Storage;
 using static FlowForge.Core.Tests.Engine.DeciderHarness;
 
@@ -134,6 +135,42 @@ public class DeciderFailureTests
         Assert.Equal("https://x/next?e=down", h.Events<StepScheduled>().Single(s => s.StepKey == "next").Input!["url"]!.GetValue<string>());
         Assert.False(h.Ran("oops"));
         Assert.Equal(ExecutionStatus.Completed, h.Status);
+    }
+
+    [Fact]
+    public void LegacyHistory_WithoutSettledByOnError_StillShowsTheOnErrorSettledStepAsFailed()
+    {
+        // Histories stored before StepCompleted carried SettledByOnError: the same run, with the flag as it was then (absent).
+        var h = For(RetryFlow("""
+            "retry":{"maxAttempts":2,"initialInterval":"1s"},"onError":"continue"
+            """));
+        h.Start();
+        h.RunToQuiescence(s => s.StepKey == "flaky" ? Fail(s, "down") : Ok(s));
+        Assert.True(h.CompletedOf("flaky").SettledByOnError);
+        var legacy = h.History.Select(e => e is StepCompleted c ? c with { SettledByOnError = false } : e).ToList();
+        var stored = System.Text.Json.JsonSerializer.Serialize(legacy.OfType<StepCompleted>().Single(c => c.StepKey == "flaky"), JsonDefaults.Options);
+        Assert.DoesNotContain("settledByOnError", stored, StringComparison.OrdinalIgnoreCase);
+
+        var state = ExecutionState.Replay(h.ExecutionId, legacy);
+        Assert.Equal(StepStatus.Failed, StepStatus.Of(state.Step("flaky")!));
+        Assert.True(state.Step("flaky")!.SettledByOnError);
+        // Steps that completed normally, and a step that failed once and then succeeded, stay completed.
+        Assert.Equal(StepStatus.Completed, StepStatus.Of(state.Step("a")!));
+        Assert.Equal(StepStatus.Completed, StepStatus.Of(state.Step("next")!));
+    }
+
+    [Fact]
+    public void LegacyHistory_StepRetriedThenSucceeded_StaysCompleted()
+    {
+        var h = For(RetryFlow("""
+            "retry":{"maxAttempts":3,"initialInterval":"1s"},"onError":"continue"
+            """));
+        h.Start();
+        var failures = 0;
+        h.RunToQuiescence(s => s.StepKey == "flaky" && failures++ == 0 ? Fail(s, "once") : Ok(s));
+        Assert.Equal(2, h.CompletedOf("flaky").Attempt);
+        var state = ExecutionState.Replay(h.ExecutionId, h.History);
+        Assert.Equal(StepStatus.Completed, StepStatus.Of(state.Step("flaky")!));
     }
 
     [Fact]

@@ -56,24 +56,10 @@ public class AmplificationTests(EngineFixture server) : IClassFixture<EngineFixt
         new DirectoryInfo(directory).GetFiles("flowforge.db*").Sum(f => f.Length);
 }
 
-public sealed class SmallOutputFixture : ServerFixture
+public sealed class SmallOutputFixture : FakeServiceFixture
 {
     public SmallOutputFixture() : base(new Dictionary<string, string?> { ["Limits:MaxStepOutputBytes"] = "2048" })
     {
-    }
-
-    public FakeService Fake { get; private set; } = null!;
-
-    public override async Task InitializeAsync()
-    {
-        Fake = await FakeService.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Fake.DisposeAsync();
     }
 }
 

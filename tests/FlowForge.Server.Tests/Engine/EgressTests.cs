@@ -65,10 +65,34 @@ public class EgressClassificationTests
     [InlineData("192.0.3.1")]
     public void PublicAddresses_AreAllowed(string address) =>
         Assert.Null(EgressPolicy.Classify(IPAddress.Parse(address)));
+
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("0.1.2.3")]
+    [InlineData("0.255.255.255")]
+    [InlineData("224.0.0.1")]
+    [InlineData("255.255.255.255")]
+    [InlineData("::")]
+    [InlineData("ff02::1")]
+    public void UnspecifiedMulticastAndBroadcast_AllOf0Slash8Included_StayRefusedWithPrivateNetworksAllowed(string address)
+    {
+        var policy = new EgressPolicy(new FixedOptions(new EgressOptions { AllowPrivateNetworks = true }));
+        Assert.Contains("unspecified or multicast", policy.Check("somewhere", IPAddress.Parse(address)));
+        Assert.Null(policy.Check("somewhere", IPAddress.Parse("10.0.0.5")));
+    }
+
+    private sealed class FixedOptions(EgressOptions value) : Microsoft.Extensions.Options.IOptionsMonitor<EgressOptions>
+    {
+        public EgressOptions CurrentValue => value;
+
+        public EgressOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<EgressOptions, string?> listener) => null;
+    }
 }
 
 /// <summary>A server with the default (closed) egress policy, except for one allow-listed host name.</summary>
-public sealed class ClosedEgressFixture : ServerFixture
+public sealed class ClosedEgressFixture : FakeServiceFixture
 {
     public ClosedEgressFixture() : base(new Dictionary<string, string?>
     {
@@ -76,20 +100,6 @@ public sealed class ClosedEgressFixture : ServerFixture
         ["Egress:AllowedHosts:0"] = "localhost",
     })
     {
-    }
-
-    public FakeService Fake { get; private set; } = null!;
-
-    public override async Task InitializeAsync()
-    {
-        Fake = await FakeService.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Fake.DisposeAsync();
     }
 }
 
@@ -148,7 +158,7 @@ public class EgressPolicyTests(ClosedEgressFixture server) : IClassFixture<Close
 }
 
 /// <summary>Egress__AllowedHosts given as one comma-separated string, as an environment variable would set it.</summary>
-public sealed class CommaSeparatedAllowListFixture : ServerFixture
+public sealed class CommaSeparatedAllowListFixture : FakeServiceFixture
 {
     public CommaSeparatedAllowListFixture() : base(new Dictionary<string, string?>
     {
@@ -156,20 +166,6 @@ public sealed class CommaSeparatedAllowListFixture : ServerFixture
         ["Egress:AllowedHosts"] = "crm.internal, 127.0.0.1",
     })
     {
-    }
-
-    public FakeService Fake { get; private set; } = null!;
-
-    public override async Task InitializeAsync()
-    {
-        Fake = await FakeService.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Fake.DisposeAsync();
     }
 }
 

@@ -40,6 +40,8 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
 
     public Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default) => inner.GetHistoryAsync(executionId, afterSequence, ct);
 
+    public Task<IReadOnlyList<HistoryEvent>> GetHistoryOfTypesAsync(string executionId, IReadOnlyCollection<Type> types, CancellationToken ct = default) => inner.GetHistoryOfTypesAsync(executionId, types, ct);
+
     public Task<IReadOnlyList<OrchestrationWorkItem>> ClaimOrchestrationsAsync(string owner, int max, TimeSpan lease, DateTimeOffset now, CancellationToken ct = default)
     {
         CheckUp();

@@ -1,4 +1,7 @@
+using Dapper;
 using FlowForge.Server.Engine;
+using FlowForge.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using FlowForge.Server.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 
@@ -55,11 +58,46 @@ public class OutageBackoffTests(FaultyStoreFixture server) : IClassFixture<Fault
         server.Store.Down = false;
         Assert.Equal("completed", (string?)(await client.WaitFinished(await client.Execute(workflow), TimeSpan.FromSeconds(20)))["status"]);
 
-        var during = server.Logs.Entries.Skip(before).Where(e => e.Category.StartsWith("FlowForge.Server.Engine", StringComparison.Ordinal)).ToList();
-        var errors = during.Where(e => e.Level >= LogLevel.Error).ToList();
-        // One error per loop that hit the outage (the dispatcher, the worker's feed), not one every 200 ms.
-        Assert.Contains(errors, e => e.Category.EndsWith(".Dispatcher", StringComparison.Ordinal));
-        Assert.All(errors.GroupBy(e => e.Category), g => Assert.Single(g));
+        // Every FlowForge category, not only the engine's: one error per loop that hit the outage (the dispatcher, the
+        // worker's feed), no warning per retry, not one every 200 ms.
+        var during = server.Logs.Entries.Skip(before).Where(e => e.Category.StartsWith("FlowForge.", StringComparison.Ordinal)).ToList();
+        var loud = during.Where(e => e.Level >= LogLevel.Warning).ToList();
+        Assert.Contains(loud, e => e.Level >= LogLevel.Error && e.Category.EndsWith(".Dispatcher", StringComparison.Ordinal));
+        Assert.All(loud.GroupBy(e => e.Category), g => Assert.Single(g));
         Assert.Contains(during, e => e.Level == LogLevel.Information && e.EventId.Id == 1512 && e.Category.EndsWith(".Dispatcher", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task LiveFeedTableGone_TheFeedLoopLogsOneError_ThenItsRecovery()
+    {
+        // The cross-process feed polls every 100 ms: its table renamed away for a while is an outage of that loop
+        // (and of the commits that write to it).
+        var before = server.Logs.Entries.Count;
+        var db = server.Services.GetRequiredService<SqliteDatabase>();
+        await using (var c = await db.OpenAsync())
+        {
+            await c.ExecuteAsync("ALTER TABLE feed RENAME TO feed_off");
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2));
+            }
+            finally
+            {
+                await c.ExecuteAsync("ALTER TABLE feed_off RENAME TO feed");
+            }
+        }
+        var client = server.Client();
+        Assert.Equal("completed", (string?)(await client.WaitFinished(await client.Execute(await client.Publish(Workflows.Simple("feed back"))), TimeSpan.FromSeconds(20)))["status"]);
+        await WaitUntil(() => server.Logs.Entries.Skip(before).Any(e => e.EventId.Id == 1512 && e.Category.EndsWith(".SqlitePollingProgressFeed", StringComparison.Ordinal)));
+
+        var loud = server.Logs.Entries.Skip(before).Where(e => e.Level >= LogLevel.Warning && e.Category.StartsWith("FlowForge.", StringComparison.Ordinal)).ToList();
+        Assert.Contains(loud, e => e.Level >= LogLevel.Error && e.Category.EndsWith(".SqlitePollingProgressFeed", StringComparison.Ordinal));
+        Assert.All(loud.GroupBy(e => e.Category), g => Assert.Single(g));
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++) await Task.Delay(100);
+        Assert.True(condition());
     }
 }

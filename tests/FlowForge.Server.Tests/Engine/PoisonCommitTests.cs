@@ -99,6 +99,58 @@ public class PoisonCommitTests(EngineFixture server) : IClassFixture<EngineFixtu
     }
 
     [Fact]
+    public async Task RaiseEvent_OnAnExecutionWithUnreadableHistory_IsA422Problem_NotA500()
+    {
+        var workflow = await _a.Publish("""
+            { "name": "damaged wait", "nodes": [
+                { "id": "t", "type": "trigger_manual" },
+                { "id": "ok", "type": "logic_approval", "config": { "eventName": "go" } },
+                { "id": "done", "type": "logic_set_variable", "config": { "variables": { "v": 1 } } } ],
+              "edges": [ { "source": "t", "target": "ok" }, { "source": "ok", "target": "done", "sourceHandle": "approved" } ] }
+            """);
+        var id = await _a.Execute(workflow);
+        await WaitForHistory(id, "waitStarted");
+        var db = server.Services.GetRequiredService<SqliteDatabase>();
+        await using (var c = await db.OpenAsync())
+        {
+            // The row that says which event the step waits for, damaged beyond what any reader accepts.
+            await c.ExecuteAsync("UPDATE history SET data = @deep WHERE execution_id = @id AND type = 'waitStarted'", new { id, deep = Nest(200, "1") });
+        }
+
+        await (await _a.PostAsync($"/api/executions/{id}/events/go", null)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "stored-data-unreadable");
+    }
+
+    [Fact]
+    public async Task RetryResumeAndDelete_OfAnExecutionWithUnreadableStoredData_AreA422Problem_NotA500()
+    {
+        var workflow = await _a.Publish(Workflows.Simple("damaged steering"));
+        var id = await _a.Execute(workflow);
+        await _a.WaitFinished(id);
+        var db = server.Services.GetRequiredService<SqliteDatabase>();
+        await using (var c = await db.OpenAsync())
+        {
+            await c.ExecuteAsync("UPDATE executions SET trigger_data = @deep WHERE id = @id", new { id, deep = Nest(200, "1") });
+        }
+
+        await (await _a.PostAsync($"/api/executions/{id}/retry", null)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "stored-data-unreadable");
+        await (await _a.PostAsync($"/api/executions/{id}/resume", null)).ExpectProblem(HttpStatusCode.UnprocessableEntity, "stored-data-unreadable");
+        await (await _a.DeleteAsync($"/api/executions/{id}")).ExpectProblem(HttpStatusCode.UnprocessableEntity, "stored-data-unreadable");
+    }
+
+    private static async Task WaitForHistory(SqliteDatabase db, string id, string type)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            await using var c = await db.OpenAsync();
+            if (await c.ExecuteScalarAsync<long>("SELECT count(*) FROM history WHERE execution_id = @id AND type = @type", new { id, type }) > 0) return;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"Execution {id} never recorded a {type} event.");
+    }
+
+    private Task WaitForHistory(string id, string type) => WaitForHistory(server.Services.GetRequiredService<SqliteDatabase>(), id, type);
+
+    [Fact]
     public async Task RequestBodies_KeepTheReadersDepthLimit_WhileResponsesHaveHeadroom() =>
         // The response headroom must not let a request through that the store could not write (it would be a 500).
         await (await _a.PostJson("/api/workflows", "{\"name\":\"x\",\"canvas\":" + Nest(100, "1") + "}"))

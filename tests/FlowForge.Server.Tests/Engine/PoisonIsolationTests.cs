@@ -12,36 +12,24 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace FlowForge.Server.Tests.Engine;
 
 /// <summary>A server over the real SQLite store wrapped in <see cref="FaultyExecutionStore"/>.</summary>
-public sealed class FaultyStoreFixture : ServerFixture
+public sealed class FaultyStoreFixture : FakeServiceFixture
 {
     public FaultyStoreFixture() : base(new Dictionary<string, string?>
     {
         ["Engine:PollInterval"] = "00:00:00.200",
-        ["Logging:LogLevel:FlowForge.Server.Engine"] = "Information",
+        ["Logging:LogLevel:FlowForge"] = "Information",
+        // The cross-process feed too (it polls the database directly), so an outage test sees that loop as well.
+        ["Live:CrossProcess"] = "true",
     })
     {
     }
 
-    /// <summary>Every log entry the engine wrote.</summary>
+    /// <summary>Every log entry the server wrote (FlowForge categories from Information up).</summary>
     public LogCapture Logs { get; } = new();
-
-    public FakeService Fake { get; private set; } = null!;
 
     public FaultyExecutionStore Store => (FaultyExecutionStore)Services.GetRequiredService<IExecutionStore>();
 
     public Dispatcher Dispatcher => Services.GetServices<IHostedService>().OfType<Dispatcher>().Single();
-
-    public override async Task InitializeAsync()
-    {
-        Fake = await FakeService.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Fake.DisposeAsync();
-    }
 
     protected override void Configure(WebApplicationBuilder builder)
     {

@@ -5,7 +5,7 @@ using FlowForge.Server.Tests.Infrastructure;
 namespace FlowForge.Server.Tests.Engine;
 
 /// <summary>Default Limits__TestRunMaxSteps (1000), and a 2 s Limits__TestRunTimeout so a slow live call hits it.</summary>
-public sealed class TestRunLimitsFixture : ServerFixture
+public sealed class TestRunLimitsFixture : FakeServiceFixture
 {
     public TestRunLimitsFixture() : base(new Dictionary<string, string?>
     {
@@ -13,20 +13,6 @@ public sealed class TestRunLimitsFixture : ServerFixture
         ["Limits:TestRunTimeout"] = "00:00:02",
     })
     {
-    }
-
-    public FakeService Fake { get; private set; } = null!;
-
-    public override async Task InitializeAsync()
-    {
-        Fake = await FakeService.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Fake.DisposeAsync();
     }
 }
 

@@ -2,6 +2,7 @@ using FlowForge.Server.Hosting;
 using FlowForge.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FlowForge.Server.Tests.Hosting;
 
@@ -68,6 +69,29 @@ public sealed class SettingsValidationTests : IDisposable
         var failure = await TryStart(key, value);
         Assert.NotNull(failure);
         Assert.Contains(expected, failure);
+    }
+
+    [Fact]
+    public void EachSettingsSection_IsBoundByOneOptionsClass_SoABadValueIsReportedOnce()
+    {
+        IServiceCollection? services = null;
+        using var app = ServerApp.Build(["--urls", "http://127.0.0.1:0"], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Storage:ConnectionString"] = $"Data Source={Path.Combine(_dir, "flowforge.db")}",
+                ["Samples:Enabled"] = "false",
+            });
+            services = builder.Services;
+        });
+        // AddSettings registers one SettingsValidator<T> per options class: two for a section validate (and report) it twice.
+        var sections = services!
+            .Select(d => d.ImplementationInstance)
+            .Where(v => v is not null && v.GetType().IsGenericType && v.GetType().GetGenericTypeDefinition() == typeof(SettingsValidator<>))
+            .Select(v => (string)v!.GetType().GetProperty(nameof(SettingsValidator<object>.SectionPath))!.GetValue(v)!)
+            .ToList();
+        Assert.Contains("Engine", sections);
+        Assert.Empty(sections.GroupBy(s => s, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key));
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace FlowForge.Server.Tests.Infrastructure;
 /// fixture (created by the server's migrations, dropped on dispose), plus a <see cref="FakeService"/>. The server
 /// is <c>FLOWFORGE_TEST_POSTGRES</c> (a connection string) or the local one <c>infra/setup.sh</c> provisions.
 /// </summary>
-public sealed class PostgresServerFixture : ServerFixture
+public sealed class PostgresServerFixture : FakeServiceFixture
 {
     public const string DefaultConnectionString = "Host=127.0.0.1;Port=5432;Username=flowforge;Password=flowforge;Database=flowforge_test";
 
@@ -46,25 +46,16 @@ public sealed class PostgresServerFixture : ServerFixture
     /// <summary>The schema this fixture's server runs in.</summary>
     public string Schema { get; }
 
-    public FakeService Fake { get; private set; } = null!;
-
     private static string KeyPathOf(string schema) => Path.Combine(Path.GetTempPath(), "flowforge-tests", schema + "-keys");
 
     public static string SchemaConnectionString(string schema) =>
         new NpgsqlConnectionStringBuilder(ServerConnectionString) { SearchPath = schema, MaxPoolSize = 20 }.ConnectionString;
-
-    public override async Task InitializeAsync()
-    {
-        Fake = await FakeService.StartAsync();
-        await base.InitializeAsync();
-    }
 
     public override async Task DisposeAsync()
     {
         try
         {
             await base.DisposeAsync();
-            await Fake.DisposeAsync();
         }
         finally
         {

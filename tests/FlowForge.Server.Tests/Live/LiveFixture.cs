@@ -4,7 +4,7 @@ using FlowForge.Server.Tests.Infrastructure;
 namespace FlowForge.Server.Tests.Live;
 
 /// <summary>A server with a small subscription limit, plus a fake outside service.</summary>
-public sealed class LiveFixture : ServerFixture
+public sealed class LiveFixture : FakeServiceFixture
 {
     public const int MaxSubscriptions = 5;
 
@@ -14,19 +14,5 @@ public sealed class LiveFixture : ServerFixture
         ["Live:MaxSubscriptionsPerConnection"] = MaxSubscriptions.ToString(System.Globalization.CultureInfo.InvariantCulture),
     })
     {
-    }
-
-    public FakeService Fake { get; private set; } = null!;
-
-    public override async Task InitializeAsync()
-    {
-        Fake = await FakeService.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Fake.DisposeAsync();
     }
 }

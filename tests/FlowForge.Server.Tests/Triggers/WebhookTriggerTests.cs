@@ -1,7 +1,10 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Dapper;
 using FlowForge.Server.Tests.Infrastructure;
+using FlowForge.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FlowForge.Server.Tests.Triggers;
 
@@ -208,6 +211,28 @@ public sealed class WebhookTriggerTests(TriggersFixture server) : IClassFixture<
         Assert.Equal("completed", (string?)result["status"]);
         Assert.Equal("Ada", (string?)result["output"]!["got"]);
         Assert.NotNull(result["executionId"]);
+    }
+
+    [Fact]
+    public async Task SyncMode_ExecutionWithUnreadableStoredOutput_IsA422Problem_NotA500()
+    {
+        var (_, published) = await _client.CreateAndPublish(TriggerTestSupport.Workflow("sync damaged", "trigger_webhook", """{ "auth": "none", "responseMode": "sync", "syncTimeout": "20s" }"""));
+        HttpRequestMessage Request()
+        {
+            var request = TriggerTestSupport.JsonRequest(published.Trigger().HookPath(), """{"name":"Ada"}""");
+            request.Headers.Add("Idempotency-Key", "sync-damaged-1");
+            return request;
+        }
+        var first = await (await _anonymous.SendAsync(Request())).Expect(HttpStatusCode.OK);
+        var id = (string)first["executionId"]!;
+        var db = server.Services.GetRequiredService<SqliteDatabase>();
+        await using (var c = await db.OpenAsync())
+        {
+            await c.ExecuteAsync("UPDATE executions SET output = @deep WHERE id = @id", new { id, deep = FlowForge.Server.Tests.Engine.PoisonCommitTests.Nest(200, "1") });
+        }
+
+        // The same delivery again (its dedup key) answers from the stored execution, which cannot be read.
+        await (await _anonymous.SendAsync(Request())).ExpectProblem(HttpStatusCode.UnprocessableEntity, "stored-data-unreadable");
     }
 
     [Fact]

@@ -3,7 +3,11 @@ using FlowForge.Server.Hosting;
 
 namespace FlowForge.Server.Nodes.Actions;
 
-/// <summary><c>Providers:WhatsApp</c>: the WhatsApp Cloud API. Configured when the access token and the phone number id are set.</summary>
+/// <summary>
+/// <c>Providers:WhatsApp</c>: the WhatsApp Cloud API, both ways. Sending is configured when the access token and the
+/// phone number id are set; the inbound hook uses the verify token and the app secret. One class for the one section,
+/// so each setting is validated (and a bad one reported) once.
+/// </summary>
 public sealed class WhatsAppOptions
 {
     public const string DefaultBaseUrl = "https://graph.facebook.com/v20.0";
@@ -14,6 +18,12 @@ public sealed class WhatsAppOptions
     public string? PhoneNumberId { get; set; }
 
     public string? AccessToken { get; set; }
+
+    /// <summary>The verify token entered in Meta's webhook settings (GET handshake of the inbound hook).</summary>
+    public string? VerifyToken { get; set; }
+
+    /// <summary>The Meta app secret: an inbound <c>X-Hub-Signature-256</c> is its HMAC-SHA256 of the raw body.</summary>
+    public string? AppSecret { get; set; }
 }
 
 /// <summary><c>Providers:Smtp</c>. Configured when the host and the sender are set.</summary>
