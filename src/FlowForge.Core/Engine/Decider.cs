@@ -35,10 +35,22 @@ public static partial class Decider
         }
 
         var decisions = new List<HistoryEvent>();
+        var budget = new TurnBudget();
         while (state.TerminalStatus is null)
         {
-            var round = NextRound(graph, state, limits);
+            var round = NextRound(graph, state, limits, budget);
             if (round.Count == 0) break;
+            // Checked per round from the folded state (so the same history fails at the same place): a round adds at most
+            // one step per node and loop window, so the overshoot is small and bounded.
+            if (state.Steps.Count + round.Count(e => AddsStep(state, e)) > limits.MaxStepsPerExecution)
+            {
+                var tooMany = new ExecutionFailed(
+                    $"The execution would record more than {limits.MaxStepsPerExecution} steps: it exceeds Limits__MaxStepsPerExecution ({limits.MaxStepsPerExecution}).")
+                { Timestamp = state.Now };
+                state.Apply(tooMany);
+                decisions.Add(tooMany);
+                break;
+            }
             foreach (var e in round)
             {
                 var stamped = e with { Timestamp = state.Now };
@@ -56,8 +68,21 @@ public static partial class Decider
         return new DeciderResult(accepted, decisions, state.Status);
     }
 
+    /// <summary>Whether applying <paramref name="e"/> records a step the state does not have yet.</summary>
+    private static bool AddsStep(ExecutionState state, HistoryEvent e) => e switch
+    {
+        StepScheduled s => state.Step(s.StepKey) is null,
+        StepCompleted c => state.Step(c.StepKey) is null,
+        StepFailed f => state.Step(f.StepKey) is null,
+        LoopStarted l => state.Step(l.StepKey) is null,
+        WaitStarted w => state.Step(w.StepKey) is null,
+        ChildRequested c => state.Step(c.StepKey) is null,
+        TimerCreated { Purpose: TimerPurpose.Delay } t => state.Step(t.StepKey) is null,
+        _ => false,
+    };
+
     /// <summary>One round: first move steps already under way, then start what became ready, then finish.</summary>
-    private static List<HistoryEvent> NextRound(GraphIndex graph, ExecutionState state, EngineLimits limits)
+    private static List<HistoryEvent> NextRound(GraphIndex graph, ExecutionState state, EngineLimits limits, TurnBudget budget)
     {
         if (state.Started is null) return [];
         if (state.CancelRequested) return [new ExecutionCancelled(state.CancelReason)];
@@ -86,6 +111,10 @@ public static partial class Decider
                     events.Add(outcome);
                     break;
                 }
+                case StepPhase.RetryDue when step.NodeType == NodeTypes.Subworkflow && node is not null:
+                    // Not an activity: its retry asks for a child again (and may be refused again by the start quota).
+                    new ScopeWalker(graph, state, events, limits, budget).RestartSubworkflow(node, step);
+                    break;
                 case StepPhase.RetryDue:
                     events.Add(new StepScheduled(step.StepKey, step.NodeId, step.NodeType, step.Attempt + 1, step.Input?.DeepClone()));
                     break;
@@ -108,7 +137,7 @@ public static partial class Decider
         }
         if (events.Count > 0) return events;
 
-        new ScopeWalker(graph, state, events, limits).WalkRoot();
+        new ScopeWalker(graph, state, events, limits, budget).WalkRoot();
         if (events.Count > 0) return events;
 
         if (state.Steps.All(s => s.IsSettled)) return [new ExecutionCompleted(FinalOutput(graph, state))];

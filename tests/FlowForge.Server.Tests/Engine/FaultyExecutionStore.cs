@@ -38,6 +38,9 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
 
     public Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default) { CheckUp(); return inner.CountUnfinishedAsync(orgId, ct); }
 
+    public Task<ExecutionRecord?> FindByIdempotencyKeyAsync(string orgId, string idempotencyKey, CancellationToken ct = default) =>
+        inner.FindByIdempotencyKeyAsync(orgId, idempotencyKey, ct);
+
     public Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default) => inner.GetHistoryAsync(executionId, afterSequence, ct);
 
     public Task<IReadOnlyList<OrchestrationWorkItem>> ClaimOrchestrationsAsync(string owner, int max, TimeSpan lease, DateTimeOffset now, CancellationToken ct = default)
