@@ -62,4 +62,29 @@ public class OutageBackoffTests(FaultyStoreFixture server) : IClassFixture<Fault
         Assert.All(errors.GroupBy(e => e.Category), g => Assert.Single(g));
         Assert.Contains(during, e => e.Level == LogLevel.Information && e.EventId.Id == 1512 && e.Category.EndsWith(".Dispatcher", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task DuringAnOutage_TheDispatcherNeverReportsRecovery_UntilTheDatabaseAnswersAgain()
+    {
+        var client = server.Client();
+        var workflow = await client.Publish(Workflows.Simple("no false recovery"));
+        var before = server.Logs.Entries.Count;
+
+        server.Store.Down = true;
+        List<LogCapture.Entry> during;
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            during = [.. server.Logs.Entries.Skip(before)];
+        }
+        finally
+        {
+            server.Store.Down = false;
+        }
+        Assert.Equal("completed", (string?)(await client.WaitFinished(await client.Execute(workflow), TimeSpan.FromSeconds(20)))["status"]);
+
+        // A loop pass that did not touch the store proves nothing: no "works again" while it was still down.
+        Assert.DoesNotContain(during, e => e.EventId.Id == 1512 && e.Category.EndsWith(".Dispatcher", StringComparison.Ordinal));
+        Assert.Contains(server.Logs.Entries.Skip(before), e => e.EventId.Id == 1512 && e.Category.EndsWith(".Dispatcher", StringComparison.Ordinal));
+    }
 }
