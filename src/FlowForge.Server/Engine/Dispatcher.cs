@@ -42,6 +42,8 @@ public sealed class Dispatcher(
 
     private DateTimeOffset _nextInboxCheck = DateTimeOffset.MinValue;
 
+    private List<ActivityCompletion> _uncommittedResults = [];
+
     private long _poisonTurns;
     private readonly OutageBackoff _backoff = new("dispatcher", logger, clock);
 
@@ -96,7 +98,7 @@ public sealed class Dispatcher(
         }
         results.Stop();
         // Results handed over but not committed go the durable way, so nothing a worker finished is lost on shutdown.
-        var leftovers = new List<ActivityCompletion>();
+        var leftovers = _uncommittedResults;
         while (results.TryRead(out var completion)) leftovers.Add(completion);
         if (leftovers.Count > 0) await PoisonIsolation.CompleteActivitiesAsync(store, leftovers, clock.GetUtcNow(), logger, CancellationToken.None);
         await store.ReleaseOrchestrationsAsync(Owner, CancellationToken.None);
@@ -111,9 +113,26 @@ public sealed class Dispatcher(
     /// </summary>
     public async Task<bool> RunLocalResultsAsync(CancellationToken ct)
     {
-        var batch = new List<ActivityCompletion>();
+        // Results a failed pass could not commit come first: an outage must not lose them (their leases would have to expire).
+        var batch = _uncommittedResults;
+        _uncommittedResults = [];
         while (batch.Count < _options.DispatcherBatchSize * 4 && results.TryRead(out var completion)) batch.Add(completion);
         if (batch.Count == 0) return false;
+        try
+        {
+            await DecideAndCommitResultsAsync(batch, ct);
+        }
+        catch
+        {
+            // Kept for the next pass. Any of them already committed is refused there as a stale result, so nothing is recorded twice.
+            _uncommittedResults = batch;
+            throw;
+        }
+        return true;
+    }
+
+    private async Task DecideAndCommitResultsAsync(List<ActivityCompletion> batch, CancellationToken ct)
+    {
 
         var now = clock.GetUtcNow();
         var viaInbox = new List<ActivityCompletion>();
@@ -160,7 +179,6 @@ public sealed class Dispatcher(
             await PoisonIsolation.CompleteActivitiesAsync(store, viaInbox, now, logger, ct);
             signals.WakeDispatcher();
         }
-        return true;
     }
 
     /// <summary>One batch: claim, decide, commit. Returns false when there was nothing to do.</summary>
