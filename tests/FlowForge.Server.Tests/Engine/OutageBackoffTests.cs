@@ -62,7 +62,15 @@ public class OutageBackoffTests(FaultyStoreFixture server) : IClassFixture<Fault
         Assert.All(errors.GroupBy(e => e.Category), g => Assert.Single(g));
         Assert.Contains(during, e => e.Level == LogLevel.Information && e.EventId.Id == 1512 && e.Category.EndsWith(".Dispatcher", StringComparison.Ordinal));
     }
+}
 
+/// <summary>The faulty store with a long poll interval: most dispatcher passes then read nothing from the store.</summary>
+public sealed class SlowPollFaultyStoreFixture() : FaultyStoreFixture("00:00:10")
+{
+}
+
+public class OutageRecoveryLogTests(SlowPollFaultyStoreFixture server) : IClassFixture<SlowPollFaultyStoreFixture>
+{
     [Fact]
     public async Task DuringAnOutage_TheDispatcherNeverReportsRecovery_UntilTheDatabaseAnswersAgain()
     {

@@ -13,11 +13,15 @@ using Microsoft.Data.Sqlite;
 namespace FlowForge.Server.Tests.Engine;
 
 /// <summary>A server over the real SQLite store wrapped in <see cref="FaultyExecutionStore"/>.</summary>
-public sealed class FaultyStoreFixture : ServerFixture
+public class FaultyStoreFixture : ServerFixture
 {
-    public FaultyStoreFixture() : base(new Dictionary<string, string?>
+    public FaultyStoreFixture() : this("00:00:00.200")
     {
-        ["Engine:PollInterval"] = "00:00:00.200",
+    }
+
+    protected FaultyStoreFixture(string pollInterval) : base(new Dictionary<string, string?>
+    {
+        ["Engine:PollInterval"] = pollInterval,
         ["Logging:LogLevel:FlowForge.Server.Engine"] = "Information",
     })
     {
