@@ -42,7 +42,7 @@ public static partial class Decider
             if (round.Count == 0) break;
             // Checked per round from the folded state (so the same history fails at the same place): a round adds at most
             // one step per node and loop window, so the overshoot is small and bounded.
-            if (state.Steps.Count + round.Count(e => AddsStep(state, e)) > limits.MaxStepsPerExecution)
+            if (state.Steps.Count + round.Select(e => NewStepKey(state, e)).OfType<string>().Distinct(StringComparer.Ordinal).Count() > limits.MaxStepsPerExecution)
             {
                 var tooMany = new ExecutionFailed(
                     $"The execution would record more than {limits.MaxStepsPerExecution} steps: it exceeds Limits__MaxStepsPerExecution ({limits.MaxStepsPerExecution}).")
@@ -68,18 +68,22 @@ public static partial class Decider
         return new DeciderResult(accepted, decisions, state.Status);
     }
 
-    /// <summary>Whether applying <paramref name="e"/> records a step the state does not have yet.</summary>
-    private static bool AddsStep(ExecutionState state, HistoryEvent e) => e switch
+    /// <summary>The key of the step applying <paramref name="e"/> would add to the state; null when it adds none.</summary>
+    private static string? NewStepKey(ExecutionState state, HistoryEvent e)
     {
-        StepScheduled s => state.Step(s.StepKey) is null,
-        StepCompleted c => state.Step(c.StepKey) is null,
-        StepFailed f => state.Step(f.StepKey) is null,
-        LoopStarted l => state.Step(l.StepKey) is null,
-        WaitStarted w => state.Step(w.StepKey) is null,
-        ChildRequested c => state.Step(c.StepKey) is null,
-        TimerCreated { Purpose: TimerPurpose.Delay } t => state.Step(t.StepKey) is null,
-        _ => false,
-    };
+        var key = e switch
+        {
+            StepScheduled s => s.StepKey,
+            StepCompleted c => c.StepKey,
+            StepFailed f => f.StepKey,
+            LoopStarted l => l.StepKey,
+            WaitStarted w => w.StepKey,
+            ChildRequested c => c.StepKey,
+            TimerCreated { Purpose: TimerPurpose.Delay } t => t.StepKey,
+            _ => null,
+        };
+        return key is not null && state.Step(key) is null ? key : null;
+    }
 
     /// <summary>One round: first move steps already under way, then start what became ready, then finish.</summary>
     private static List<HistoryEvent> NextRound(GraphIndex graph, ExecutionState state, EngineLimits limits, TurnBudget budget)
