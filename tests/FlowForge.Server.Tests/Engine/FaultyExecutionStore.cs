@@ -27,6 +27,9 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
     /// <summary>While set, counting unfinished executions throws what it makes.</summary>
     public Func<Exception>? CountFault { get; set; }
 
+    /// <summary>While set, reading a history throws what it makes.</summary>
+    public Func<Exception>? HistoryFault { get; set; }
+
     /// <summary>While set, counting unfinished executions waits for it to complete first.</summary>
     public TaskCompletionSource? CountGate { get; set; }
 
@@ -59,7 +62,11 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
     public Task<ExecutionRecord?> FindByIdempotencyKeyAsync(string orgId, string idempotencyKey, CancellationToken ct = default) =>
         inner.FindByIdempotencyKeyAsync(orgId, idempotencyKey, ct);
 
-    public Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default) => inner.GetHistoryAsync(executionId, afterSequence, ct);
+    public Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default)
+    {
+        if (HistoryFault is { } fault) throw fault();
+        return inner.GetHistoryAsync(executionId, afterSequence, ct);
+    }
 
     public Task<IReadOnlyList<OrchestrationWorkItem>> ClaimOrchestrationsAsync(string owner, int max, TimeSpan lease, DateTimeOffset now, CancellationToken ct = default)
     {

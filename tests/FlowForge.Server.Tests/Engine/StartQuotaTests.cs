@@ -99,6 +99,46 @@ public class StartQuotaCountTests(FaultyStoreFixture server) : IClassFixture<Fau
     }
 
     [Fact]
+    public async Task DatabaseErrorWhileReadingAHistoryForATurn_IsRetried_NotTakenForABrokenTurn()
+    {
+        var a = server.Client(ServerFixture.KeyA);
+        var workflow = await a.Publish("""
+            { "name": "approval after a read error", "nodes": [
+                { "id": "t", "type": "trigger_manual" },
+                { "id": "approve", "type": "logic_approval", "config": { "message": "ok?", "timeout": "1h" } },
+                { "id": "ok", "type": "logic_set_variable", "config": { "variables": { "route": "approved" } } },
+                { "id": "no", "type": "logic_set_variable", "config": { "variables": { "route": "rejected" } } },
+                { "id": "late", "type": "logic_set_variable", "config": { "variables": { "route": "timeout" } } } ],
+              "edges": [ { "source": "t", "target": "approve" },
+                         { "source": "approve", "target": "ok", "sourceHandle": "approved" },
+                         { "source": "approve", "target": "no", "sourceHandle": "rejected" },
+                         { "source": "approve", "target": "late", "sourceHandle": "timeout" } ] }
+            """);
+        var id = await a.Execute(workflow);
+        await a.WaitFor(id, ["waiting"]);
+        // A failed dispatcher pass drops its cached states, so the next turn replays the history from the store.
+        server.Store.Down = true;
+        await Task.Delay(TimeSpan.FromMilliseconds(600));
+        server.Store.Down = false;
+        try
+        {
+            server.Store.HistoryFault = () => new SqliteException("Simulated: disk I/O error.", 10);
+            // Straight to the inbox: the API's own read of the history would fail first.
+            var record = (await server.Store.GetForEngineAsync(id))!;
+            var now = DateTimeOffset.UtcNow;
+            Assert.True(await server.Store.SendAsync(record.OrgId, id,
+                new FlowForge.Core.Engine.History.EventRaised("approval", new System.Text.Json.Nodes.JsonObject { ["approved"] = true }) { Timestamp = now }, now));
+            await Task.Delay(TimeSpan.FromSeconds(1.5));
+            Assert.NotEqual("failed", (await server.Store.GetForEngineAsync(id))!.Status);
+        }
+        finally
+        {
+            server.Store.HistoryFault = null;
+        }
+        Assert.Equal("completed", (string?)(await a.WaitFinished(id, TimeSpan.FromSeconds(20)))["status"]);
+    }
+
+    [Fact]
     public async Task StartsMadeWhileTheCountRuns_AreStillCountedAfterIt()
     {
         // Not demonstrable against the old code through the API (it needs the count to be held mid-query): the quota alone.
