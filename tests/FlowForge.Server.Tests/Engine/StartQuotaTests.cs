@@ -69,8 +69,8 @@ public class IdempotentStartQuotaTests(SlowStartsFixture server) : IClassFixture
     }
 }
 
-/// <summary>The quota's count against the faulty store: it runs in the background, so its failures never reach a turn.</summary>
-public class StartQuotaCountTests(FaultyStoreFixture server) : IClassFixture<FaultyStoreFixture>
+/// <summary>Database errors that are not a turn's fault (the quota's count, reading a history) never fail an execution.</summary>
+public class DatabaseErrorsOffTheTurnTests(FaultyStoreFixture server) : IClassFixture<FaultyStoreFixture>
 {
     [Fact]
     public async Task DatabaseErrorWhileCountingTheQuota_DoesNotFailAnExecutionStartingAChild()
