@@ -116,6 +116,15 @@ public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProv
     }
 
     /// <inheritdoc />
+    public async Task<ExecutionRecord?> FindByIdempotencyKeyAsync(string orgId, string idempotencyKey, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
+            $"SELECT {SelectColumns} FROM executions WHERE org_id = @orgId AND idempotency_key = @idempotencyKey",
+            new { orgId, idempotencyKey }, cancellationToken: ct)) is { } row ? row.ToRecord() : null;
+    }
+
+    /// <inheritdoc />
     public async Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);

@@ -35,10 +35,22 @@ public static partial class Decider
         }
 
         var decisions = new List<HistoryEvent>();
+        var budget = new TurnBudget();
         while (state.TerminalStatus is null)
         {
-            var round = NextRound(graph, state, limits);
+            var round = NextRound(graph, state, limits, budget);
             if (round.Count == 0) break;
+            // Checked per round from the folded state (so the same history fails at the same place): a round adds at most
+            // one step per node and loop window, so the overshoot is small and bounded.
+            if (state.Steps.Count + round.Select(e => NewStepKey(state, e)).OfType<string>().Distinct(StringComparer.Ordinal).Count() > limits.MaxStepsPerExecution)
+            {
+                var tooMany = new ExecutionFailed(
+                    $"The execution would record more than {limits.MaxStepsPerExecution} steps: it exceeds Limits__MaxStepsPerExecution ({limits.MaxStepsPerExecution}).")
+                { Timestamp = state.Now };
+                state.Apply(tooMany);
+                decisions.Add(tooMany);
+                break;
+            }
             foreach (var e in round)
             {
                 var stamped = e with { Timestamp = state.Now };
@@ -56,8 +68,25 @@ public static partial class Decider
         return new DeciderResult(accepted, decisions, state.Status);
     }
 
+    /// <summary>The key of the step applying <paramref name="e"/> would add to the state; null when it adds none.</summary>
+    private static string? NewStepKey(ExecutionState state, HistoryEvent e)
+    {
+        var key = e switch
+        {
+            StepScheduled s => s.StepKey,
+            StepCompleted c => c.StepKey,
+            StepFailed f => f.StepKey,
+            LoopStarted l => l.StepKey,
+            WaitStarted w => w.StepKey,
+            ChildRequested c => c.StepKey,
+            TimerCreated { Purpose: TimerPurpose.Delay } t => t.StepKey,
+            _ => null,
+        };
+        return key is not null && state.Step(key) is null ? key : null;
+    }
+
     /// <summary>One round: first move steps already under way, then start what became ready, then finish.</summary>
-    private static List<HistoryEvent> NextRound(GraphIndex graph, ExecutionState state, EngineLimits limits)
+    private static List<HistoryEvent> NextRound(GraphIndex graph, ExecutionState state, EngineLimits limits, TurnBudget budget)
     {
         if (state.Started is null) return [];
         if (state.CancelRequested) return [new ExecutionCancelled(state.CancelReason)];
@@ -86,6 +115,10 @@ public static partial class Decider
                     events.Add(outcome);
                     break;
                 }
+                case StepPhase.RetryDue when step.NodeType == NodeTypes.Subworkflow && node is not null:
+                    // Not an activity: its retry asks for a child again (and may be refused again by the start quota).
+                    new ScopeWalker(graph, state, events, limits, budget).RestartSubworkflow(node, step);
+                    break;
                 case StepPhase.RetryDue:
                     events.Add(new StepScheduled(step.StepKey, step.NodeId, step.NodeType, step.Attempt + 1, step.Input?.DeepClone()));
                     break;
@@ -108,7 +141,7 @@ public static partial class Decider
         }
         if (events.Count > 0) return events;
 
-        new ScopeWalker(graph, state, events, limits).WalkRoot();
+        new ScopeWalker(graph, state, events, limits, budget).WalkRoot();
         if (events.Count > 0) return events;
 
         if (state.Steps.All(s => s.IsSettled)) return [new ExecutionCompleted(FinalOutput(graph, state))];

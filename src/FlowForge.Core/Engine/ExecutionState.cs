@@ -139,7 +139,9 @@ public sealed class ExecutionState(string executionId)
                 step.Phase = StepPhase.AttemptFailed;
                 step.Attempt = Math.Max(step.Attempt, f.Attempt);
                 step.Error = f.Error;
-                step.Retryable = f.Retryable && !f.Inline;
+                // An inline step is decided from data that does not change, so retrying it is pointless; a sub-workflow
+                // refused by the start quota is the exception (the quota passes), and says so with Retryable.
+                step.Retryable = f.Retryable && (!f.Inline || f.NodeType == NodeTypes.Subworkflow);
                 step.RetryAfter = f.RetryAfter;
                 if (f.Input is not null) step.Input = f.Input;
                 step.StartedAt ??= e.Timestamp;

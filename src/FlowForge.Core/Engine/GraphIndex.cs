@@ -60,9 +60,13 @@ public sealed class GraphIndex
         }
 
         TopologicalOrder = SortTopologically();
+        HasSubworkflows = _nodes.Values.Any(n => n.Definition.Type == NodeTypes.Subworkflow);
     }
 
     public WorkflowGraph Graph { get; }
+
+    /// <summary>Whether any node can start a child execution: only such graphs need the start quota on each turn.</summary>
+    public bool HasSubworkflows { get; }
 
     public IReadOnlyDictionary<string, HashSet<string>> LoopBodies => _loopBodies;
     private readonly Dictionary<string, HashSet<string>> _loopBodies = new(StringComparer.Ordinal);

@@ -13,7 +13,7 @@ namespace FlowForge.Core.Engine;
 /// A node is ready when every incoming edge is settled and at least one is taken; when all are dead
 /// it is dead too (dead-path elimination), which is how a join waits only for branches that can still reach it.
 /// </summary>
-internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state, List<HistoryEvent> events, EngineLimits limits)
+internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state, List<HistoryEvent> events, EngineLimits limits, TurnBudget budget)
 {
     private enum Status { Pending, Ready, InFlight, Done, Dead, Failed }
 
@@ -139,10 +139,13 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
         return true;
     }
 
-    private void Start(GraphNode node, string scope, string key)
+    /// <summary>A sub-workflow step whose retry is due starts its child again (a new attempt, so a new child id).</summary>
+    public void RestartSubworkflow(GraphNode node, StepState step) => Start(node, step.Scope, step.StepKey, step.Attempt + 1);
+
+    private void Start(GraphNode node, string scope, string key, int? retryAttempt = null)
     {
         var definition = node.Definition;
-        var attempt = state.AttemptBaseFor(key) + 1;
+        var attempt = retryAttempt ?? state.AttemptBaseFor(key) + 1;
         if (node.Type is null)
         {
             events.Add(new StepFailed(key, node.Id, definition.Type, attempt, $"Unknown node type '{definition.Type}'.", Retryable: false, Inline: true));
@@ -213,7 +216,14 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
                         throw new InlineStepException(
                             $"Starting workflow '{workflowId}' would nest sub-workflows {childDepth} levels deep: it exceeds Engine__MaxSubworkflowDepth ({limits.MaxSubworkflowDepth}).");
                     }
-                    if (limits.ChildStartRefusal is { } refused) throw new InlineStepException($"Sub-workflow '{workflowId}' was not started: {refused}");
+                    if (limits.ChildStarts is { } quota && budget.ChildStarts >= quota.Allowed)
+                    {
+                        // Past the turn's share of the start quota: a passing condition, so the step's retry policy applies.
+                        events.Add(new StepFailed(key, node.Id, definition.Type, attempt, $"Sub-workflow '{workflowId}' was not started: {quota.Refusal}",
+                            Retryable: true, Inline: true, RetryAfter: quota.RetryAfter));
+                        break;
+                    }
+                    budget.ChildStarts++;
                     var childId = DeterministicRandom.Id("ex_", state.ExecutionId, key, attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     events.Add(new ChildRequested(key, node.Id, childId, workflowId, input["input"]?.DeepClone() ?? new JsonObject()));
                     if (input["waitForCompletion"] is JsonValue wait && wait.GetValueKind() == JsonValueKind.False)
@@ -317,6 +327,13 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
         node.Definition.GetConfig(name) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt32(out var i) ? i : fallback;
 
     private static IReadOnlyList<string>? NullIfEmpty(List<string> warnings) => warnings.Count == 0 ? null : warnings;
+}
+
+/// <summary>What one turn has spent so far, across the walker's rounds.</summary>
+internal sealed class TurnBudget
+{
+    /// <summary>Children requested this turn (each takes one of <see cref="EngineLimits.ChildStarts"/>).</summary>
+    public int ChildStarts;
 }
 
 /// <summary>A logic step that cannot be decided with its config and data; it fails like an activity would.</summary>

@@ -18,14 +18,15 @@ namespace FlowForge.Core.Expressions;
 /// to the warnings collection, once per distinct message (messages already in the collection are not repeated).</para>
 /// <para>Limits: a string that contains <c>{{</c> and is longer than <see cref="MaxTemplateLength"/> characters is
 /// refused with an <see cref="ArgumentException"/> (strings without <c>{{</c> are returned untouched whatever their
-/// size); values nested deeper than <see cref="MaxValueDepth"/> are refused the same way.</para>
+/// size); values nested deeper than <see cref="Engine.EngineLimits.MaxOutputDepth"/> (see <see cref="Engine.EngineLimits.IsTooDeep"/>)
+/// are refused with a <see cref="ValueLimitException"/>, an <see cref="ArgumentException"/> too.</para>
 /// </remarks>
 public static class TemplateResolver
 {
     /// <summary>1 MB of characters.</summary>
     public const int MaxTemplateLength = 1024 * 1024;
 
-    /// <summary>Deepest object/array nesting <see cref="ResolveValue(JsonNode?, ExpressionContext, ICollection{string}?)"/> walks.</summary>
+    /// <summary>Deepest nesting parsed or walked when reading values (conditions, JSON text); resolving stops at the output depth first.</summary>
     public const int MaxValueDepth = 256;
 
     public static string Render(string template, ExpressionContext context, ICollection<string>? warnings = null)
@@ -138,17 +139,8 @@ public static class TemplateResolver
         }
     }
 
-    private static void CheckDepth(int depth)
-    {
-        if (depth > MaxValueDepth)
-        {
-            throw new ArgumentException($"Value is nested deeper than {MaxValueDepth} levels.", "value");
-        }
-    }
-
     private static JsonNode? ResolveNode(JsonNode? node, ExpressionContext context, ICollection<string>? warnings, int depth, ValueBudget budget)
     {
-        CheckDepth(depth);
         switch (node)
         {
             case null:
@@ -177,7 +169,6 @@ public static class TemplateResolver
 
     private static JsonNode? ResolveElement(JsonElement element, ExpressionContext context, ICollection<string>? warnings, int depth, ValueBudget budget)
     {
-        CheckDepth(depth);
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
@@ -202,9 +193,12 @@ public static class TemplateResolver
         }
     }
 
-    /// <summary>A container at <paramref name="depth"/> becomes part of a step's output or input: it must stay storable.</summary>
+    /// <summary>
+    /// A container at <paramref name="depth"/> (the root is 0) becomes part of a step's output or input: it must stay storable.
+    /// This is the only depth check while resolving: it refuses long before any other nesting limit could be reached.
+    /// </summary>
     private static void CheckOutputDepth(int depth)
     {
-        if (depth >= Engine.EngineLimits.MaxOutputDepth) throw ValueBudget.TooDeep(Engine.EngineLimits.MaxOutputDepth);
+        if (Engine.EngineLimits.IsTooDeep(depth + 1)) throw ValueBudget.TooDeep(Engine.EngineLimits.MaxOutputDepth);
     }
 }

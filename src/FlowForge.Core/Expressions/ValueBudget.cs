@@ -38,7 +38,8 @@ public sealed class ValueBudget(long maxBytes)
     /// </summary>
     public void SpendNode(JsonNode? node, int depth)
     {
-        if (depth > EngineLimits.MaxOutputDepth) throw TooDeep(EngineLimits.MaxOutputDepth);
+        // Only containers add a level (see EngineLimits.IsTooDeep): a container at depth d is d + 1 levels deep.
+        if (node is JsonObject or JsonArray && EngineLimits.IsTooDeep(depth + 1)) throw TooDeep(EngineLimits.MaxOutputDepth);
         switch (node)
         {
             case null:

@@ -141,6 +141,9 @@ public interface IExecutionStore
     /// <summary>How many of the organisation's executions are unfinished (pending, running or waiting): an indexed count, for quotas.</summary>
     Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default);
 
+    /// <summary>The organisation's execution started with <paramref name="idempotencyKey"/>, or null (a repeat is answered with it whatever the quota).</summary>
+    Task<ExecutionRecord?> FindByIdempotencyKeyAsync(string orgId, string idempotencyKey, CancellationToken ct = default);
+
     /// <summary>The history after <paramref name="afterSequence"/>, in order.</summary>
     Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default);
 

@@ -39,6 +39,14 @@ public sealed class RequestLimits
     [Range(1, int.MaxValue)]
     public int StartsPerSecondPerOrganization { get; set; } = 100;
 
+    /// <summary>
+    /// Most steps one execution may record, each loop iteration's steps counted (default 50,000). Each step's output is
+    /// bounded by <see cref="MaxStepOutputBytes"/>, but a long loop multiplies it: this bounds what one execution writes.
+    /// Enforced by the decider from the execution's history; beyond it the execution fails naming this setting.
+    /// </summary>
+    [Range(10, int.MaxValue)]
+    public int MaxStepsPerExecution { get; set; } = EngineLimits.DefaultMaxStepsPerExecution;
+
     // ---- issue 9 (depth at the door, test-run budget) ----
 
     /// <summary>
@@ -71,18 +79,6 @@ public sealed class BodyExampleAttribute(string example) : Attribute
 /// </summary>
 public static class JsonBody
 {
-    /// <summary>Deepest request body read: the reader's default, which is also what the store can write back.</summary>
-    public const int MaxRequestDepth = 64;
-
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<JsonSerializerOptions, JsonSerializerOptions> Strict = new();
-
-    /// <summary>
-    /// The HTTP JSON options give responses depth headroom (stored values are wrapped in envelopes); requests are read
-    /// with the default depth limit, so nothing is accepted that the store could not write.
-    /// </summary>
-    private static JsonSerializerOptions RequestOptions(JsonSerializerOptions options) =>
-        options.MaxDepth is 0 or MaxRequestDepth ? options : Strict.GetValue(options, o => new JsonSerializerOptions(o) { MaxDepth = MaxRequestDepth });
-
     public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, JsonSerializerOptions options, CancellationToken ct)
         where T : class
     {
@@ -110,14 +106,15 @@ public static class JsonBody
         var json = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
 
         // Checked before deserializing: System.Text.Json would report a deep body as malformed (with a .NET type
-        // name), and an unknown field by the .NET member it could not be mapped to.
+        // name), and an unknown field by the .NET member it could not be mapped to. The depth checked here (at most 56)
+        // is the only request depth limit: the HTTP options' deeper reader limit (headroom for responses) is never reached.
         var scan = Scan(json, limits.MaxJsonDepth);
         if (scan.TooDeep) return (null, TooDeep(limits.MaxJsonDepth, "request body"));
         if (UnknownField(scan.TopLevelNames, options, typeof(T)) is { } unknown) return (null, unknown);
 
         try
         {
-            var value = JsonSerializer.Deserialize<T>(json, RequestOptions(options));
+            var value = JsonSerializer.Deserialize<T>(json, options);
             return value is null
                 ? (null, Problems.InvalidBody("The request body is JSON null; a JSON object is expected."))
                 : (value, null);

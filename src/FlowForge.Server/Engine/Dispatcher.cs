@@ -29,7 +29,8 @@ public sealed class Dispatcher(
     TimeProvider clock) : BackgroundService
 {
     private readonly EngineOptions _options = options.Value;
-    private readonly EngineLimits _limits = new(limits.Value.MaxStepOutputBytes, options.Value.MaxSubworkflowDepth);
+    private readonly EngineLimits _limits = new(limits.Value.MaxStepOutputBytes, options.Value.MaxSubworkflowDepth,
+        MaxStepsPerExecution: limits.Value.MaxStepsPerExecution);
 
     /// <summary>
     /// Folded states of executions this process dispatched, with their status row as of the last commit;
@@ -40,6 +41,8 @@ public sealed class Dispatcher(
     private const int MaxCachedStates = 20_000;
 
     private DateTimeOffset _nextInboxCheck = DateTimeOffset.MinValue;
+
+    private List<ActivityCompletion> _uncommittedResults = [];
 
     private long _poisonTurns;
     private readonly OutageBackoff _backoff = new("dispatcher", logger, clock);
@@ -59,10 +62,13 @@ public sealed class Dispatcher(
             try
             {
                 worked = await RunLocalResultsAsync(stoppingToken);
+                // A pass that read nothing proves nothing about the database: only one that called the store ends an outage.
+                var storeCalled = worked;
                 // The store is read only when there may be inbox work: signalled, due by the clock, or the poll interval passed.
                 // Steps handed over in memory never touch it, which keeps a query off every step's path.
                 if (signals.TakeInboxWork() || clock.GetUtcNow() >= _nextInboxCheck)
                 {
+                    storeCalled = true;
                     if (await RunOnceAsync(stoppingToken))
                     {
                         worked = true;
@@ -73,7 +79,7 @@ public sealed class Dispatcher(
                         _nextInboxCheck = await NextInboxCheckAsync(stoppingToken);
                     }
                 }
-                _backoff.Succeeded();
+                if (storeCalled) _backoff.Succeeded();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -92,7 +98,7 @@ public sealed class Dispatcher(
         }
         results.Stop();
         // Results handed over but not committed go the durable way, so nothing a worker finished is lost on shutdown.
-        var leftovers = new List<ActivityCompletion>();
+        var leftovers = _uncommittedResults;
         while (results.TryRead(out var completion)) leftovers.Add(completion);
         if (leftovers.Count > 0) await PoisonIsolation.CompleteActivitiesAsync(store, leftovers, clock.GetUtcNow(), logger, CancellationToken.None);
         await store.ReleaseOrchestrationsAsync(Owner, CancellationToken.None);
@@ -107,9 +113,26 @@ public sealed class Dispatcher(
     /// </summary>
     public async Task<bool> RunLocalResultsAsync(CancellationToken ct)
     {
-        var batch = new List<ActivityCompletion>();
+        // Results a failed pass could not commit come first: an outage must not lose them (their leases would have to expire).
+        var batch = _uncommittedResults;
+        _uncommittedResults = [];
         while (batch.Count < _options.DispatcherBatchSize * 4 && results.TryRead(out var completion)) batch.Add(completion);
         if (batch.Count == 0) return false;
+        try
+        {
+            await DecideAndCommitResultsAsync(batch, ct);
+        }
+        catch
+        {
+            // Kept for the next pass. Any of them already committed is refused there as a stale result, so nothing is recorded twice.
+            _uncommittedResults = batch;
+            throw;
+        }
+        return true;
+    }
+
+    private async Task DecideAndCommitResultsAsync(List<ActivityCompletion> batch, CancellationToken ct)
+    {
 
         var now = clock.GetUtcNow();
         var viaInbox = new List<ActivityCompletion>();
@@ -129,7 +152,7 @@ public sealed class Dispatcher(
                 commits.Add(commit with { CompletedActivities = completions });
                 turns.Add((cached.Record, state, result, completions));
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException && !PoisonIsolation.IsDatabaseFailure(e))
             {
                 Logs.DecideFailed(logger, e, group.Key);
                 viaInbox.AddRange(completions);
@@ -156,7 +179,6 @@ public sealed class Dispatcher(
             await PoisonIsolation.CompleteActivitiesAsync(store, viaInbox, now, logger, ct);
             signals.WakeDispatcher();
         }
-        return true;
     }
 
     /// <summary>One batch: claim, decide, commit. Returns false when there was nothing to do.</summary>
@@ -177,9 +199,10 @@ public sealed class Dispatcher(
                 var cached = _states.TryRemove(record.Id, out var entry) && entry.Record.LastSequence == record.LastSequence ? entry.State : null;
                 turn = await DecideAsync(record, [.. item.Messages.Select(m => m.Event)], [.. item.Messages.Select(m => m.Id)], cached, now, ct);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException && !PoisonIsolation.IsDatabaseFailure(e))
             {
                 // A turn that throws (a bug, a damaged history) must not block the batch for ever: that execution fails, the others go on.
+                // A database error while reading for it is not the turn's fault: it goes to the loop, which backs off and retries.
                 Logs.DecideFailed(logger, e, record.Id);
                 turn = await FailedAsync(item.Execution, item.Messages, null, $"Internal error while deciding the next step ({e.GetType().Name}: {e.Message}). The execution was stopped; resume it once the cause is fixed.", now, ct);
             }
@@ -203,27 +226,22 @@ public sealed class Dispatcher(
         Func<int, string, Task<(OrchestrationCommit Commit, ExecutionState State, DeciderResult Result)>> fail,
         CancellationToken ct)
     {
+        Exception batchError;
         try
         {
             return await store.CommitOrchestrationsAsync(Owner, commits, ct);
         }
-        catch (Exception e) when (!PoisonIsolation.IsOutage(e))
+        catch (Exception e) when (PoisonIsolation.MaySplit(e))
         {
-            // Fall through: one (or more) of the turns cannot be stored; find it by committing each alone.
+            // Find the turn(s) that cannot be stored by committing each alone; if none can, it is an outage after all (rethrown).
+            batchError = e;
         }
-        var outcomes = new List<CommitResult>(commits.Count);
+        var outcomes = new CommitResult[commits.Count];
+        var errors = await PoisonIsolation.WriteEachAloneAsync(commits.Count,
+            async i => outcomes[i] = (await store.CommitOrchestrationsAsync(Owner, [commits[i]], ct))[0], batchError);
         for (var i = 0; i < commits.Count; i++)
         {
-            Exception error;
-            try
-            {
-                outcomes.Add((await store.CommitOrchestrationsAsync(Owner, [commits[i]], ct))[0]);
-                continue;
-            }
-            catch (Exception e) when (!PoisonIsolation.IsOutage(e))
-            {
-                error = e;
-            }
+            if (errors[i] is not { } error) continue;
             Interlocked.Increment(ref _poisonTurns);
             Logs.PoisonTurn(logger, error, commits[i].ExecutionId);
             var failed = await fail(i, PoisonIsolation.Describe(error, "The execution's next step"));
@@ -231,13 +249,13 @@ public sealed class Dispatcher(
             turns[i] = (turns[i].Record, failed.State, failed.Result);
             try
             {
-                outcomes.Add((await store.CommitOrchestrationsAsync(Owner, [failed.Commit], ct))[0]);
+                outcomes[i] = (await store.CommitOrchestrationsAsync(Owner, [failed.Commit], ct))[0];
             }
             catch (Exception e) when (!PoisonIsolation.IsOutage(e))
             {
                 // Reported as a conflict: nothing was written, and the execution's work stays where it was for a later attempt.
                 Logs.PoisonFailureNotStored(logger, e, commits[i].ExecutionId);
-                outcomes.Add(new CommitResult(CommitOutcome.Conflict, []));
+                outcomes[i] = new CommitResult(CommitOutcome.Conflict, []);
             }
         }
         return outcomes;
@@ -300,13 +318,26 @@ public sealed class Dispatcher(
         }
         else
         {
-            var limits = _limits;
-            // Only graphs that can start children pay for the quota check (a cached count, refreshed once a second).
-            if (graph.Graph.Nodes.Any(n => n.Type == NodeTypes.Subworkflow) && await quota.PeekAsync(execution.OrgId, ct) is { } refused)
+            if (graph.HasSubworkflows)
             {
-                limits = limits with { ChildStartRefusal = refused.Message };
+                // The turn's share of the start quota is reserved up front (cached values, no query), so the decider itself
+                // fails the steps past it: a refusal is always in the history, even for a step that does not wait for its child.
+                var allowance = quota.ReserveChildStarts(execution.OrgId);
+                var used = 0;
+                try
+                {
+                    result = Decider.Decide(graph, state, inbox, _limits with { ChildStarts = allowance });
+                    used = result.Decisions.Count(d => d is ChildRequested);
+                }
+                finally
+                {
+                    quota.SettleChildStarts(execution.OrgId, allowance.Allowed, used);
+                }
             }
-            result = Decider.Decide(graph, state, inbox, limits);
+            else
+            {
+                result = Decider.Decide(graph, state, inbox, _limits);
+            }
         }
 
         var commit = await BuildCommitAsync(execution, state, result, consumed, now, ct);
@@ -368,13 +399,9 @@ public sealed class Dispatcher(
                     break;
                 case ChildRequested c:
                 {
+                    // The start quota was spent in the decider (EngineLimits.ChildStarts): every child requested here may start.
                     var child = await workflows.GetAsync(execution.OrgId, c.WorkflowId, ct);
-                    if (child?.PublishedVersion is not null && await quota.TryStartAsync(execution.OrgId, ct) is { } refused)
-                    {
-                        // The quota ran out within this turn (a loop starting many children): this one is not started.
-                        messages.Add(new ScheduledMessage(execution.Id, new ChildFailed(c.StepKey, c.ChildExecutionId, $"Sub-workflow '{c.WorkflowId}' was not started: {refused.Message}") { Timestamp = now }, now));
-                    }
-                    else if (child?.PublishedVersion is { } version)
+                    if (child?.PublishedVersion is { } version)
                     {
                         children.Add(new NewExecution(c.ChildExecutionId, execution.OrgId, c.WorkflowId, version, c.Input,
                             ParentExecutionId: execution.Id, ParentStepKey: c.StepKey, Depth: (state.Started?.Depth ?? 0) + 1));

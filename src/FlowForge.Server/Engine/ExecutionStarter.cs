@@ -24,10 +24,28 @@ public sealed class ExecutionStarter(IExecutionStore store, IWorkflowStore workf
         if (workflow is null) return new StartOutcome(StartStatus.WorkflowNotFound, null);
         var pinned = version ?? workflow.PublishedVersion;
         if (pinned is null) return new StartOutcome(StartStatus.NotPublished, null);
-        if (await quota.TryStartAsync(orgId, ct) is { } refused) return new StartOutcome(StartStatus.QuotaExceeded, null, refused);
+        if (await quota.TryStartAsync(orgId, ct) is { } refused)
+        {
+            // A client repeating a start it made (same Idempotency-Key) gets that execution whatever the quota: it starts nothing.
+            if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(orgId, idempotencyKey, ct) is { } first)
+            {
+                return new StartOutcome(StartStatus.Existing, first);
+            }
+            return new StartOutcome(StartStatus.QuotaExceeded, null, refused);
+        }
 
-        var result = await store.StartAsync(new NewExecution(NewExecutionId(), orgId, workflowId, pinned.Value, triggerData, triggerNodeId, idempotencyKey, RetryOf: retryOf), ct);
-        if (!result.Existing) signals.WakeDispatcher();
+        StartResult result;
+        try
+        {
+            result = await store.StartAsync(new NewExecution(NewExecutionId(), orgId, workflowId, pinned.Value, triggerData, triggerNodeId, idempotencyKey, RetryOf: retryOf), ct);
+        }
+        catch
+        {
+            quota.GiveBack(orgId);
+            throw;
+        }
+        if (result.Existing) quota.GiveBack(orgId);
+        else signals.WakeDispatcher();
         return new StartOutcome(result.Existing ? StartStatus.Existing : StartStatus.Started, result.Execution);
     }
 }

@@ -33,7 +33,7 @@ public sealed class TestRunner(NodeCatalog catalog, NodeHandlerRegistry handlers
     public const int MaxDepth = 5;
 
     // The configured size limit applies to test runs too (their sub-workflow depth is capped by MaxDepth above).
-    private readonly EngineLimits _engineLimits = new(limits.Value.MaxStepOutputBytes);
+    private readonly EngineLimits _engineLimits = new(limits.Value.MaxStepOutputBytes, MaxStepsPerExecution: limits.Value.MaxStepsPerExecution);
     private const int MaxTurns = 10_000;
 
     /// <summary>What one test run, sub-workflows included, may still spend; its token is cancelled when the time is up.</summary>

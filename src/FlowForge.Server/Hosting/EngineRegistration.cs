@@ -19,6 +19,7 @@ public static class EngineRegistration
         services.AddSingleton<ExecutionEvents>();
         services.AddSingleton<GraphCache>();
         services.AddSingleton<StartQuota>();
+        services.AddHostedService<StartQuotaRefresher>();
         services.AddSingleton<ExecutionStarter>();
         services.AddSingleton<TestRunner>();
         services.AddSingleton<NodeHandlerRegistry>();

@@ -39,12 +39,81 @@ public class DeciderLimitsTests
         Assert.Equal(ExecutionStatus.Failed, r.Status);
     }
 
+    private const string FanOutGraph = """
+        {"nodes":[{"id":"t","type":"trigger_manual"},
+                  {"id":"each","type":"logic_loop","config":{"items":[1,2,3],"mode":"parallel"}},
+                  {"id":"sub","type":"logic_subworkflow","config":{"workflowId":"wf_child","waitForCompletion":false}}],
+         "edges":[{"source":"t","target":"each"},{"source":"each","target":"sub","sourceHandle":"item"},{"source":"sub","target":"each"}]}
+        """;
+
     [Fact]
-    public void Subworkflow_WhenTheHostRefusesChildStarts_FailsItsStepWithTheHostsMessage()
+    public void Subworkflow_WhenTheHostAllowsNoChildStarts_FailsItsStepRetryably_WithTheRefusalsRetryAfter()
     {
-        var r = FirstTurn(SubworkflowGraph, new EngineLimits(ChildStartRefusal: "quota says no (Limits__X)"));
+        var r = FirstTurn(SubworkflowGraph, new EngineLimits(ChildStarts: new ChildStartAllowance(0, "quota says no (Limits__X)", TimeSpan.FromSeconds(7))));
         Assert.Empty(r.Decisions.OfType<ChildRequested>());
-        Assert.Contains("quota says no (Limits__X)", Assert.Single(r.Decisions.OfType<StepFailed>()).Error);
+        var failed = Assert.Single(r.Decisions.OfType<StepFailed>());
+        Assert.Contains("quota says no (Limits__X)", failed.Error);
+        Assert.True(failed.Retryable);
+        Assert.Equal(TimeSpan.FromSeconds(7), failed.RetryAfter);
+        // The step's retry policy applies: a retry timer at least RetryAfter away, not a failed run.
+        var timer = Assert.Single(r.Decisions.OfType<TimerCreated>());
+        Assert.Equal(TimerPurpose.Retry, timer.Purpose);
+        Assert.True(timer.FireAt >= Epoch + TimeSpan.FromSeconds(7));
+        Assert.NotEqual(ExecutionStatus.Failed, r.Status);
+    }
+
+    [Fact]
+    public void LoopStartingMoreChildrenThanTheTurnsAllowance_StartsExactlyThatMany_AndFailsTheRestRetryably()
+    {
+        var r = FirstTurn(FanOutGraph, new EngineLimits(ChildStarts: new ChildStartAllowance(2, "quota says no (Limits__X)", TimeSpan.FromSeconds(1))));
+
+        // Every refusal is in the history: no fire-and-forget step shows completed with a child that was never started.
+        var requested = r.Decisions.OfType<ChildRequested>().ToList();
+        Assert.Equal(2, requested.Count);
+        var completed = r.Decisions.OfType<StepCompleted>().Where(c => c.NodeId == "sub").ToList();
+        Assert.Equal(requested.Select(c => c.StepKey).Order(), completed.Select(c => c.StepKey).Order());
+        var refused = Assert.Single(r.Decisions.OfType<StepFailed>(), f => f.NodeId == "sub");
+        Assert.True(refused.Retryable);
+        Assert.DoesNotContain(requested, c => c.StepKey == refused.StepKey);
+    }
+
+    [Fact]
+    public void RefusedSubworkflow_WhenItsRetryIsDue_AsksForANewChild()
+    {
+        var graph = new GraphIndex(Flow.Parse(SubworkflowGraph), NodeCatalog.Default); // default policy: 3 attempts
+        var state = ExecutionState.Replay("ex_1", []);
+        var first = Decider.Decide(graph, state, [new ExecutionStarted("wf", 1, new JsonObject()) { Timestamp = Epoch }],
+            new EngineLimits(ChildStarts: new ChildStartAllowance(0, "no", TimeSpan.FromSeconds(2))));
+        var timer = Assert.Single(first.Decisions.OfType<TimerCreated>());
+
+        var second = Decider.Decide(graph, state, [new TimerFired(timer.TimerId) { Timestamp = timer.FireAt }],
+            new EngineLimits(ChildStarts: new ChildStartAllowance(1, "no", TimeSpan.FromSeconds(2))));
+
+        var child = Assert.Single(second.Decisions.OfType<ChildRequested>());
+        Assert.Equal("sub", child.StepKey);
+        Assert.Empty(second.Decisions.OfType<StepScheduled>());
+        Assert.Equal(ExecutionStatus.Completed, second.Status);
+    }
+
+    [Fact]
+    public void ExecutionRecordingMoreStepsThanTheLimit_FailsNamingTheSetting_TheSameEveryTime()
+    {
+        const string graph = """
+            {"nodes":[{"id":"t","type":"trigger_manual"},
+                      {"id":"loop","type":"logic_loop","config":{"items":"{{trigger.items}}","maxIterations":10000}},
+                      {"id":"body","type":"logic_set_variable","config":{"variables":{"x":"{{trigger.s}}"}}}],
+             "edges":[{"source":"t","target":"loop"},{"source":"loop","target":"body","sourceHandle":"item"},{"source":"body","target":"loop"}]}
+            """;
+        var trigger = new JsonObject { ["items"] = new JsonArray([.. Enumerable.Range(0, 100).Select(i => (JsonNode?)i)]), ["s"] = "v" };
+
+        var first = FirstTurn(graph, new EngineLimits(MaxStepsPerExecution: 50), trigger: trigger);
+        var again = FirstTurn(graph, new EngineLimits(MaxStepsPerExecution: 50), trigger: trigger);
+
+        Assert.Equal(ExecutionStatus.Failed, first.Status);
+        Assert.Contains("exceeds Limits__MaxStepsPerExecution (50)", Assert.Single(first.Decisions.OfType<ExecutionFailed>()).Error);
+        Assert.True(first.Decisions.OfType<StepCompleted>().Count(c => c.NodeId == "body") < 50);
+        Assert.Equal(first.Decisions.Select(StoredEvent.Serialize), again.Decisions.Select(StoredEvent.Serialize));
+        Assert.Equal(ExecutionStatus.Completed, FirstTurn(graph, new EngineLimits(MaxStepsPerExecution: 500), trigger: trigger).Status);
     }
 
     [Fact]

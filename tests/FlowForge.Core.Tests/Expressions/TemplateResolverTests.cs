@@ -212,6 +212,30 @@ public class TemplateResolverTests
         Assert.Contains($"nested deeper than {FlowForge.Core.Engine.EngineLimits.MaxOutputDepth}", ex.Message);
     }
 
+    private static JsonNode Nested(int levels, bool emptyInnermost)
+    {
+        JsonNode root = emptyInnermost ? new JsonObject() : new JsonObject { ["leaf"] = 1 };
+        for (var i = 1; i < levels; i++) root = new JsonObject { ["a"] = root };
+        return root;
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void OutputDepth_48LevelsAreAllowed_49AreTooDeep_TheSameInEveryCheck(bool emptyInnermost)
+    {
+        // One definition (EngineLimits.IsTooDeep) for resolving templates and for checking a finished output.
+        var context = new ExpressionContext(new JsonObject { ["ok"] = Nested(48, emptyInnermost), ["deep"] = Nested(49, emptyInnermost) });
+
+        Assert.Null(ValueBudget.Check(Nested(48, emptyInnermost), long.MaxValue));
+        Assert.NotNull(TemplateResolver.ResolveValue(Nested(48, emptyInnermost), context));
+        Assert.NotNull(TemplateResolver.ResolveValue(JsonValue.Create("{{trigger.ok}}"), context));
+
+        Assert.Contains("nested deeper than 48", ValueBudget.Check(Nested(49, emptyInnermost), long.MaxValue));
+        Assert.Throws<ValueLimitException>(() => TemplateResolver.ResolveValue(Nested(49, emptyInnermost), context));
+        Assert.Throws<ValueLimitException>(() => TemplateResolver.ResolveValue(JsonValue.Create("{{trigger.deep}}"), context));
+    }
+
     [Fact]
     public void Render_AmplifyingTemplate_StopsAtTheBudget_NamingTheSetting()
     {

@@ -102,3 +102,42 @@ public class HandlerOutputLimitTests(SmallOutputFixture server) : IClassFixture<
         Assert.Contains("Limits__MaxStepOutputBytes (2048)", run.ToJsonString());
     }
 }
+
+public sealed class FewStepsFixture : ServerFixture
+{
+    public FewStepsFixture() : base(new Dictionary<string, string?>
+    {
+        ["Engine:PollInterval"] = "00:00:00.200",
+        ["Limits:MaxStepsPerExecution"] = "40",
+    })
+    {
+    }
+}
+
+/// <summary>Limits__MaxStepsPerExecution: a long loop cannot multiply bounded step outputs into an unbounded history.</summary>
+public class ExecutionStepBudgetTests(FewStepsFixture server) : IClassFixture<FewStepsFixture>
+{
+    [Fact]
+    public async Task LoopMakingMoreStepsThanTheExecutionMayRecord_FailsTheExecutionNamingTheSetting_OthersComplete()
+    {
+        var a = server.Client(ServerFixture.KeyA);
+        var b = server.Client(ServerFixture.KeyB);
+        var looping = await a.Publish("""
+            { "name": "long loop", "nodes": [
+                { "id": "t", "type": "trigger_manual" },
+                { "id": "each", "type": "logic_loop", "config": { "items": "{{trigger.items}}", "maxIterations": 10000 } },
+                { "id": "v", "type": "logic_set_variable", "config": { "variables": { "x": "{{trigger.s}}" } } } ],
+              "edges": [ { "source": "t", "target": "each" }, { "source": "each", "target": "v", "sourceHandle": "item" },
+                         { "source": "v", "target": "each" } ] }
+            """);
+        var healthy = await b.Publish(Workflows.Simple("healthy beside the long loop"));
+
+        var bad = await a.Execute(looping, new { items = Enumerable.Range(0, 1000).ToArray(), s = "payload" });
+        var good = await b.Execute(healthy);
+
+        Assert.Equal("completed", (string?)(await b.WaitFinished(good, TimeSpan.FromSeconds(20)))["status"]);
+        var failed = await a.WaitFinished(bad, TimeSpan.FromSeconds(20));
+        Assert.Equal("failed", (string?)failed["status"]);
+        Assert.Contains("exceeds Limits__MaxStepsPerExecution (40)", (string?)failed["errorMessage"]);
+    }
+}

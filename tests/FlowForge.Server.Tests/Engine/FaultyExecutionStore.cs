@@ -18,6 +18,21 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
 
     public volatile bool Down;
 
+    /// <summary>While set, claims find nothing: executions started meanwhile are then claimed together, in one batch.</summary>
+    public volatile bool HoldClaims;
+
+    /// <summary>While set, every orchestration commit throws what it makes (whatever the turn holds).</summary>
+    public Func<Exception>? CommitFault { get; set; }
+
+    /// <summary>While set, counting unfinished executions throws what it makes.</summary>
+    public Func<Exception>? CountFault { get; set; }
+
+    /// <summary>While set, reading a history throws what it makes.</summary>
+    public Func<Exception>? HistoryFault { get; set; }
+
+    /// <summary>While set, counting unfinished executions waits for it to complete first.</summary>
+    public TaskCompletionSource? CountGate { get; set; }
+
     /// <summary>Every activity result handed on to the real store.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<ActivityCompletion> Recorded { get; } = new();
 
@@ -36,21 +51,36 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
 
     public Task<Page<ExecutionRecord>> ListAsync(string orgId, ExecutionQuery query, CancellationToken ct = default) => inner.ListAsync(orgId, query, ct);
 
-    public Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default) { CheckUp(); return inner.CountUnfinishedAsync(orgId, ct); }
+    public async Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default)
+    {
+        CheckUp();
+        if (CountGate is { } gate) await gate.Task.WaitAsync(ct);
+        if (CountFault is { } fault) throw fault();
+        return await inner.CountUnfinishedAsync(orgId, ct);
+    }
 
-    public Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default) => inner.GetHistoryAsync(executionId, afterSequence, ct);
+    public Task<ExecutionRecord?> FindByIdempotencyKeyAsync(string orgId, string idempotencyKey, CancellationToken ct = default) =>
+        inner.FindByIdempotencyKeyAsync(orgId, idempotencyKey, ct);
+
+    public Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default)
+    {
+        if (HistoryFault is { } fault) throw fault();
+        return inner.GetHistoryAsync(executionId, afterSequence, ct);
+    }
 
     public Task<IReadOnlyList<HistoryEvent>> GetHistoryOfTypesAsync(string executionId, IReadOnlyCollection<Type> types, CancellationToken ct = default) => inner.GetHistoryOfTypesAsync(executionId, types, ct);
 
     public Task<IReadOnlyList<OrchestrationWorkItem>> ClaimOrchestrationsAsync(string owner, int max, TimeSpan lease, DateTimeOffset now, CancellationToken ct = default)
     {
         CheckUp();
+        if (HoldClaims) return Task.FromResult<IReadOnlyList<OrchestrationWorkItem>>([]);
         return inner.ClaimOrchestrationsAsync(owner, max, lease, now, ct);
     }
 
     public Task<IReadOnlyList<CommitResult>> CommitOrchestrationsAsync(string owner, IReadOnlyList<OrchestrationCommit> commits, CancellationToken ct = default)
     {
         CheckUp();
+        if (CommitFault is { } fault) throw fault();
         if (commits.Any(c => c.NewEvents.Any(Poisoned))) throw Poison();
         return inner.CommitOrchestrationsAsync(owner, commits, ct);
     }

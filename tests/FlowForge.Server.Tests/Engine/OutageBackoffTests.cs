@@ -101,3 +101,47 @@ public class OutageBackoffTests(FaultyStoreFixture server) : IClassFixture<Fault
         Assert.True(condition());
     }
 }
+
+/// <summary>The faulty store with a long poll interval: most dispatcher passes then read nothing from the store.</summary>
+public sealed class SlowPollFaultyStoreFixture() : FaultyStoreFixture("00:00:10")
+{
+}
+
+public class OutageRecoveryLogTests(SlowPollFaultyStoreFixture server) : IClassFixture<SlowPollFaultyStoreFixture>
+{
+    [Fact]
+    public async Task DuringAnOutage_TheDispatcherNeverReportsRecovery_UntilTheDatabaseAnswersAgain()
+    {
+        var client = server.Client();
+        // Steps that finish one after another while the database is down: each result handed over in memory fails to
+        // commit, and the dispatcher's passes in between touch nothing.
+        var workflow = await client.Publish($$"""
+            { "name": "slow steps", "nodes": [
+                { "id": "t", "type": "trigger_manual" },
+                { "id": "call", "type": "action_http", "config": { "url": "{{server.Fake.Url("/slow/outage")}}?ms={{"{{trigger.ms}}"}}", "method": "POST" } } ],
+              "edges": [ { "source": "t", "target": "call" } ] }
+            """);
+        var runs = new List<string>();
+        foreach (var ms in new[] { 1000, 2000, 3000 }) runs.Add(await client.Execute(workflow, new { ms }));
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        var before = server.Logs.Entries.Count;
+
+        server.Store.Down = true;
+        List<LogCapture.Entry> during;
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            during = [.. server.Logs.Entries.Skip(before)];
+        }
+        finally
+        {
+            server.Store.Down = false;
+        }
+
+        // A loop pass that did not touch the store proves nothing: no "works again" while it was still down.
+        Assert.DoesNotContain(during, e => e.EventId.Id == 1512 && e.Category.EndsWith(".Dispatcher", StringComparison.Ordinal));
+        Assert.Single(during, e => e.Level == LogLevel.Error && e.Category.EndsWith(".Dispatcher", StringComparison.Ordinal));
+        // And the results that could not be committed during the outage are committed after it (well before their leases expire).
+        foreach (var run in runs) Assert.Equal("completed", (string?)(await client.WaitFinished(run, TimeSpan.FromSeconds(15)))["status"]);
+    }
+}

@@ -92,6 +92,18 @@ public abstract partial class ExecutionStoreConformance
     }
 
     [Fact]
+    public async Task FindByIdempotencyKey_FindsTheOrganisationsExecution_OnlyInThatOrganisation()
+    {
+        var store = await CreateStoreAsync();
+        var org = NewId("org");
+        var first = await store.StartAsync(NewExecution(org, idempotencyKey: "key-find"));
+
+        Assert.Equal(first.Execution.Id, (await store.FindByIdempotencyKeyAsync(org, "key-find"))?.Id);
+        Assert.Null(await store.FindByIdempotencyKeyAsync(org, "key-other"));
+        Assert.Null(await store.FindByIdempotencyKeyAsync(NewId("org"), "key-find"));
+    }
+
+    [Fact]
     public async Task Start_WithSameIdempotencyKeyInAnotherOrg_IsIndependent()
     {
         var store = await CreateStoreAsync();
