@@ -4,6 +4,7 @@ using FlowForge.Core.Engine;
 using FlowForge.Core.Engine.History;
 using FlowForge.Core.Model;
 using FlowForge.Core.Storage;
+using FlowForge.Core.Validation;
 using FlowForge.Server.Auth;
 using FlowForge.Server.Engine;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -77,13 +78,8 @@ public static class ExecutionsApi
         var orgId = http.User.OrgId();
         var workflow = await workflows.GetAsync(orgId, id, ct);
         if (workflow is null) return Problems.NotFound("Workflow", id);
-        var validation = WorkflowsApi.Check(workflow.Definition.Graph, catalog);
-        if (!validation.Valid)
-        {
-            var response = ValidationResponse.From(validation);
-            return Problems.Create(StatusCodes.Status400BadRequest, "validation-failed", "Workflow validation failed", "The draft is not valid, so it cannot be test-run.",
-                new Dictionary<string, object?> { ["valid"] = false, ["errors"] = response.Errors, ["warnings"] = response.Warnings });
-        }
+        var validation = WorkflowValidation.Validate(workflow.Definition.Graph, catalog);
+        if (!validation.Valid) return WorkflowsApi.ValidationProblem(validation, "The draft is not valid, so it cannot be test-run.");
         var result = await runner.RunAsync(orgId, id, workflow.Definition.Graph, body.TestData, body.Live, body.Events, ct);
         return TypedResults.Ok(new TestResponse(id, body.TestData, result.Status, result.Steps, result.FinalOutput, result.Error, result.TotalDuration));
     }

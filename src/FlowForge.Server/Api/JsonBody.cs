@@ -88,22 +88,10 @@ public static class JsonBody
             return (null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
                 $"The body must be JSON (Content-Type: application/json), not '{contentType}'."));
         }
-        if (request.ContentLength > limits.MaxRequestBodyBytes)
-        {
-            return (null, TooLarge(limits.MaxRequestBodyBytes));
-        }
-
-        // Buffer at most limit + 1 bytes: a chunked body without Content-Length is cut off here too.
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > limits.MaxRequestBodyBytes) return (null, TooLarge(limits.MaxRequestBodyBytes));
-        }
-        if (buffer.Length == 0) return (null, Problems.InvalidBody("The request body is empty; a JSON object is expected."));
-        var json = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        var body = await ReadBoundedAsync(request, limits.MaxRequestBodyBytes, ct);
+        if (body is null) return (null, TooLarge(limits.MaxRequestBodyBytes));
+        if (body.Length == 0) return (null, Problems.InvalidBody("The request body is empty; a JSON object is expected."));
+        var json = body.AsSpan();
 
         // Checked before deserializing: System.Text.Json would report a deep body as malformed (with a .NET type
         // name), and an unknown field by the .NET member it could not be mapped to. The depth checked here (at most 56)
@@ -192,12 +180,33 @@ public static class JsonBody
         return Problems.InvalidBody(detail, [new FieldError(unknown, $"Unknown field; expected one of: {expected}.")]);
     }
 
+    /// <summary>
+    /// The raw body, or null when it is larger than <paramref name="limit"/> bytes. A declared Content-Length above the
+    /// limit is refused unread; otherwise at most limit + 1 bytes are buffered, so a chunked body without Content-Length
+    /// is cut off here too. Shared by the JSON API bodies and the inbound hook payloads (each names its own setting).
+    /// </summary>
+    internal static async Task<byte[]?> ReadBoundedAsync(HttpRequest request, int limit, CancellationToken ct)
+    {
+        if (request.ContentLength > limit) return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > limit) return null;
+        }
+        return buffer.ToArray();
+    }
+
     /// <summary>Whether the request carries a body at all (endpoints whose body is optional).</summary>
     public static bool IsPresent(HttpRequest request) => request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0;
 
-    private static bool IsJson(string contentType) =>
-        contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
-        || (contentType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && contentType.Contains("+json", StringComparison.OrdinalIgnoreCase));
+    /// <summary>JSON media types: <c>application/json</c> and any <c>application/*+json</c>.</summary>
+    internal static bool IsJson(string? contentType) =>
+        contentType is not null
+        && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
+            || (contentType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && contentType.Contains("+json", StringComparison.OrdinalIgnoreCase)));
 
     private static ProblemHttpResult TooLarge(int limit) =>
         Problems.Create(StatusCodes.Status413PayloadTooLarge, "body-too-large", "Request body too large",

@@ -1,6 +1,5 @@
 using System.Globalization;
 using FlowForge.Core.Catalog;
-using FlowForge.Core.Expressions;
 using FlowForge.Core.Model;
 using FlowForge.Core.Storage;
 using FlowForge.Core.Validation;
@@ -31,10 +30,6 @@ public static class WorkflowsApi
         group.MapGet("/{id}/versions/{version:int}", GetVersion);
         return api;
     }
-
-    /// <summary>Validates a graph against the catalog, checking condition syntax with the expression parser.</summary>
-    public static ValidationResult Check(WorkflowGraph graph, NodeCatalog catalog) =>
-        WorkflowValidator.Validate(graph, catalog, condition => ConditionEvaluator.Check(condition)?.Message);
 
     public static async Task<Results<Created<WorkflowResponse>, ProblemHttpResult>> Create(
         HttpContext http, IWorkflowStore store, IOptions<JsonOptions> json, CancellationToken ct)
@@ -126,7 +121,7 @@ public static class WorkflowsApi
     {
         var record = await store.GetAsync(http.User.OrgId(), id, ct);
         if (record is null) return Problems.NotFound("Workflow", id);
-        var result = Check(record.Definition.Graph, catalog);
+        var result = WorkflowValidation.Validate(record.Definition.Graph, catalog);
         return result.Valid ? TypedResults.Ok(ValidationResponse.From(result)) : ValidationProblem(result, "The workflow is not valid.");
     }
 
@@ -136,7 +131,7 @@ public static class WorkflowsApi
         var orgId = http.User.OrgId();
         var record = await store.GetAsync(orgId, id, ct);
         if (record is null) return Problems.NotFound("Workflow", id);
-        var result = Check(record.Definition.Graph, catalog);
+        var result = WorkflowValidation.Validate(record.Definition.Graph, catalog);
         if (!result.Valid) return ValidationProblem(result, "The workflow cannot be published until its errors are fixed.");
         // Publish exactly the revision that was validated; an edit in between is a conflict, not a silent publish.
         var (outcome, published) = await store.PublishAsync(orgId, id, record.Revision, ct);
@@ -181,7 +176,8 @@ public static class WorkflowsApi
             v.Version == record.PublishedVersion));
     }
 
-    private static ProblemHttpResult ValidationProblem(ValidationResult result, string detail)
+    /// <summary>The 400 <c>validation-failed</c> problem for a graph that does not pass, with its errors and warnings (publish and test runs).</summary>
+    internal static ProblemHttpResult ValidationProblem(ValidationResult result, string detail)
     {
         var response = ValidationResponse.From(result);
         return Problems.Create(StatusCodes.Status400BadRequest, "validation-failed", "Workflow validation failed", detail,

@@ -1,5 +1,6 @@
 using FlowForge.Core.Catalog;
 using FlowForge.Server.Api;
+using FlowForge.Server.Api.Hooks;
 using FlowForge.Server.Auth;
 using FlowForge.Server.Live;
 using FlowForge.Server.Samples;
@@ -50,7 +51,7 @@ public static class ServerApp
         app.UseAuthorization();
         app.UseFlowForgeLiveKeys();
 
-        app.MapFlowForgeHooks();
+        app.MapHooks();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
         var api = app.MapGroup("/api").RequireAuthorization().RequireRateLimiting(RateLimitRegistration.PerKey);
         api.MapWorkflowsApi();
@@ -60,7 +61,7 @@ public static class ServerApp
         api.MapOutboxApi();
         api.MapCredentialsApi();
         app.MapFlowForgeLive();
-        api.MapFlowForgeTriggersApi();
+        api.MapTriggersApi();
         return app;
     }
 }

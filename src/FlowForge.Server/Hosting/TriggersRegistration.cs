@@ -5,7 +5,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace FlowForge.Server.Hosting;
 
 /// <summary>
-/// Triggers: webhook, WhatsApp, email and voice hooks, schedules, and the trigger endpoints under /api.
+/// Triggers: the services behind the webhook, WhatsApp, email and voice hooks (<see cref="Api.Hooks.HooksApi"/>), schedules,
+/// and the trigger endpoints under /api (<see cref="Api.TriggersApi"/>).
 /// The trigger store comes from the storage provider (<see cref="StorageRegistration.AddFlowForgeStorage"/>).
 /// </summary>
 public static class TriggersRegistration
@@ -27,10 +28,4 @@ public static class TriggersRegistration
         if (options.Schedules && engine.Dispatcher) services.AddHostedService(sp => sp.GetRequiredService<ScheduleService>());
         return services;
     }
-
-    /// <summary><c>/hooks/...</c>: outside /api, no API key; each hook authenticates its own way.</summary>
-    public static IEndpointRouteBuilder MapFlowForgeHooks(this IEndpointRouteBuilder app) => app.MapHooks();
-
-    /// <summary><c>/api/workflows/{id}/triggers</c>, <c>.../rotate-secret</c>, <c>/api/workflows/{id}/schedule</c>.</summary>
-    public static RouteGroupBuilder MapFlowForgeTriggersApi(this RouteGroupBuilder api) => api.MapTriggersApi();
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FlowForge.Core.Catalog;
 using FlowForge.Core.Model;
 using FlowForge.Core.Storage;
+using FlowForge.Core.Validation;
 using FlowForge.Server.Api;
 using FlowForge.Server.Auth;
 using FlowForge.Server.Triggers;
@@ -41,7 +42,7 @@ public sealed class SampleWorkflowSeeder(
         {
             var definition = Load(resource);
             var created = await store.CreateAsync(ApiKeyBootstrap.DefaultOrg, definition, id, ct);
-            var validation = WorkflowsApi.Check(definition.Graph, catalog);
+            var validation = WorkflowValidation.Validate(definition.Graph, catalog);
             if (!validation.Valid)
             {
                 logger.LogWarning("The sample workflow {WorkflowId} is not valid and stays a draft: {Errors}", id, string.Join("; ", validation.Errors.Select(e => e.Message)));
