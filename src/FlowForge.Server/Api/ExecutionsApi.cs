@@ -118,7 +118,7 @@ public static class ExecutionsApi
             return UnreadableStoredData.Problem($"The executions of workflow '{id}'", e);
         }
         return TypedResults.Ok(new ExecutionList(
-            [.. result.Items.Select(e => ExecutionSummary.From(e, IsStuck(e, engine.Value, now)))],
+            [.. result.Items.Select(e => ExecutionSummary.From(e, engine.Value.IsStuck(e, now)))],
             result.Total, paging.Page, paging.Limit, Paging.Pages(result.Total, paging.Limit)));
     }
 
@@ -140,7 +140,7 @@ public static class ExecutionsApi
         return TypedResults.Ok(new ExecutionDetail(
             execution.Id, execution.WorkflowId, execution.Version, execution.Status, execution.CreatedAt, execution.CompletedAt,
             ExecutionSummary.Duration(execution), execution.TriggerData, execution.Output, execution.Error,
-            IsStuck(execution, engine.Value, clock.GetUtcNow()), execution.RetryOf, execution.ParentExecutionId, execution.UpdatedAt,
+            engine.Value.IsStuck(execution, clock.GetUtcNow()), execution.RetryOf, execution.ParentExecutionId, execution.UpdatedAt,
             ExecutionLogs.Project(state, catalog), ExecuteResponse.LinksFor(execution.Id)));
     }
 
@@ -287,7 +287,4 @@ public static class ExecutionsApi
             ? Problems.NotFound("Execution", id)
             : Problems.Conflict("execution-finished", $"Execution '{id}' is already {execution.Status}.");
     }
-
-    private static bool IsStuck(ExecutionRecord e, EngineOptions options, DateTimeOffset now) =>
-        e.Status is ExecutionStatus.Pending or ExecutionStatus.Running && now - e.UpdatedAt > options.StuckAfter;
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using FlowForge.Core.Scheduling;
 using FlowForge.Core.Storage;
 using FlowForge.Server.Auth;
 using FlowForge.Server.Triggers;
@@ -65,7 +64,7 @@ public static class TriggersApi
         {
             var cron = (string?)e.Config?["cron"];
             var zone = (string?)e.Config?["timezone"];
-            var runs = CronSchedule.TryParse(cron, zone, out var schedule, out _) ? schedule!.Next(e.NextFireAt is { } next && next > now ? next.AddTicks(-1) : now, n) : [];
+            var (schedule, runs) = ScheduleService.UpcomingRuns(e, now, n);
             return new ScheduleInfo(e.StepId, cron, string.IsNullOrEmpty(zone) ? "UTC" : zone, (string?)e.Config?["catchUp"] ?? "skip",
                 schedule?.QuartzExpression, e.LastFireAt, runs);
         });

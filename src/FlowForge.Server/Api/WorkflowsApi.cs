@@ -4,6 +4,7 @@ using FlowForge.Core.Model;
 using FlowForge.Core.Storage;
 using FlowForge.Core.Validation;
 using FlowForge.Server.Auth;
+using FlowForge.Server.Publishing;
 using FlowForge.Server.Triggers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
@@ -126,23 +127,18 @@ public static class WorkflowsApi
     }
 
     public static async Task<Results<Ok<WorkflowResponse>, ProblemHttpResult>> Publish(
-        HttpContext http, IWorkflowStore store, NodeCatalog catalog, TriggerRegistry triggers, string id, CancellationToken ct)
+        HttpContext http, IWorkflowStore store, WorkflowPublisher publisher, string id, CancellationToken ct)
     {
-        var orgId = http.User.OrgId();
-        var record = await store.GetAsync(orgId, id, ct);
+        var record = await store.GetAsync(http.User.OrgId(), id, ct);
         if (record is null) return Problems.NotFound("Workflow", id);
-        var result = WorkflowValidation.Validate(record.Definition.Graph, catalog);
-        if (!result.Valid) return ValidationProblem(result, "The workflow cannot be published until its errors are fixed.");
-        // Publish exactly the revision that was validated; an edit in between is a conflict, not a silent publish.
-        var (outcome, published) = await store.PublishAsync(orgId, id, record.Revision, ct);
-        switch (outcome)
+        var result = await publisher.PublishAsync(record, http.Request, ct);
+        return result.Status switch
         {
-            case WriteOutcome.NotFound: return Problems.NotFound("Workflow", id);
-            case WriteOutcome.Conflict: return Problems.Conflict("edit-conflict", "The workflow changed while it was being published; try again.");
-        }
-        // The published graph's trigger steps become the active triggers; new secrets are shown in this response only.
-        var active = await triggers.SyncAsync(orgId, id, record.Definition.Graph, http.Request, ct);
-        return TypedResults.Ok(WorkflowResponse.From(published!, active));
+            PublishStatus.Invalid => ValidationProblem(result.Validation, "The workflow cannot be published until its errors are fixed."),
+            PublishStatus.NotFound => Problems.NotFound("Workflow", id),
+            PublishStatus.Conflict => Problems.Conflict("edit-conflict", "The workflow changed while it was being published; try again."),
+            _ => TypedResults.Ok(WorkflowResponse.From(result.Record!, result.Triggers)),
+        };
     }
 
     public static async Task<Results<Ok<WorkflowResponse>, ProblemHttpResult>> Unpublish(HttpContext http, IWorkflowStore store, TriggerRegistry triggers, string id, CancellationToken ct)

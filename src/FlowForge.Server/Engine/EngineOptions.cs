@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using FlowForge.Server.Hosting;
 using FlowForge.Core.Engine;
+using FlowForge.Core.Model;
+using FlowForge.Core.Storage;
 
 namespace FlowForge.Server.Engine;
 
@@ -40,6 +42,10 @@ public sealed class EngineOptions
     /// <summary>An unfinished execution with no progress for this long is flagged <c>stuck</c> in the API (default 10 min).</summary>
     [TimeSpanRange("00:00:01", "365.00:00:00")]
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Whether <paramref name="execution"/> is unfinished with no progress for <see cref="StuckAfter"/>; finished or waiting ones never are.</summary>
+    public bool IsStuck(ExecutionRecord execution, DateTimeOffset now) =>
+        execution.Status is ExecutionStatus.Pending or ExecutionStatus.Running && now - execution.UpdatedAt > StuckAfter;
 
     /// <summary>Finished executions older than this are purged (default 30 days; 0 keeps them forever).</summary>
     [TimeSpanRange("00:00:00", "3650.00:00:00")]

@@ -3,6 +3,7 @@ using FlowForge.Server.Api;
 using FlowForge.Server.Api.Hooks;
 using FlowForge.Server.Auth;
 using FlowForge.Server.Live;
+using FlowForge.Server.Publishing;
 using FlowForge.Server.Samples;
 using Microsoft.AspNetCore.Authentication;
 
@@ -34,6 +35,7 @@ public static class ServerApp
         services.AddFlowForgeDataProtection(builder.Configuration);
         services.AddFlowForgeActions(builder.Configuration);
         services.AddFlowForgeTriggers(builder.Configuration);
+        services.AddSingleton<WorkflowPublisher>();
         services.AddSingleton<SampleWorkflowSeeder>();
         services.AddFlowForgeLive(builder.Configuration);
 

@@ -1,11 +1,9 @@
 using System.Text.Json;
-using FlowForge.Core.Catalog;
 using FlowForge.Core.Model;
 using FlowForge.Core.Storage;
-using FlowForge.Core.Validation;
 using FlowForge.Server.Api;
 using FlowForge.Server.Auth;
-using FlowForge.Server.Triggers;
+using FlowForge.Server.Publishing;
 using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Samples;
@@ -23,7 +21,7 @@ public sealed class SampleOptions
 /// touches an organisation that has work.
 /// </summary>
 public sealed class SampleWorkflowSeeder(
-    IWorkflowStore store, NodeCatalog catalog, TriggerRegistry triggers, IOptions<SampleOptions> options, ILogger<SampleWorkflowSeeder> logger)
+    IWorkflowStore store, WorkflowPublisher publisher, IOptions<SampleOptions> options, ILogger<SampleWorkflowSeeder> logger)
 {
     /// <summary>The samples, with fixed ids so the README's tour can name them, and the embedded file each is read from.</summary>
     public static readonly IReadOnlyList<(string Id, string Resource)> Samples =
@@ -42,15 +40,13 @@ public sealed class SampleWorkflowSeeder(
         {
             var definition = Load(resource);
             var created = await store.CreateAsync(ApiKeyBootstrap.DefaultOrg, definition, id, ct);
-            var validation = WorkflowValidation.Validate(definition.Graph, catalog);
-            if (!validation.Valid)
+            // As a publish through the API: validated, then its triggers (the WhatsApp one of the triage sample) go live.
+            var (status, validation, _, _) = await publisher.PublishAsync(created, null, ct);
+            if (status == PublishStatus.Invalid)
             {
                 logger.LogWarning("The sample workflow {WorkflowId} is not valid and stays a draft: {Errors}", id, string.Join("; ", validation.Errors.Select(e => e.Message)));
                 continue;
             }
-            var (_, published) = await store.PublishAsync(ApiKeyBootstrap.DefaultOrg, created.Id, created.Revision, ct);
-            // As a publish through the API does: its triggers (the WhatsApp one of the triage sample) go live.
-            await triggers.SyncAsync(ApiKeyBootstrap.DefaultOrg, created.Id, published?.Definition.Graph, null, ct);
             logger.LogInformation("Seeded and published the sample workflow {WorkflowId}", created.Id);
         }
     }

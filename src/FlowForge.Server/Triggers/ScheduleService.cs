@@ -107,5 +107,17 @@ public sealed class ScheduleService(ITriggerStore store, TriggerIntake intake, T
         await store.AdvanceScheduleAsync(endpoint.Id, tick, schedule!.NextAfter(now), fired, ct);
     }
 
+    /// <summary>
+    /// The next <paramref name="count"/> runs of a schedule trigger, for the API: counted from its stored next tick when
+    /// that is ahead (the run this service will fire next, whatever the cron says now), else from <paramref name="now"/>;
+    /// none when its cron expression no longer parses.
+    /// </summary>
+    public static (CronSchedule? Schedule, IReadOnlyList<DateTimeOffset> Runs) UpcomingRuns(TriggerEndpoint endpoint, DateTimeOffset now, int count)
+    {
+        if (!CronSchedule.TryParse((string?)endpoint.Config?["cron"], (string?)endpoint.Config?["timezone"], out var schedule, out _)) return (null, []);
+        var from = endpoint.NextFireAt is { } next && next > now ? next.AddTicks(-1) : now;
+        return (schedule, schedule!.Next(from, count));
+    }
+
     private static string Iso(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }
