@@ -63,6 +63,10 @@ public static class StorageRegistration
             default:
                 throw new InvalidOperationException($"Unknown Storage__Provider '{options.Provider}': use 'sqlite' or 'postgres'.");
         }
+        // One execution store, resolved as either half: callers take the half they use, and a decorator registered
+        // as IExecutionStore (the tests' fault injection, the bench's profiler) sits behind both.
+        services.TryAddSingleton<IExecutionClientStore>(sp => sp.GetRequiredService<IExecutionStore>());
+        services.TryAddSingleton<IExecutionWorkerStore>(sp => sp.GetRequiredService<IExecutionStore>());
         return services;
     }
 
