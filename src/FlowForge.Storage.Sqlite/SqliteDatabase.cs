@@ -119,6 +119,7 @@ public sealed class SqliteDatabase : IRelationalDatabase
             record.CommandText = "INSERT INTO schema_versions (version, name, applied_at) VALUES ($v, $n, $t)";
             record.Parameters.AddWithValue("$v", version);
             record.Parameters.AddWithValue("$n", name);
+            // Bookkeeping for operators, not store data: the wall clock, whatever clock the stores are given.
             record.Parameters.AddWithValue("$t", SqliteValues.Timestamp(TimeProvider.System.GetUtcNow()));
             await record.ExecuteNonQueryAsync(ct);
             await tx.CommitAsync(ct);

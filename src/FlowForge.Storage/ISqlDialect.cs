@@ -6,7 +6,8 @@ namespace FlowForge.Storage;
 
 /// <summary>
 /// What the shared stores need of a database: pooled connections and its dialect. Each backend's database
-/// class implements it.
+/// class implements it, and enrolls each shared store with an empty sealed subclass over that database
+/// (<c>SqliteWorkflowStore</c>, <c>PostgresWorkflowStore</c>, …) so the stores keep their backend's names.
 /// </summary>
 public interface IRelationalDatabase
 {
