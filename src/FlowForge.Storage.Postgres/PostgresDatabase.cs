@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Npgsql;
 
@@ -12,7 +13,7 @@ namespace FlowForge.Storage.Postgres;
 /// With <c>Search Path</c> in the connection string, the first schema of it holds the tables and is
 /// created when missing; without, PostgreSQL's default (<c>public</c>) does.
 /// </remarks>
-public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
+public sealed class PostgresDatabase : IRelationalDatabase, IAsyncDisposable, IDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
 
@@ -28,6 +29,10 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     public string? Schema { get; }
 
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken ct = default) => _dataSource.OpenConnectionAsync(ct);
+
+    ISqlDialect IRelationalDatabase.Dialect => PostgresDialect.Instance;
+
+    async ValueTask<DbConnection> IRelationalDatabase.OpenConnectionAsync(CancellationToken ct) => await OpenAsync(ct);
 
     /// <summary>
     /// Applies the embedded migration scripts not yet recorded in <c>schema_versions</c>, in order, each

@@ -1,4 +1,4 @@
-using System.Reflection;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
 namespace FlowForge.Storage.Sqlite;
@@ -8,7 +8,7 @@ namespace FlowForge.Storage.Sqlite;
 /// migrates its schema. WAL lets readers run beside the single writer; write transactions are
 /// IMMEDIATE so two writers queue on the busy timeout instead of deadlocking on a lock upgrade.
 /// </summary>
-public sealed class SqliteDatabase
+public sealed class SqliteDatabase : IRelationalDatabase
 {
     private readonly string _connectionString;
     private readonly string _synchronous;
@@ -65,6 +65,10 @@ public sealed class SqliteDatabase
         }
     }
 
+    ISqlDialect IRelationalDatabase.Dialect => SqliteDialect.Instance;
+
+    async ValueTask<DbConnection> IRelationalDatabase.OpenConnectionAsync(CancellationToken ct) => await OpenAsync(ct);
+
     public async Task<SqliteConnection> OpenAsync(CancellationToken ct = default)
     {
         var connection = new SqliteConnection(_connectionString);
@@ -115,7 +119,8 @@ public sealed class SqliteDatabase
             record.CommandText = "INSERT INTO schema_versions (version, name, applied_at) VALUES ($v, $n, $t)";
             record.Parameters.AddWithValue("$v", version);
             record.Parameters.AddWithValue("$n", name);
-            record.Parameters.AddWithValue("$t", SqliteValues.Now());
+            // Bookkeeping for operators, not store data: the wall clock, whatever clock the stores are given.
+            record.Parameters.AddWithValue("$t", SqliteValues.Timestamp(TimeProvider.System.GetUtcNow()));
             await record.ExecuteNonQueryAsync(ct);
             await tx.CommitAsync(ct);
         }

@@ -12,8 +12,6 @@ internal static class SqliteValues
 
     public static string Timestamp(DateTimeOffset value) => value.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture);
 
-    public static string Now() => Timestamp(DateTimeOffset.UtcNow);
-
     public static DateTimeOffset ParseTimestamp(string text) =>
         DateTimeOffset.ParseExact(text, TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 

@@ -119,10 +119,24 @@ public sealed record CommitResult(CommitOutcome Outcome, IReadOnlyList<ActivityW
 public sealed record ExecutionQuery(string? WorkflowId, string? Status, DateTimeOffset? Since, int Page, int Limit);
 
 /// <summary>
-/// Executions: status rows, append-only histories, inboxes and the activity queue. One interface,
-/// one conformance suite; SQLite embedded, PostgreSQL to scale out (FOR UPDATE SKIP LOCKED claims).
+/// Executions: status rows, append-only histories, inboxes and the activity queue, in two halves as Durable Task
+/// splits its client from its orchestration service: <see cref="IExecutionClientStore"/> for those who start, read,
+/// signal and purge executions (the API, the starter, the hooks), <see cref="IExecutionWorkerStore"/> for those who
+/// run them (the dispatcher, the activity workers, retention). Each backend implements both in one class, registered
+/// once and resolved as either half; callers take the half they use. One conformance suite covers the whole.
+/// SQLite embedded, PostgreSQL to scale out (FOR UPDATE SKIP LOCKED claims).
 /// </summary>
-public interface IExecutionStore
+public interface IExecutionStore : IExecutionClientStore, IExecutionWorkerStore;
+
+/// <summary>Reading a history: the API shows it, the dispatcher replays it.</summary>
+public interface IExecutionHistoryReader
+{
+    /// <summary>The history after <paramref name="afterSequence"/>, in order.</summary>
+    Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default);
+}
+
+/// <summary>The client-facing half: start, read, list, signal (events, cancel, resume) and purge executions.</summary>
+public interface IExecutionClientStore : IExecutionHistoryReader
 {
     /// <summary>
     /// Creates the execution (status pending) with its <see cref="ExecutionStarted"/> event in its inbox,
@@ -133,9 +147,6 @@ public interface IExecutionStore
 
     Task<ExecutionRecord?> GetAsync(string orgId, string executionId, CancellationToken ct = default);
 
-    /// <summary>For the engine: an execution whatever its organisation.</summary>
-    Task<ExecutionRecord?> GetForEngineAsync(string executionId, CancellationToken ct = default);
-
     Task<Page<ExecutionRecord>> ListAsync(string orgId, ExecutionQuery query, CancellationToken ct = default);
 
     /// <summary>How many of the organisation's executions are unfinished (pending, running or waiting): an indexed count, for quotas.</summary>
@@ -144,14 +155,27 @@ public interface IExecutionStore
     /// <summary>The organisation's execution started with <paramref name="idempotencyKey"/>, or null (a repeat is answered with it whatever the quota).</summary>
     Task<ExecutionRecord?> FindByIdempotencyKeyAsync(string orgId, string idempotencyKey, CancellationToken ct = default);
 
-    /// <summary>The history after <paramref name="afterSequence"/>, in order.</summary>
-    Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default);
-
     /// <summary>
     /// Only the history events of the given <see cref="HistoryEvent"/> types, in order: for a question a few kinds of
     /// events answer (which steps wait for an event), without reading every step's input and output.
     /// </summary>
     Task<IReadOnlyList<HistoryEvent>> GetHistoryOfTypesAsync(string executionId, IReadOnlyCollection<Type> types, CancellationToken ct = default);
+
+    /// <summary>Puts an event in a non-terminal execution's inbox (external event, cancel, resume). False when not found or finished.</summary>
+    Task<bool> SendAsync(string orgId, string executionId, HistoryEvent message, DateTimeOffset now, bool allowTerminal = false, CancellationToken ct = default);
+
+    /// <summary>Deletes a finished execution and its history. False when not found or not finished.</summary>
+    Task<bool> PurgeAsync(string orgId, string executionId, CancellationToken ct = default);
+}
+
+/// <summary>
+/// The worker-facing half: claims, commits and releases of orchestration turns, the activity queue, when work is
+/// next due, and retention. Leases, not locks: a crashed worker's claims become claimable again when they expire.
+/// </summary>
+public interface IExecutionWorkerStore : IExecutionHistoryReader
+{
+    /// <summary>For the engine: an execution whatever its organisation.</summary>
+    Task<ExecutionRecord?> GetForEngineAsync(string executionId, CancellationToken ct = default);
 
     /// <summary>
     /// Executions with due inbox messages not leased by another dispatcher, leased to <paramref name="owner"/>
@@ -177,17 +201,11 @@ public interface IExecutionStore
     /// <summary>Makes activities leased by <paramref name="owner"/> claimable again at once (graceful shutdown).</summary>
     Task ReleaseActivitiesAsync(string owner, IReadOnlyCollection<long>? ids = null, CancellationToken ct = default);
 
-    /// <summary>Puts an event in a non-terminal execution's inbox (external event, cancel, resume). False when not found or finished.</summary>
-    Task<bool> SendAsync(string orgId, string executionId, HistoryEvent message, DateTimeOffset now, bool allowTerminal = false, CancellationToken ct = default);
-
     /// <summary>When the next inbox message or activity lease becomes due, so idle loops sleep just long enough.</summary>
     Task<DateTimeOffset?> NextDueAsync(CancellationToken ct = default);
 
     /// <summary>When the next inbox message becomes due (the dispatcher's work; activities are the workers').</summary>
     Task<DateTimeOffset?> NextMessageDueAsync(CancellationToken ct = default);
-
-    /// <summary>Deletes a finished execution and its history. False when not found or not finished.</summary>
-    Task<bool> PurgeAsync(string orgId, string executionId, CancellationToken ct = default);
 
     /// <summary>Deletes finished executions completed before <paramref name="cutoff"/>; returns how many.</summary>
     Task<int> PurgeFinishedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken ct = default);

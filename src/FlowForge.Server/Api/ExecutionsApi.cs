@@ -85,7 +85,7 @@ public static class ExecutionsApi
     }
 
     public static async Task<Results<Ok<ExecutionList>, ProblemHttpResult>> List(
-        HttpContext http, IWorkflowStore workflows, IExecutionStore store, IOptions<EngineOptions> engine, TimeProvider clock,
+        HttpContext http, IWorkflowStore workflows, IExecutionClientStore store, IOptions<EngineOptions> engine, TimeProvider clock,
         string id, string? status, string? dateRange, string? page, string? limit, CancellationToken ct)
     {
         var orgId = http.User.OrgId();
@@ -123,7 +123,7 @@ public static class ExecutionsApi
     }
 
     public static async Task<Results<Ok<ExecutionDetail>, ProblemHttpResult>> Get(
-        HttpContext http, IExecutionStore store, NodeCatalog catalog, IOptions<EngineOptions> engine, TimeProvider clock, string id, CancellationToken ct)
+        HttpContext http, IExecutionClientStore store, NodeCatalog catalog, IOptions<EngineOptions> engine, TimeProvider clock, string id, CancellationToken ct)
     {
         ExecutionRecord? execution;
         ExecutionState state;
@@ -144,7 +144,7 @@ public static class ExecutionsApi
             ExecutionLogs.Project(state, catalog), ExecuteResponse.LinksFor(execution.Id)));
     }
 
-    public static async Task<Results<Ok<HistoryResponse>, ProblemHttpResult>> History(HttpContext http, IExecutionStore store, string id, CancellationToken ct)
+    public static async Task<Results<Ok<HistoryResponse>, ProblemHttpResult>> History(HttpContext http, IExecutionClientStore store, string id, CancellationToken ct)
     {
         IReadOnlyList<HistoryEvent> history;
         try
@@ -167,7 +167,7 @@ public static class ExecutionsApi
     }
 
     public static async Task<Results<Accepted<AcceptedResponse>, ProblemHttpResult>> Cancel(
-        HttpContext http, IExecutionStore store, EngineSignals signals, IOptions<JsonOptions> json, TimeProvider clock, string id, CancellationToken ct)
+        HttpContext http, IExecutionClientStore store, EngineSignals signals, IOptions<JsonOptions> json, TimeProvider clock, string id, CancellationToken ct)
     {
         string? reason = null;
         if (JsonBody.IsPresent(http.Request))
@@ -185,7 +185,7 @@ public static class ExecutionsApi
     /// misspelt event name does not pass for a delivered one.
     /// </summary>
     public static async Task<Results<Accepted<EventAcceptedResponse>, ProblemHttpResult>> RaiseEvent(
-        HttpContext http, IExecutionStore store, EngineSignals signals, IOptions<JsonOptions> json, TimeProvider clock, string id, string name, CancellationToken ct)
+        HttpContext http, IExecutionClientStore store, EngineSignals signals, IOptions<JsonOptions> json, TimeProvider clock, string id, string name, CancellationToken ct)
     {
         if (name.Length is 0 or > 100) return Problems.BadRequest("An event name has 1 to 100 characters.");
         if (SafeText.Problem(name) is { } badName) return Problems.BadRequest($"The event name {badName}.");
@@ -224,7 +224,7 @@ public static class ExecutionsApi
     }
 
     public static async Task<Results<Accepted<ExecuteResponse>, ProblemHttpResult>> Retry(
-        HttpContext http, IExecutionStore store, IWorkflowStore workflows, ExecutionStarter starter, string id, CancellationToken ct)
+        HttpContext http, IExecutionClientStore store, IWorkflowStore workflows, ExecutionStarter starter, string id, CancellationToken ct)
     {
         var orgId = http.User.OrgId();
         var (original, unreadable) = await UnreadableStoredData.ReadAsync($"Execution '{id}'", () => store.GetAsync(orgId, id, ct));
@@ -245,7 +245,7 @@ public static class ExecutionsApi
     }
 
     public static async Task<Results<Accepted<AcceptedResponse>, ProblemHttpResult>> Resume(
-        HttpContext http, IExecutionStore store, EngineSignals signals, TimeProvider clock, string id, CancellationToken ct)
+        HttpContext http, IExecutionClientStore store, EngineSignals signals, TimeProvider clock, string id, CancellationToken ct)
     {
         var (execution, unreadable) = await UnreadableStoredData.ReadAsync($"Execution '{id}'", () => store.GetAsync(http.User.OrgId(), id, ct));
         if (unreadable is not null) return unreadable;
@@ -259,7 +259,7 @@ public static class ExecutionsApi
         return TypedResults.Accepted($"/api/executions/{id}", new AcceptedResponse(id, "resuming", "The execution continues from the step that failed it."));
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> Purge(HttpContext http, IExecutionStore store, string id, CancellationToken ct)
+    public static async Task<Results<NoContent, ProblemHttpResult>> Purge(HttpContext http, IExecutionClientStore store, string id, CancellationToken ct)
     {
         var orgId = http.User.OrgId();
         var (execution, unreadable) = await UnreadableStoredData.ReadAsync($"Execution '{id}'", () => store.GetAsync(orgId, id, ct));
@@ -273,7 +273,7 @@ public static class ExecutionsApi
     }
 
     private static async Task<Results<Accepted<AcceptedResponse>, ProblemHttpResult>> SendAsync(
-        HttpContext http, IExecutionStore store, EngineSignals signals, TimeProvider clock, string id, HistoryEvent message, string status, string detail, CancellationToken ct)
+        HttpContext http, IExecutionClientStore store, EngineSignals signals, TimeProvider clock, string id, HistoryEvent message, string status, string detail, CancellationToken ct)
     {
         var orgId = http.User.OrgId();
         var now = clock.GetUtcNow();

@@ -18,7 +18,7 @@ namespace FlowForge.Server.Engine;
 /// with the same idempotency key.
 /// </summary>
 public sealed class ActivityWorker(
-    IExecutionStore store,
+    IExecutionWorkerStore store,
     ActivityQueue queue,
     LocalResults localResults,
     NodeHandlerRegistry handlers,

@@ -15,7 +15,7 @@ namespace FlowForge.Server.Engine;
 /// handed straight to the local workers.
 /// </summary>
 public sealed class Dispatcher(
-    IExecutionStore store,
+    IExecutionWorkerStore store,
     IWorkflowStore workflows,
     GraphCache graphs,
     EngineSignals signals,

@@ -12,7 +12,7 @@ public sealed record StartOutcome(StartStatus Status, ExecutionRecord? Execution
 /// The starter: one durable execution per trigger event, committed (row + first inbox message)
 /// before the caller is answered, on the workflow's published version.
 /// </summary>
-public sealed class ExecutionStarter(IExecutionStore store, IWorkflowStore workflows, EngineSignals signals, StartQuota quota)
+public sealed class ExecutionStarter(IExecutionClientStore store, IWorkflowStore workflows, EngineSignals signals, StartQuota quota)
 {
     public static string NewExecutionId() => "ex_" + Guid.CreateVersion7().ToString("N");
 

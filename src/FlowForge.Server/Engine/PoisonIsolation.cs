@@ -99,7 +99,7 @@ internal static class PoisonIsolation
     /// Outages propagate (the caller keeps the batch and retries), and so does a batch none of whose results could be written.
     /// </summary>
     public static async Task<int> CompleteActivitiesAsync(
-        IExecutionStore store, IReadOnlyList<ActivityCompletion> batch, DateTimeOffset now, ILogger logger, CancellationToken ct)
+        IExecutionWorkerStore store, IReadOnlyList<ActivityCompletion> batch, DateTimeOffset now, ILogger logger, CancellationToken ct)
     {
         Exception batchError;
         try

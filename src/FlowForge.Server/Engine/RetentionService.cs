@@ -5,7 +5,7 @@ namespace FlowForge.Server.Engine;
 
 /// <summary>Purges finished executions and trigger events older than <see cref="EngineOptions.Retention"/>, in small batches, every few minutes.</summary>
 public sealed class RetentionService(
-    IExecutionStore store, ITriggerStore triggers, IOptions<EngineOptions> options, ILogger<RetentionService> logger, TimeProvider clock) : BackgroundService
+    IExecutionWorkerStore store, ITriggerStore triggers, IOptions<EngineOptions> options, ILogger<RetentionService> logger, TimeProvider clock) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

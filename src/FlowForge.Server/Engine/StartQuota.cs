@@ -21,7 +21,7 @@ public sealed record QuotaRefusal(string Setting, string Message, TimeSpan Retry
 /// organisation it has not seen yet. Both are per process: with N processes an organisation may start up to N times the
 /// rate, and the running count may overshoot by what other processes started within the last second.
 /// </remarks>
-public sealed class StartQuota(IExecutionStore store, IOptions<RequestLimits> limits, TimeProvider clock)
+public sealed class StartQuota(IExecutionClientStore store, IOptions<RequestLimits> limits, TimeProvider clock)
 {
     /// <summary>How often an organisation's unfinished executions are counted again.</summary>
     public static readonly TimeSpan CountEvery = TimeSpan.FromSeconds(1);

@@ -25,12 +25,12 @@ public static class StorageRegistration
                     ? "Data Source=" + Path.Combine("data", "flowforge.db")
                     : options.ConnectionString;
                 services.AddSingleton(new SqliteDatabase(connectionString, options.SqliteSynchronous));
-                services.AddSingleton<ITenantStore, SqliteTenantStore>();
-                services.AddSingleton<IWorkflowStore, SqliteWorkflowStore>();
-                services.AddSingleton<ITriggerStore, SqliteTriggerStore>();
+                services.AddSingleton<ITenantStore>(sp => new SqliteTenantStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+                services.AddSingleton<IWorkflowStore>(sp => new SqliteWorkflowStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+                services.AddSingleton<ITriggerStore>(sp => new SqliteTriggerStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
                 // TryAdd: tests wrap the real store in a decorator that injects faults (poison, outages).
                 services.TryAddSingleton<IExecutionStore>(sp => new SqliteExecutionStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
-                services.AddSingleton<ISendLedger>(sp => new SqliteSendLedger(sp.GetRequiredService<SqliteDatabase>()));
+                services.AddSingleton<ISendLedger>(sp => new SqliteSendLedger(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<IOutboxStore>(sp => new SqliteOutboxStore(sp.GetRequiredService<SqliteDatabase>()));
                 services.AddSingleton<ICredentialStore>(sp => new SqliteCredentialStore(sp.GetRequiredService<SqliteDatabase>()));
                 services.AddSingleton<ISchemaMigrator>(sp => new SqliteMigrator(sp.GetRequiredService<SqliteDatabase>()));
@@ -63,6 +63,10 @@ public static class StorageRegistration
             default:
                 throw new InvalidOperationException($"Unknown Storage__Provider '{options.Provider}': use 'sqlite' or 'postgres'.");
         }
+        // One execution store, resolved as either half: callers take the half they use, and a decorator registered
+        // as IExecutionStore (the tests' fault injection, the bench's profiler) sits behind both.
+        services.TryAddSingleton<IExecutionClientStore>(sp => sp.GetRequiredService<IExecutionStore>());
+        services.TryAddSingleton<IExecutionWorkerStore>(sp => sp.GetRequiredService<IExecutionStore>());
         return services;
     }
 

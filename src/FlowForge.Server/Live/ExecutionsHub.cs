@@ -13,7 +13,7 @@ namespace FlowForge.Server.Live;
 /// </summary>
 [Authorize(AuthenticationSchemes = ApiKeyAuthenticationHandler.SchemeName)]
 public sealed class ExecutionsHub(
-    LiveBroadcaster broadcaster, HubConnectionKeys keys, IWorkflowStore workflows, IExecutionStore executions, IOptions<LiveOptions> options) : Hub
+    LiveBroadcaster broadcaster, HubConnectionKeys keys, IWorkflowStore workflows, IExecutionClientStore executions, IOptions<LiveOptions> options) : Hub
 {
     public const string Path = "/hubs/executions";
 

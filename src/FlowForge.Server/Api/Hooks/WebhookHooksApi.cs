@@ -34,7 +34,7 @@ public static class WebhookHooksApi
 
     public static async Task<Results<JsonHttpResult<WebhookAccepted>, Ok<WebhookCompleted>, Ok<WebhookFiltered>, ProblemHttpResult>> Webhook(
         HttpContext http, string endpointKey, ITriggerStore store, TriggerIntake intake, WebhookSecrets secrets,
-        IOptions<TriggerOptions> options, IOptions<RequestLimits> limits, TimeProvider time, ExecutionEvents events, IExecutionStore executions, CancellationToken ct)
+        IOptions<TriggerOptions> options, IOptions<RequestLimits> limits, TimeProvider time, ExecutionEvents events, IExecutionClientStore executions, CancellationToken ct)
     {
         var endpoint = endpointKey.Length <= 128 ? await store.FindByKeyAsync(endpointKey, ct) : null;
         if (endpoint is null || endpoint.Type != TriggerRegistry.Webhook)

@@ -13,7 +13,7 @@ namespace FlowForge.Server.Nodes.Actions;
 /// configured. Recipient <c>trigger</c> answers the phone number that started the execution.
 /// </summary>
 public sealed class WhatsAppActionHandler(
-    IHttpClientFactory clients, IOptionsMonitor<WhatsAppOptions> options, ActionSupport support, IExecutionStore executions) : INodeHandler
+    IHttpClientFactory clients, IOptionsMonitor<WhatsAppOptions> options, ActionSupport support, IExecutionWorkerStore executions) : INodeHandler
 {
     public const string ClientName = "provider_whatsapp";
 
