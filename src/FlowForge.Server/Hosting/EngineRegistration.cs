@@ -21,6 +21,7 @@ public static class EngineRegistration
         services.AddSingleton<StartQuota>();
         services.AddHostedService<StartQuotaRefresher>();
         services.AddSingleton<ExecutionStarter>();
+        services.AddSingleton<ActivityRunner>();
         services.AddSingleton<TestRunner>();
         services.AddSingleton<NodeHandlerRegistry>();
 

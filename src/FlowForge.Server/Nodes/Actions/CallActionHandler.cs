@@ -18,7 +18,6 @@ public sealed class CallActionHandler(IHttpClientFactory clients, IOptionsMonito
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {
-        if (context.Preview) return ActionSupport.Preview(context);
         var input = ActionSupport.Input(context);
         var phone = ActionSupport.Required(input, "phoneNumber");
         var agent = ActionSupport.Required(input, "voiceAgent");

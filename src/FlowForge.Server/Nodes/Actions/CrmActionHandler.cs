@@ -21,7 +21,6 @@ public sealed class CrmActionHandler(IHttpClientFactory clients, IOptionsMonitor
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {
-        if (context.Preview) return ActionSupport.Preview(context);
         var input = ActionSupport.Input(context);
         var system = ActionSupport.Required(input, "crmSystem");
         var action = (ActionSupport.Text(input, "action") ?? "create").ToLowerInvariant();

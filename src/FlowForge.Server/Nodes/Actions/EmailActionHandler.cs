@@ -27,7 +27,6 @@ public sealed class EmailActionHandler(IOptionsMonitor<SmtpOptions> options, Act
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {
-        if (context.Preview) return ActionSupport.Preview(context);
         var input = ActionSupport.Input(context);
         var to = Addresses(input, "to", required: true);
         var cc = Addresses(input, "cc", required: false);

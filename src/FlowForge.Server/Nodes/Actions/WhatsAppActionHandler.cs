@@ -21,7 +21,6 @@ public sealed class WhatsAppActionHandler(
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {
-        if (context.Preview) return ActionSupport.Preview(context);
         var input = ActionSupport.Input(context);
         var text = ActionSupport.Required(input, "messageTemplate");
         var to = await RecipientAsync(context, ActionSupport.Text(input, "recipient") ?? "trigger", ct);
@@ -65,10 +64,10 @@ public sealed class WhatsAppActionHandler(
         var raw = recipient;
         if (string.Equals(recipient, "trigger", StringComparison.OrdinalIgnoreCase))
         {
-            var execution = ActionSupport.IsTestRun(context) ? null : await executions.GetForEngineAsync(context.ExecutionId, ct);
+            var execution = context.IsTest ? null : await executions.GetForEngineAsync(context.ExecutionId, ct);
             var trigger = execution?.TriggerData as JsonObject;
             raw = ActionSupport.Text(trigger ?? [], "phone_number") ?? ActionSupport.Text(trigger ?? [], "from")
-                ?? throw new NodeFailure(ActionSupport.IsTestRun(context)
+                ?? throw new NodeFailure(context.IsTest
                     ? "Recipient 'trigger' needs the trigger's phone number, which a test run does not have: give an explicit number to test with."
                     : "Recipient 'trigger' needs the trigger's phone number, but the trigger data has no 'phone_number' (or 'from').", retryable: false);
         }
