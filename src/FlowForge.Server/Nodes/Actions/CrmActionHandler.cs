@@ -3,6 +3,7 @@ using System.Text.Json;
 using FlowForge.Server.Credentials;
 using FlowForge.Server.Providers;
 using Microsoft.Extensions.Options;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Nodes.Actions;
 
@@ -17,7 +18,7 @@ public sealed class CrmActionHandler(IHttpClientFactory clients, IOptionsMonitor
 {
     public const string ClientName = "provider_crm";
 
-    public string NodeType => "action_crm";
+    public string NodeType => NodeTypeNames.ActionCrm;
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {

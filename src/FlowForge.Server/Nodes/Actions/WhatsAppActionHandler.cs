@@ -4,6 +4,7 @@ using FlowForge.Core.Storage;
 using FlowForge.Server.Credentials;
 using FlowForge.Server.Providers;
 using Microsoft.Extensions.Options;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Nodes.Actions;
 
@@ -17,7 +18,7 @@ public sealed class WhatsAppActionHandler(
 {
     public const string ClientName = "provider_whatsapp";
 
-    public string NodeType => "action_whatsapp";
+    public string NodeType => NodeTypeNames.ActionWhatsApp;
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {
