@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using FlowForge.Server.Egress;
 using FlowForge.Server.Engine;
 using FlowForge.Server.Nodes;
@@ -23,7 +24,8 @@ public static class EngineRegistration
         services.AddSingleton<ExecutionStarter>();
         services.AddSingleton<ActivityRunner>();
         services.AddSingleton<TestRunner>();
-        services.AddSingleton<NodeHandlerRegistry>();
+        // A TryAdd, so a host (or a test) can install its own set of handlers.
+        services.TryAddSingleton<NodeHandlerRegistry>();
 
         var egress = configuration.GetSection("Egress");
         services.AddSettings<EgressOptions>(configuration, "Egress");

@@ -3,7 +3,6 @@ namespace FlowForge.Core.Catalog.Nodes;
 /// <summary>An HTTP request. Its time limit is the common <c>timeout</c> execution setting.</summary>
 internal static class ActionHttp
 {
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
         Type = NodeTypeNames.ActionHttp,

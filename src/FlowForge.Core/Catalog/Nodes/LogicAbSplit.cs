@@ -6,7 +6,6 @@ namespace FlowForge.Core.Catalog.Nodes;
 /// <summary>Sends each run down one variant's port, at random in proportion to the weights; a port per variant.</summary>
 internal static class LogicAbSplit
 {
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
         Type = NodeTypeNames.LogicAbSplit,

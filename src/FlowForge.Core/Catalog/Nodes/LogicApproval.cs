@@ -6,7 +6,6 @@ namespace FlowForge.Core.Catalog.Nodes;
 /// </summary>
 internal static class LogicApproval
 {
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
         Type = NodeTypeNames.LogicApproval,

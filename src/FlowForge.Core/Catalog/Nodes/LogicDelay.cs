@@ -6,7 +6,6 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class LogicDelay
 {
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
         Type = NodeTypeNames.LogicDelay,

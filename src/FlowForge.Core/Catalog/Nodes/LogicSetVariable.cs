@@ -5,7 +5,6 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class LogicSetVariable
 {
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
         Type = NodeTypeNames.LogicSetVariable,

@@ -5,7 +5,6 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class TriggerSchedule
 {
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
         Type = NodeTypeNames.TriggerSchedule,

@@ -2,7 +2,6 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class UtilityCustom
 {
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
         Type = NodeTypeNames.UtilityCustom,

@@ -2,7 +2,6 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class UtilityTextGen
 {
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
         Type = NodeTypeNames.UtilityTextGen,
