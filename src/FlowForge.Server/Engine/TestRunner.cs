@@ -20,8 +20,9 @@ public sealed record TestRunResult(string Status, IReadOnlyList<TestStep> Steps,
 /// Runs a draft to completion in memory with the real decider and handlers, persisting nothing.
 /// Timers (delays, retry backoffs, approval timeouts) fire at once; an approval takes the event given in
 /// the request's <c>events</c> or else its timeout port; side-effecting nodes are previewed (their
-/// resolved input returned, nothing sent) unless <c>live</c>; each attempt runs in the <see cref="ActivityRunner"/>, as in an execution; sub-workflows run their published version
-/// in memory, up to <see cref="MaxDepth"/> deep.
+/// resolved input returned, nothing sent) unless <c>live</c>; sub-workflows run their published version
+/// in memory, up to <see cref="MaxDepth"/> deep. Each attempt runs in the <see cref="ActivityRunner"/>, as in
+/// an execution, so a step fails here exactly as it would there.
 /// <para>Because timers fire at once and children run inline, a loop that fans out into sub-workflows multiplies its
 /// work at every level. One budget covers the whole run, children included: at most <c>Limits__TestRunMaxSteps</c>
 /// steps and <c>Limits__TestRunTimeout</c> of wall-clock time. Hitting either ends the run as <c>failed</c> with a

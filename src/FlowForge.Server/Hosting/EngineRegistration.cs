@@ -1,7 +1,7 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using FlowForge.Server.Egress;
 using FlowForge.Server.Engine;
 using FlowForge.Server.Nodes;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FlowForge.Server.Hosting;
 

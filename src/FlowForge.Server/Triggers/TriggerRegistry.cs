@@ -24,6 +24,7 @@ public sealed record TriggerInfo(
 /// </summary>
 public sealed class TriggerRegistry(ITriggerStore store, WebhookSecrets secrets, IOptions<TriggerOptions> options, TriggerClock clock)
 {
+    // The trigger types that get an endpoint; the names themselves are the catalog's (NodeTypeNames).
     public const string Webhook = NodeTypeNames.TriggerWebhook;
     public const string Schedule = NodeTypeNames.TriggerSchedule;
     public const string WhatsApp = NodeTypeNames.TriggerWhatsApp;
