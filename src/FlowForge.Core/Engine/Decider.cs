@@ -115,7 +115,7 @@ public static partial class Decider
                     events.Add(outcome);
                     break;
                 }
-                case StepPhase.RetryDue when step.NodeType == NodeTypes.Subworkflow && node is not null:
+                case StepPhase.RetryDue when step.NodeType == NodeTypeNames.LogicSubworkflow && node is not null:
                     // Not an activity: its retry asks for a child again (and may be refused again by the start quota).
                     new ScopeWalker(graph, state, events, limits, budget).RestartSubworkflow(node, step);
                     break;

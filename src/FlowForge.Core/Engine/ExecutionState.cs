@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using FlowForge.Core.Engine.History;
 using FlowForge.Core.Storage;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Core.Engine;
 
@@ -127,7 +128,7 @@ public sealed class ExecutionState(string executionId)
                 _completed.Add(step);
                 if (!_completedByScope.TryGetValue(step.Scope, out var inScope)) _completedByScope[step.Scope] = inScope = [];
                 inScope.Add(step);
-                if (c.NodeType == NodeTypes.SetVariable && c.Output is JsonObject vars && c.Port != Catalog.NodeTypeDescriptor.ErrorPort)
+                if (c.NodeType == NodeTypeNames.LogicSetVariable && c.Output is JsonObject vars && c.Port != Catalog.NodeTypeDescriptor.ErrorPort)
                 {
                     foreach (var (name, value) in vars) Vars[name] = value?.DeepClone();
                 }
@@ -141,7 +142,7 @@ public sealed class ExecutionState(string executionId)
                 step.Error = f.Error;
                 // An inline step is decided from data that does not change, so retrying it is pointless; a sub-workflow
                 // refused by the start quota is the exception (the quota passes), and says so with Retryable.
-                step.Retryable = f.Retryable && (!f.Inline || f.NodeType == NodeTypes.Subworkflow);
+                step.Retryable = f.Retryable && (!f.Inline || f.NodeType == NodeTypeNames.LogicSubworkflow);
                 step.RetryAfter = f.RetryAfter;
                 if (f.Input is not null) step.Input = f.Input;
                 step.StartedAt ??= e.Timestamp;
@@ -149,7 +150,7 @@ public sealed class ExecutionState(string executionId)
             }
             case LoopStarted l:
             {
-                var step = GetOrAdd(l.StepKey, l.NodeId, NodeTypes.Loop);
+                var step = GetOrAdd(l.StepKey, l.NodeId, NodeTypeNames.LogicLoop);
                 step.Phase = StepPhase.LoopRunning;
                 step.LoopItems = l.Items;
                 step.Input = l.Input;
@@ -161,7 +162,7 @@ public sealed class ExecutionState(string executionId)
                 _timers[t.TimerId] = (t.Purpose, t.StepKey, false);
                 if (t.Purpose == TimerPurpose.Delay && t.NodeId is not null)
                 {
-                    var delay = GetOrAdd(t.StepKey, t.NodeId, NodeTypes.Delay);
+                    var delay = GetOrAdd(t.StepKey, t.NodeId, NodeTypeNames.LogicDelay);
                     delay.Input = t.Input;
                     delay.StartedAt ??= e.Timestamp;
                 }
@@ -191,7 +192,7 @@ public sealed class ExecutionState(string executionId)
             }
             case WaitStarted w:
             {
-                var step = GetOrAdd(w.StepKey, w.NodeId, NodeTypes.Approval);
+                var step = GetOrAdd(w.StepKey, w.NodeId, NodeTypeNames.LogicApproval);
                 step.Phase = StepPhase.Waiting;
                 step.EventName = w.EventName;
                 step.TimerId = w.TimeoutTimerId;
@@ -216,7 +217,7 @@ public sealed class ExecutionState(string executionId)
             }
             case ChildRequested c:
             {
-                var step = GetOrAdd(c.StepKey, c.NodeId, NodeTypes.Subworkflow);
+                var step = GetOrAdd(c.StepKey, c.NodeId, NodeTypeNames.LogicSubworkflow);
                 step.Phase = StepPhase.ChildRunning;
                 step.ChildExecutionId = c.ChildExecutionId;
                 step.Attempt++;

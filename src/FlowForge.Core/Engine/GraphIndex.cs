@@ -1,5 +1,6 @@
 using FlowForge.Core.Catalog;
 using FlowForge.Core.Model;
+using FlowForge.Core.Catalog.Nodes;
 
 namespace FlowForge.Core.Engine;
 
@@ -29,10 +30,10 @@ public sealed class GraphIndex
         }
 
         // A loop's body: everything reachable from its `item` port without passing through the loop again.
-        foreach (var loop in _nodes.Values.Where(n => n.Definition.Type == NodeTypes.Loop))
+        foreach (var loop in _nodes.Values.Where(n => n.Definition.Type == NodeTypeNames.LogicLoop))
         {
             var body = new HashSet<string>(StringComparer.Ordinal);
-            var stack = new Stack<string>(edges.Where(e => e.SourceId == loop.Id && e.Port == NodeTypes.LoopItemPort).Select(e => e.TargetId));
+            var stack = new Stack<string>(edges.Where(e => e.SourceId == loop.Id && e.Port == LogicLoop.ItemPort).Select(e => e.TargetId));
             while (stack.Count > 0)
             {
                 var id = stack.Pop();
@@ -54,13 +55,13 @@ public sealed class GraphIndex
             var target = _nodes[edge.TargetId];
             // An edge into a loop from inside its body closes an iteration; it is not a dependency.
             edge.IsBackEdge = LoopBodies.TryGetValue(target.Id, out var body) && (body.Contains(source.Id) || source.Id == target.Id);
-            edge.IsLoopEntry = source.Definition.Type == NodeTypes.Loop && edge.Port == NodeTypes.LoopItemPort && target.LoopId == source.Id;
+            edge.IsLoopEntry = source.Definition.Type == NodeTypeNames.LogicLoop && edge.Port == LogicLoop.ItemPort && target.LoopId == source.Id;
             source.Outgoing.Add(edge);
             if (!edge.IsBackEdge) target.Incoming.Add(edge);
         }
 
         TopologicalOrder = SortTopologically();
-        HasSubworkflows = _nodes.Values.Any(n => n.Definition.Type == NodeTypes.Subworkflow);
+        HasSubworkflows = _nodes.Values.Any(n => n.Definition.Type == NodeTypeNames.LogicSubworkflow);
     }
 
     public WorkflowGraph Graph { get; }

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using FlowForge.Core.Catalog;
 using FlowForge.Core.Engine.History;
 using FlowForge.Core.Expressions;
+using FlowForge.Core.Catalog.Nodes;
 
 namespace FlowForge.Core.Engine;
 
@@ -45,7 +46,7 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
                 _ => Status.InFlight,
             };
         }
-        if (node.Type?.IsTrigger == true || NodeTypes.IsTrigger(node.Definition.Type))
+        if (node.Type?.IsTrigger == true || NodeTypeNames.IsTrigger(node.Definition.Type))
         {
             return scope.Length == 0 && node.Id == TriggerNodeId() ? Status.Ready : Status.Dead;
         }
@@ -121,10 +122,10 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
             // Each iteration's output is bounded, but many of them together may not be: the loop's own output is a step output too.
             if (ValueBudget.Check(output, limits.MaxStepOutputBytes) is { } tooLarge)
             {
-                events.Add(new StepFailed(loopStep.StepKey, loop.Id, NodeTypes.Loop, 1, $"The loop's results cannot be kept: {tooLarge}", Retryable: false, Inline: true));
+                events.Add(new StepFailed(loopStep.StepKey, loop.Id, NodeTypeNames.LogicLoop, 1, $"The loop's results cannot be kept: {tooLarge}", Retryable: false, Inline: true));
                 return;
             }
-            events.Add(new StepCompleted(loopStep.StepKey, loop.Id, NodeTypes.Loop, 1, output, NodeTypes.LoopDonePort, Inline: true));
+            events.Add(new StepCompleted(loopStep.StepKey, loop.Id, NodeTypeNames.LogicLoop, 1, output, LogicLoop.DonePort, Inline: true));
         }
     }
 
@@ -160,7 +161,7 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
                 case var t when node.Type.IsTrigger:
                     events.Add(new StepCompleted(key, node.Id, t, attempt, TriggerShapes.Shape(t, state.Started!.TriggerData), NodeTypeDescriptor.DefaultPort, Inline: true));
                     break;
-                case NodeTypes.Condition:
+                case NodeTypeNames.LogicCondition:
                 {
                     var condition = definition.GetConfig("condition") ?? throw new InlineStepException("The condition is missing.");
                     var result = ConditionEvaluator.Evaluate(condition, context, warnings);
@@ -168,7 +169,7 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
                         Inline: true, Input: new JsonObject { ["condition"] = JsonNode.Parse(condition.GetRawText()) }, Warnings: NullIfEmpty(warnings)));
                     break;
                 }
-                case NodeTypes.SetVariable:
+                case NodeTypeNames.LogicSetVariable:
                 {
                     var variables = TemplateResolver.ResolveValue(definition.GetConfig("variables") ?? default, context, warnings) as JsonObject
                         ?? throw new InlineStepException("'variables' must be an object of names and values.");
@@ -176,26 +177,26 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
                         Inline: true, Input: new JsonObject { ["variables"] = variables.DeepClone() }, Warnings: NullIfEmpty(warnings)));
                     break;
                 }
-                case NodeTypes.AbSplit:
+                case NodeTypeNames.LogicAbSplit:
                 {
                     var variant = InlineNodes.PickVariant(definition, DeterministicRandom.Unit(state.ExecutionId, key));
                     events.Add(new StepCompleted(key, node.Id, definition.Type, attempt, new JsonObject { ["variant"] = variant }, variant, Inline: true));
                     break;
                 }
-                case NodeTypes.Loop:
+                case NodeTypeNames.LogicLoop:
                 {
                     var items = InlineNodes.LoopItems(definition, context, warnings);
                     events.Add(new LoopStarted(key, node.Id, items, new JsonObject { ["items"] = items.DeepClone() }));
                     break;
                 }
-                case NodeTypes.Delay:
+                case NodeTypeNames.LogicDelay:
                 {
                     var input = (JsonObject)TemplateResolver.ResolveValue(definition.Config, context, warnings)!;
                     var fireAt = InlineNodes.DelayUntil(input, state.Now);
                     events.Add(new TimerCreated($"delay:{key}:{attempt}", fireAt, TimerPurpose.Delay, key, node.Id, input));
                     break;
                 }
-                case NodeTypes.Approval:
+                case NodeTypeNames.LogicApproval:
                 {
                     var input = (JsonObject)TemplateResolver.ResolveValue(definition.Config, context, warnings)!;
                     var (eventName, until) = InlineNodes.ApprovalWait(input, state.Now);
@@ -204,7 +205,7 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
                     events.Add(new TimerCreated(timerId, until, TimerPurpose.WaitTimeout, key));
                     break;
                 }
-                case NodeTypes.Subworkflow:
+                case NodeTypeNames.LogicSubworkflow:
                 {
                     var input = (JsonObject)TemplateResolver.ResolveValue(definition.Config, context, warnings)!;
                     var workflowId = input["workflowId"]?.GetValueKind() == JsonValueKind.String ? input["workflowId"]!.GetValue<string>() : null;
@@ -321,7 +322,7 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
 
     /// <summary>The trigger this execution started from: the one named at start, else the first trigger in the graph.</summary>
     private string? TriggerNodeId() => _triggerNodeId ??= state.Started!.TriggerNodeId
-        ?? graph.Graph.Nodes.FirstOrDefault(n => NodeTypes.IsTrigger(n.Type))?.Id;
+        ?? graph.Graph.Nodes.FirstOrDefault(n => NodeTypeNames.IsTrigger(n.Type))?.Id;
 
     private static int IntConfig(GraphNode node, string name, int fallback) =>
         node.Definition.GetConfig(name) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt32(out var i) ? i : fallback;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using FlowForge.Core.Model;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Core.Engine;
 
@@ -49,7 +50,7 @@ public sealed record StepSettings(int MaxAttempts, TimeSpan InitialInterval, dou
                 MaxInterval = Cap(Duration(retry, "maxInterval") ?? Default.MaxInterval),
             };
         }
-        if (node.Type != NodeTypes.Approval && DurationOf(node.GetConfig("timeout")) is { } timeout && timeout > TimeSpan.Zero)
+        if (node.Type != NodeTypeNames.LogicApproval && DurationOf(node.GetConfig("timeout")) is { } timeout && timeout > TimeSpan.Zero)
         {
             settings = settings with { Timeout = timeout };
         }

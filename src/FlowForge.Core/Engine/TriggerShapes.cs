@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Core.Engine;
 
@@ -11,21 +12,21 @@ public static class TriggerShapes
 {
     private static readonly Dictionary<string, (string Field, string[] Aliases)[]> Fields = new(StringComparer.Ordinal)
     {
-        ["trigger_whatsapp"] =
+        [NodeTypeNames.TriggerWhatsApp] =
         [
             ("phone_number", ["phoneNumber", "from"]),
             ("message_text", ["messageText", "text", "body", "message"]),
             ("message_timestamp", ["messageTimestamp", "timestamp"]),
             ("message_id", ["messageId", "id"]),
         ],
-        ["trigger_email"] =
+        [NodeTypeNames.TriggerEmail] =
         [
             ("email_from", ["emailFrom", "from"]),
             ("email_subject", ["emailSubject", "subject"]),
             ("email_body", ["emailBody", "text", "body"]),
             ("email_timestamp", ["emailTimestamp", "timestamp", "date"]),
         ],
-        ["trigger_voice"] =
+        [NodeTypeNames.TriggerVoice] =
         [
             ("caller_number", ["callerNumber", "from", "caller"]),
             ("call_duration", ["callDuration", "duration"]),

@@ -167,7 +167,7 @@ public static class WorkflowValidator
 
         // Cycles: without the edges from loops' item ports the graph must be acyclic.
         var acyclicSuccessors = successors
-            .Select((list, i) => list.Where(e => !(types[i]?.Type == LogicLoop.TypeName && e.Port == LogicLoop.ItemPort)).Select(e => e.To).ToList())
+            .Select((list, i) => list.Where(e => !(types[i]?.Type == NodeTypeNames.LogicLoop && e.Port == LogicLoop.ItemPort)).Select(e => e.To).ToList())
             .ToArray();
         foreach (var component in StronglyConnectedComponents(nodes.Count, acyclicSuccessors))
         {
@@ -185,7 +185,7 @@ public static class WorkflowValidator
             var outgoing = graph.Edges.Where(e => e.Source == nodes[i].Id)
                 .Select(e => type.ResolvePort(nodes[i], e.SourceHandle))
                 .ToList();
-            if (type.Type == LogicLoop.TypeName)
+            if (type.Type == NodeTypeNames.LogicLoop)
             {
                 if (!outgoing.Contains(LogicLoop.ItemPort))
                 {
@@ -243,7 +243,7 @@ public static class WorkflowValidator
                 yield return (error.Path.Length == 0 ? null : error.Path, $"{error.Path} {error.Message}".TrimStart());
             }
         }
-        if (conditionChecker is not null && type.Type == LogicCondition.TypeName
+        if (conditionChecker is not null && type.Type == NodeTypeNames.LogicCondition
             && !ConfigSchemaValidator.IsMissing(node.GetConfig("condition"))
             && !schemaErrors.Any(e => e.Path == "condition")
             && conditionChecker(node.GetConfig("condition")!.Value) is { } conditionError)
@@ -270,9 +270,9 @@ public static class WorkflowValidator
             {
                 if (types[a] is not { } type) continue;
                 _anyName |= type.DynamicOutput;
-                _loopUpstream |= type.Type == LogicLoop.TypeName;
+                _loopUpstream |= type.Type == NodeTypeNames.LogicLoop;
                 foreach (var f in type.OutputFields) _names.Add(f.Name);
-                if (type.Type == LogicSetVariable.TypeName)
+                if (type.Type == NodeTypeNames.LogicSetVariable)
                 {
                     foreach (var v in LogicSetVariable.VariableNames(nodes[a])) _vars.Add(v);
                 }

@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using FlowForge.Core.Catalog;
 using FlowForge.Core.Engine.History;
-using FlowForge.Core.Expressions;
 using FlowForge.Core.Storage;
-using FlowForge.Server.Api;
 using FlowForge.Server.Nodes;
 using Microsoft.Extensions.Options;
 
@@ -21,11 +18,9 @@ public sealed class ActivityWorker(
     IExecutionWorkerStore store,
     ActivityQueue queue,
     LocalResults localResults,
-    NodeHandlerRegistry handlers,
-    NodeCatalog catalog,
+    ActivityRunner runner,
     EngineSignals signals,
     IOptions<EngineOptions> options,
-    IOptions<RequestLimits> limits,
     ILogger<ActivityWorker> logger,
     TimeProvider clock) : BackgroundService
 {
@@ -139,53 +134,10 @@ public sealed class ActivityWorker(
         if (item.ClaimCount > _options.MaxActivityClaims)
         {
             Logs.PoisonActivity(logger, request.ExecutionId, request.StepKey, item.ClaimCount);
-            return Failed(request, $"The step was claimed {item.ClaimCount} times without a result (its worker crashed or hung each time); it is failed as poison instead of retried again.", retryable: false);
+            return runner.Failed(request, $"The step was claimed {item.ClaimCount} times without a result (its worker crashed or hung each time); it is failed as poison instead of retried again.", retryable: false);
         }
-        var handler = handlers.Find(request.NodeType);
-        if (handler is null)
-        {
-            var known = catalog.Find(request.NodeType) is not null;
-            return Failed(request, known
-                ? $"Node type '{request.NodeType}' cannot run on this server: no handler is installed for it."
-                : $"Unknown node type '{request.NodeType}'.", retryable: false);
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abort);
-        timeout.CancelAfter(request.Timeout);
-        var started = clock.GetTimestamp();
-        try
-        {
-            var context = new NodeRunContext(request.ExecutionId, request.OrgId, request.StepKey, request.NodeId, request.NodeType, request.Attempt, request.Input, request.IdempotencyKey);
-            var result = await handler.RunAsync(context, timeout.Token);
-            var port = result.Port ?? NodeTypeDescriptor.DefaultPort;
-            // An output too large or too deep to store fails this step, rather than every commit it would be part of.
-            if (ValueBudget.Check(result.Output, limits.Value.MaxStepOutputBytes) is { } tooLarge)
-            {
-                return Failed(request, $"The step's output cannot be kept: {tooLarge}", retryable: false);
-            }
-            return new StepCompleted(request.StepKey, request.NodeId, request.NodeType, request.Attempt, result.Output, port) { Timestamp = clock.GetUtcNow() };
-        }
-        catch (OperationCanceledException) when (abort.IsCancellationRequested)
-        {
-            return null;
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-        {
-            return Failed(request, $"Timed out after {request.Timeout.TotalSeconds:0.###} s (the step's timeout).", retryable: true);
-        }
-        catch (NodeFailure failure)
-        {
-            return Failed(request, failure.Message, failure.Retryable) with { RetryAfter = failure.RetryAfter };
-        }
-        catch (Exception e)
-        {
-            Logs.ActivityCrashed(logger, e, request.ExecutionId, request.StepKey, clock.GetElapsedTime(started).TotalMilliseconds);
-            return Failed(request, $"{e.GetType().Name}: {e.Message}", retryable: true);
-        }
+        return await runner.RunAsync(request, RunMode.Execution, abort);
     }
-
-    private StepFailed Failed(ActivityRequest r, string error, bool retryable) =>
-        new(r.StepKey, r.NodeId, r.NodeType, r.Attempt, error, retryable) { Timestamp = clock.GetUtcNow() };
 
     /// <summary>Group commit: everything finished since the last write goes in one transaction.</summary>
     private async Task RecordLoopAsync()

@@ -21,13 +21,14 @@ public sealed record TestRunResult(string Status, IReadOnlyList<TestStep> Steps,
 /// Timers (delays, retry backoffs, approval timeouts) fire at once; an approval takes the event given in
 /// the request's <c>events</c> or else its timeout port; side-effecting nodes are previewed (their
 /// resolved input returned, nothing sent) unless <c>live</c>; sub-workflows run their published version
-/// in memory, up to <see cref="MaxDepth"/> deep.
+/// in memory, up to <see cref="MaxDepth"/> deep. Each attempt runs in the <see cref="ActivityRunner"/>, as in
+/// an execution, so a step fails here exactly as it would there.
 /// <para>Because timers fire at once and children run inline, a loop that fans out into sub-workflows multiplies its
 /// work at every level. One budget covers the whole run, children included: at most <c>Limits__TestRunMaxSteps</c>
 /// steps and <c>Limits__TestRunTimeout</c> of wall-clock time. Hitting either ends the run as <c>failed</c> with a
 /// message naming the setting (the answer is still a 200 with the steps run so far).</para>
 /// </summary>
-public sealed class TestRunner(NodeCatalog catalog, NodeHandlerRegistry handlers, IWorkflowStore workflows, TimeProvider clock, IOptions<RequestLimits> limits,
+public sealed class TestRunner(NodeCatalog catalog, ActivityRunner activities, IWorkflowStore workflows, TimeProvider clock, IOptions<RequestLimits> limits,
     ILogger<TestRunner> logger)
 {
     public const int MaxDepth = 5;
@@ -148,40 +149,13 @@ public sealed class TestRunner(NodeCatalog catalog, NodeHandlerRegistry handlers
 
     private async Task<HistoryEvent> RunStepAsync(string executionId, string orgId, GraphIndex index, StepScheduled s, bool live, HashSet<string> previews, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        if (!live && catalog.Find(s.NodeType)?.HasSideEffects == true)
-        {
-            previews.Add(s.StepKey);
-            var port = catalog.Find(s.NodeType)!.OutputPorts.FirstOrDefault() ?? NodeTypeDescriptor.DefaultPort;
-            return new StepCompleted(s.StepKey, s.NodeId, s.NodeType, s.Attempt, new JsonObject { ["preview"] = true, ["input"] = s.Input?.DeepClone() }, port) { Timestamp = now };
-        }
-        var handler = handlers.Find(s.NodeType);
-        if (handler is null)
-        {
-            return new StepFailed(s.StepKey, s.NodeId, s.NodeType, s.Attempt, $"Node type '{s.NodeType}' cannot run on this server: no handler is installed for it.", Retryable: false) { Timestamp = now };
-        }
+        var mode = live ? RunMode.LiveTest : RunMode.PreviewTest;
+        if (activities.Previews(mode, s.NodeType)) previews.Add(s.StepKey);
         var settings = index.Find(s.NodeId) is { } node ? StepSettings.From(node.Definition) : StepSettings.Default;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(settings.Timeout);
-        try
-        {
-            var context = new NodeRunContext(executionId, orgId, s.StepKey, s.NodeId, s.NodeType, s.Attempt, s.Input, $"{executionId}:{s.StepKey}:{s.Attempt}", Preview: !live);
-            var result = await handler.RunAsync(context, timeout.Token);
-            return new StepCompleted(s.StepKey, s.NodeId, s.NodeType, s.Attempt, result.Output, result.Port ?? NodeTypeDescriptor.DefaultPort) { Timestamp = clock.GetUtcNow() };
-        }
-        catch (NodeFailure f)
-        {
-            return new StepFailed(s.StepKey, s.NodeId, s.NodeType, s.Attempt, f.Message, f.Retryable) { Timestamp = clock.GetUtcNow() };
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return new StepFailed(s.StepKey, s.NodeId, s.NodeType, s.Attempt, $"Timed out after {settings.Timeout.TotalSeconds:0} s.", Retryable: true) { Timestamp = clock.GetUtcNow() };
-        }
-        catch (OperationCanceledException)
-        {
-            // The test run's time limit (or the client left: the budget's next check throws then); the caller reports which.
-            return new StepFailed(s.StepKey, s.NodeId, s.NodeType, s.Attempt, "Stopped: the test run reached its time limit (Limits__TestRunTimeout).", Retryable: false) { Timestamp = clock.GetUtcNow() };
-        }
+        var request = new ActivityRequest(executionId, orgId, s.StepKey, s.NodeId, s.NodeType, s.Attempt, s.Input, settings.Timeout);
+        // Null: the test run's time limit cut the attempt off (or the client left: the budget's next check throws then); the caller reports which.
+        return await activities.RunAsync(request, mode, ct)
+            ?? activities.Failed(request, "Stopped: the test run reached its time limit (Limits__TestRunTimeout).", retryable: false);
     }
 
     private async Task<HistoryEvent> RunChildAsync(string orgId, ChildRequested c, bool live, Budget budget, int depth)

@@ -1,6 +1,7 @@
 using FlowForge.Server.Egress;
 using FlowForge.Server.Engine;
 using FlowForge.Server.Nodes;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FlowForge.Server.Hosting;
 
@@ -21,8 +22,10 @@ public static class EngineRegistration
         services.AddSingleton<StartQuota>();
         services.AddHostedService<StartQuotaRefresher>();
         services.AddSingleton<ExecutionStarter>();
+        services.AddSingleton<ActivityRunner>();
         services.AddSingleton<TestRunner>();
-        services.AddSingleton<NodeHandlerRegistry>();
+        // A TryAdd, so a host (or a test) can install its own set of handlers.
+        services.TryAddSingleton<NodeHandlerRegistry>();
 
         var egress = configuration.GetSection("Egress");
         services.AddSettings<EgressOptions>(configuration, "Egress");

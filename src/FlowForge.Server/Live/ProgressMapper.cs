@@ -3,6 +3,7 @@ using FlowForge.Core.Engine;
 using FlowForge.Core.Engine.History;
 using FlowForge.Core.Storage;
 using FlowForge.Server.Engine;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Live;
 
@@ -92,12 +93,12 @@ public static class ProgressMapper
                     break;
                 case LoopStarted s:
                     Started(stepStarts, s.StepKey, s.Timestamp);
-                    result.Add(Step(progress, sequence, s.StepKey, s.NodeId, NodeTypes.Loop, StepStatus.Running, 1));
+                    result.Add(Step(progress, sequence, s.StepKey, s.NodeId, NodeTypeNames.LogicLoop, StepStatus.Running, 1));
                     break;
                 case ChildRequested s:
                 {
                     Started(stepStarts, s.StepKey, s.Timestamp);
-                    var step = Step(progress, sequence, s.StepKey, s.NodeId, NodeTypes.Subworkflow, StepStatus.Running, 1);
+                    var step = Step(progress, sequence, s.StepKey, s.NodeId, NodeTypeNames.LogicSubworkflow, StepStatus.Running, 1);
                     step.Payload["childExecutionId"] = s.ChildExecutionId;
                     result.Add(step);
                     break;
@@ -108,7 +109,7 @@ public static class ProgressMapper
                     {
                         ["stepId"] = t.StepKey,
                         ["nodeId"] = t.NodeId,
-                        ["nodeType"] = NodeTypes.Delay,
+                        ["nodeType"] = NodeTypeNames.LogicDelay,
                         ["until"] = Time(t.FireAt),
                     }));
                     break;
@@ -118,7 +119,7 @@ public static class ProgressMapper
                     {
                         ["stepId"] = w.StepKey,
                         ["nodeId"] = w.NodeId,
-                        ["nodeType"] = NodeTypes.Approval,
+                        ["nodeType"] = NodeTypeNames.LogicApproval,
                         ["eventName"] = w.EventName,
                         ["until"] = Time(w.Until),
                     }));

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FlowForge.Server.Egress;
 using FlowForge.Server.Providers;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Nodes;
 
@@ -18,7 +19,7 @@ public sealed class HttpActionHandler(IHttpClientFactory clients) : INodeHandler
     public const string ClientName = "action_http";
     public const int MaxResponseBytes = 10 * 1024 * 1024;
 
-    public string NodeType => "action_http";
+    public string NodeType => NodeTypeNames.ActionHttp;
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {

@@ -5,6 +5,7 @@ using FlowForge.Core.Model;
 using FlowForge.Core.Scheduling;
 using FlowForge.Core.Storage;
 using Microsoft.Extensions.Options;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Triggers;
 
@@ -23,11 +24,12 @@ public sealed record TriggerInfo(
 /// </summary>
 public sealed class TriggerRegistry(ITriggerStore store, WebhookSecrets secrets, IOptions<TriggerOptions> options, TriggerClock clock)
 {
-    public const string Webhook = "trigger_webhook";
-    public const string Schedule = "trigger_schedule";
-    public const string WhatsApp = "trigger_whatsapp";
-    public const string Email = "trigger_email";
-    public const string Voice = "trigger_voice";
+    // The trigger types that get an endpoint; the names themselves are the catalog's (NodeTypeNames).
+    public const string Webhook = NodeTypeNames.TriggerWebhook;
+    public const string Schedule = NodeTypeNames.TriggerSchedule;
+    public const string WhatsApp = NodeTypeNames.TriggerWhatsApp;
+    public const string Email = NodeTypeNames.TriggerEmail;
+    public const string Voice = NodeTypeNames.TriggerVoice;
 
     private static readonly HashSet<string> Registered = [Webhook, Schedule, WhatsApp, Email, Voice];
 

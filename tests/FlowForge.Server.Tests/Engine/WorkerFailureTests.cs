@@ -85,7 +85,8 @@ public class WorkerFailureTests(NoWorkersFixture server) : IClassFixture<NoWorke
     public async Task UnimplementedNodeType_FailsItsStepWithAClearError()
     {
         // A server without the handler (every catalog type has one once the node library is complete).
-        var worker = ActivatorUtilities.CreateInstance<ActivityWorker>(server.Services, new FlowForge.Server.Nodes.NodeHandlerRegistry([]));
+        var runner = ActivatorUtilities.CreateInstance<ActivityRunner>(server.Services, new FlowForge.Server.Nodes.NodeHandlerRegistry([]));
+        var worker = ActivatorUtilities.CreateInstance<ActivityWorker>(server.Services, runner);
         var item = new ActivityWorkItem(1, new ActivityRequest("ex_x", "org-a", "send", "send", "action_whatsapp", 1, null, TimeSpan.FromSeconds(1)), 1, DateTimeOffset.UtcNow);
         var result = Assert.IsType<FlowForge.Core.Engine.History.StepFailed>(await worker.RunAsync(item, CancellationToken.None));
         Assert.False(result.Retryable);

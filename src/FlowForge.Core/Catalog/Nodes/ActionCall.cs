@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class ActionCall
 {
-    public const string TypeName = "action_call";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.ActionCall,
         Category = NodeCategory.Action,
         DisplayName = "Place call",
         Description = "Places an outbound phone call handled by a voice agent.",

@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class ActionCrm
 {
-    public const string TypeName = "action_crm";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.ActionCrm,
         Category = NodeCategory.Action,
         DisplayName = "Update CRM",
         Description = "Creates or updates a record in a CRM.",

@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class ActionEmail
 {
-    public const string TypeName = "action_email";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.ActionEmail,
         Category = NodeCategory.Action,
         DisplayName = "Send email",
         Description = "Sends an email.",

@@ -3,11 +3,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 /// <summary>An HTTP request. Its time limit is the common <c>timeout</c> execution setting.</summary>
 internal static class ActionHttp
 {
-    public const string TypeName = "action_http";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.ActionHttp,
         Category = NodeCategory.Action,
         DisplayName = "HTTP request",
         Description = "Sends an HTTP request and outputs the response.",

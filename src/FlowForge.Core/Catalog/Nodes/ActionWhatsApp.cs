@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class ActionWhatsApp
 {
-    public const string TypeName = "action_whatsapp";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.ActionWhatsApp,
         Category = NodeCategory.Action,
         DisplayName = "Send WhatsApp message",
         Description = "Sends a WhatsApp message.",

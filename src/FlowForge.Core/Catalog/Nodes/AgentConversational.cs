@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class AgentConversational
 {
-    public const string TypeName = "agent_conversational";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.AgentConversational,
         Category = NodeCategory.Agent,
         DisplayName = "Conversational agent",
         Description = "Answers a message with a language model, keeping the conversation's context.",

@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class AgentDecision
 {
-    public const string TypeName = "agent_decision";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.AgentDecision,
         Category = NodeCategory.Agent,
         DisplayName = "Decision agent",
         Description = "Has a language model approve, reject or flag for review, and follows the matching port.",

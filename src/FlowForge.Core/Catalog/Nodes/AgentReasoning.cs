@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class AgentReasoning
 {
-    public const string TypeName = "agent_reasoning";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.AgentReasoning,
         Category = NodeCategory.Agent,
         DisplayName = "Reasoning agent",
         Description = "Has a language model think a question through step by step and state a conclusion.",

@@ -6,11 +6,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 /// <summary>Sends each run down one variant's port, at random in proportion to the weights; a port per variant.</summary>
 internal static class LogicAbSplit
 {
-    public const string TypeName = "logic_ab_split";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.LogicAbSplit,
         Category = NodeCategory.Logic,
         DisplayName = "A/B split",
         Description = "Sends each run down one of several variants, at random in proportion to their weights.",

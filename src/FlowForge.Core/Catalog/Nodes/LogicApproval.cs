@@ -6,11 +6,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 /// </summary>
 internal static class LogicApproval
 {
-    public const string TypeName = "logic_approval";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.LogicApproval,
         Category = NodeCategory.Logic,
         DisplayName = "Approval",
         Description = "Waits for a person to approve or reject, then follows the matching port.",

@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class LogicCondition
 {
-    public const string TypeName = "logic_condition";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.LogicCondition,
         Category = NodeCategory.Logic,
         DisplayName = "Condition",
         Description = "Follows the true or the false port depending on a condition.",

@@ -6,11 +6,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class LogicDelay
 {
-    public const string TypeName = "logic_delay";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.LogicDelay,
         Category = NodeCategory.Logic,
         DisplayName = "Delay",
         Description = "Waits for a while, or until a given time, durably (the server may restart meanwhile).",

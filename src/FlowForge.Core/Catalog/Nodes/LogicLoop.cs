@@ -6,13 +6,12 @@ namespace FlowForge.Core.Catalog.Nodes;
 /// </summary>
 internal static class LogicLoop
 {
-    public const string TypeName = "logic_loop";
     public const string ItemPort = "item";
     public const string DonePort = "done";
 
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.LogicLoop,
         Category = NodeCategory.Logic,
         DisplayName = "Loop",
         Description = "Runs the steps on its item port for each item of a list, then follows done.",

@@ -5,11 +5,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class LogicSetVariable
 {
-    public const string TypeName = "logic_set_variable";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.LogicSetVariable,
         Category = NodeCategory.Logic,
         DisplayName = "Set variables",
         Description = "Sets run variables, readable later as {{vars.name}}; its output is the variables set.",

@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class LogicSubworkflow
 {
-    public const string TypeName = "logic_subworkflow";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.LogicSubworkflow,
         Category = NodeCategory.Logic,
         DisplayName = "Run workflow",
         Description = "Runs another workflow as a child run; its output is the child's final output.",

@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class TriggerEmail
 {
-    public const string TypeName = "trigger_email";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.TriggerEmail,
         Category = NodeCategory.Trigger,
         DisplayName = "Email received",
         Description = "Starts a run when an email arrives.",

@@ -5,11 +5,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class TriggerSchedule
 {
-    public const string TypeName = "trigger_schedule";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.TriggerSchedule,
         Category = NodeCategory.Trigger,
         DisplayName = "Schedule",
         Description = "Starts a run on a cron schedule.",

@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class TriggerVoice
 {
-    public const string TypeName = "trigger_voice";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.TriggerVoice,
         Category = NodeCategory.Trigger,
         DisplayName = "Voice call",
         Description = "Starts a run when a voice call ends, with its transcript.",

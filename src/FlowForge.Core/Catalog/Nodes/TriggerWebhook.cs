@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class TriggerWebhook
 {
-    public const string TypeName = "trigger_webhook";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.TriggerWebhook,
         Category = NodeCategory.Trigger,
         DisplayName = "Webhook",
         Description = "Starts a run when an HTTP request reaches the workflow's webhook URL.",

@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class TriggerWhatsApp
 {
-    public const string TypeName = "trigger_whatsapp";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.TriggerWhatsApp,
         Category = NodeCategory.Trigger,
         DisplayName = "WhatsApp message",
         Description = "Starts a run when a WhatsApp message arrives.",

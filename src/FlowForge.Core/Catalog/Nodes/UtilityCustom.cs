@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class UtilityCustom
 {
-    public const string TypeName = "utility_custom";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.UtilityCustom,
         Category = NodeCategory.Utility,
         DisplayName = "Custom",
         Description = "Processes text with your own HTTP endpoint or your own prompt.",

@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class UtilityIntent
 {
-    public const string TypeName = "utility_intent";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.UtilityIntent,
         Category = NodeCategory.Utility,
         DisplayName = "Intent",
         Description = "Recognises what a text asks for, among the intents listed.",

@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class UtilityReason
 {
-    public const string TypeName = "utility_reason";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.UtilityReason,
         Category = NodeCategory.Utility,
         DisplayName = "Contact reason",
         Description = "Summarises why the person got in touch.",

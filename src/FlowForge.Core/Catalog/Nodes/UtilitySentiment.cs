@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class UtilitySentiment
 {
-    public const string TypeName = "utility_sentiment";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.UtilitySentiment,
         Category = NodeCategory.Utility,
         DisplayName = "Sentiment",
         Description = "Classifies the sentiment of a text.",

@@ -2,11 +2,9 @@ namespace FlowForge.Core.Catalog.Nodes;
 
 internal static class UtilityTextGen
 {
-    public const string TypeName = "utility_text_gen";
-
     public static NodeTypeDescriptor Descriptor { get; } = new()
     {
-        Type = TypeName,
+        Type = NodeTypeNames.UtilityTextGen,
         Category = NodeCategory.Utility,
         DisplayName = "Generate text",
         Description = "Generates text from a prompt with a language model.",

@@ -26,15 +26,6 @@ public sealed record SendOutcome(JsonObject Output, string? ProviderId);
 /// </summary>
 public sealed class ActionSupport(ISendLedger ledger, IOutboxStore outbox, CredentialService credentials, TimeProvider clock)
 {
-    /// <summary>Test runs (<c>/test</c>) run in memory under ids starting with this: nothing of theirs is in the store.</summary>
-    public const string TestRunPrefix = "test_";
-
-    public static bool IsTestRun(NodeRunContext context) => context.ExecutionId.StartsWith(TestRunPrefix, StringComparison.Ordinal);
-
-    /// <summary>The output of a previewed step: its resolved input, nothing sent or written.</summary>
-    public static NodeResult Preview(NodeRunContext context) =>
-        new(new JsonObject { ["preview"] = true, ["input"] = context.Input?.DeepClone() });
-
     public static JsonObject Input(NodeRunContext context) => context.Input as JsonObject ?? [];
 
     /// <summary>A config string (templates already resolved); numbers and booleans as JSON text; null when absent or blank.</summary>
@@ -72,7 +63,7 @@ public sealed class ActionSupport(ISendLedger ledger, IOutboxStore outbox, Crede
     /// </summary>
     public async Task<NodeResult> SendOnceAsync(NodeRunContext context, string channel, Func<string, CancellationToken, Task<SendOutcome>> send, CancellationToken ct)
     {
-        if (IsTestRun(context))
+        if (context.IsTest)
         {
             return new NodeResult((await send(context.IdempotencyKey, ct)).Output);
         }

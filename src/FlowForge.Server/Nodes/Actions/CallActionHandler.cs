@@ -3,6 +3,7 @@ using System.Text.Json;
 using FlowForge.Server.Credentials;
 using FlowForge.Server.Providers;
 using Microsoft.Extensions.Options;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Nodes.Actions;
 
@@ -14,11 +15,10 @@ public sealed class CallActionHandler(IHttpClientFactory clients, IOptionsMonito
 {
     public const string ClientName = "provider_voice";
 
-    public string NodeType => "action_call";
+    public string NodeType => NodeTypeNames.ActionCall;
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {
-        if (context.Preview) return ActionSupport.Preview(context);
         var input = ActionSupport.Input(context);
         var phone = ActionSupport.Required(input, "phoneNumber");
         var agent = ActionSupport.Required(input, "voiceAgent");

@@ -3,6 +3,7 @@ using System.Text.Json;
 using FlowForge.Server.Credentials;
 using FlowForge.Server.Providers;
 using Microsoft.Extensions.Options;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Nodes.Actions;
 
@@ -17,11 +18,10 @@ public sealed class CrmActionHandler(IHttpClientFactory clients, IOptionsMonitor
 {
     public const string ClientName = "provider_crm";
 
-    public string NodeType => "action_crm";
+    public string NodeType => NodeTypeNames.ActionCrm;
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {
-        if (context.Preview) return ActionSupport.Preview(context);
         var input = ActionSupport.Input(context);
         var system = ActionSupport.Required(input, "crmSystem");
         var action = (ActionSupport.Text(input, "action") ?? "create").ToLowerInvariant();

@@ -9,6 +9,7 @@ using FlowForge.Server.Credentials;
 using FlowForge.Server.Egress;
 using FlowForge.Server.Providers;
 using Microsoft.Extensions.Options;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Nodes.Actions;
 
@@ -23,11 +24,10 @@ namespace FlowForge.Server.Nodes.Actions;
 /// </summary>
 public sealed class EmailActionHandler(IOptionsMonitor<SmtpOptions> options, ActionSupport support, EgressPolicy egress) : INodeHandler
 {
-    public string NodeType => "action_email";
+    public string NodeType => NodeTypeNames.ActionEmail;
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {
-        if (context.Preview) return ActionSupport.Preview(context);
         var input = ActionSupport.Input(context);
         var to = Addresses(input, "to", required: true);
         var cc = Addresses(input, "cc", required: false);

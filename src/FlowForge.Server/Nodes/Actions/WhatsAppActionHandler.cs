@@ -4,6 +4,7 @@ using FlowForge.Core.Storage;
 using FlowForge.Server.Credentials;
 using FlowForge.Server.Providers;
 using Microsoft.Extensions.Options;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Nodes.Actions;
 
@@ -17,11 +18,10 @@ public sealed class WhatsAppActionHandler(
 {
     public const string ClientName = "provider_whatsapp";
 
-    public string NodeType => "action_whatsapp";
+    public string NodeType => NodeTypeNames.ActionWhatsApp;
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {
-        if (context.Preview) return ActionSupport.Preview(context);
         var input = ActionSupport.Input(context);
         var text = ActionSupport.Required(input, "messageTemplate");
         var to = await RecipientAsync(context, ActionSupport.Text(input, "recipient") ?? "trigger", ct);
@@ -65,10 +65,10 @@ public sealed class WhatsAppActionHandler(
         var raw = recipient;
         if (string.Equals(recipient, "trigger", StringComparison.OrdinalIgnoreCase))
         {
-            var execution = ActionSupport.IsTestRun(context) ? null : await executions.GetForEngineAsync(context.ExecutionId, ct);
+            var execution = context.IsTest ? null : await executions.GetForEngineAsync(context.ExecutionId, ct);
             var trigger = execution?.TriggerData as JsonObject;
             raw = ActionSupport.Text(trigger ?? [], "phone_number") ?? ActionSupport.Text(trigger ?? [], "from")
-                ?? throw new NodeFailure(ActionSupport.IsTestRun(context)
+                ?? throw new NodeFailure(context.IsTest
                     ? "Recipient 'trigger' needs the trigger's phone number, which a test run does not have: give an explicit number to test with."
                     : "Recipient 'trigger' needs the trigger's phone number, but the trigger data has no 'phone_number' (or 'from').", retryable: false);
         }

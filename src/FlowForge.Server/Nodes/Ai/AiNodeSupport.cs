@@ -41,7 +41,7 @@ public sealed class AiNodeSupport(AiProviderResolver resolver, BotCoreClient bot
         {
             if (AiInput.String(trigger, name) is { } found && !string.IsNullOrWhiteSpace(found)) return found;
         }
-        throw new NodeFailure(context.ExecutionId.StartsWith("test_", StringComparison.Ordinal)
+        throw new NodeFailure(context.IsTest
             ? $"'{field}' is empty and a test run has no stored trigger message to fall back on; set {field} (e.g. {{{{trigger.message_text}}}})."
             : $"'{field}' is empty and the trigger data has no message text (message_text, text, body, ...); set {field}.", retryable: false);
     }
@@ -106,7 +106,7 @@ public sealed class AiNodeSupport(AiProviderResolver resolver, BotCoreClient bot
 
     private async Task<JsonObject?> TriggerDataAsync(NodeRunContext context, CancellationToken ct)
     {
-        if (context.ExecutionId.StartsWith("test_", StringComparison.Ordinal)) return null;
+        if (context.IsTest) return null;
         var record = await store.GetForEngineAsync(context.ExecutionId, ct);
         return record?.TriggerData as JsonObject;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using FlowForge.Server.Providers;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Nodes.Ai;
 
@@ -12,7 +13,7 @@ public sealed class ConversationalAgentHandler(AiNodeSupport ai) : INodeHandler
 {
     public const string DefaultSystemPrompt = "You are a helpful, concise customer service assistant.";
 
-    public string NodeType => "agent_conversational";
+    public string NodeType => NodeTypeNames.AgentConversational;
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {

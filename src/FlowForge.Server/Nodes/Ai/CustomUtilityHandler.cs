@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using FlowForge.Server.Providers;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Nodes.Ai;
 
@@ -13,7 +14,7 @@ public sealed class CustomUtilityHandler(AiNodeSupport ai, IHttpClientFactory cl
 {
     public const string ClientName = "ai_custom";
 
-    public string NodeType => "utility_custom";
+    public string NodeType => NodeTypeNames.UtilityCustom;
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {

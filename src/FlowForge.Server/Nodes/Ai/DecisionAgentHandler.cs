@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using FlowForge.Server.Providers;
 using FlowForge.Server.Providers.OpenAI;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Nodes.Ai;
 
@@ -16,7 +17,7 @@ public sealed class DecisionAgentHandler(AiNodeSupport ai) : INodeHandler
 {
     public const string DefaultSystemPrompt = "You review requests and decide whether to approve them, reject them, or send them to a human for review when unsure.";
 
-    public string NodeType => "agent_decision";
+    public string NodeType => NodeTypeNames.AgentDecision;
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using FlowForge.Server.Providers;
 using FlowForge.Server.Providers.BotCore;
 using FlowForge.Server.Providers.BuiltIn;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Nodes.Ai;
 
@@ -14,7 +15,7 @@ namespace FlowForge.Server.Nodes.Ai;
 /// </summary>
 public sealed class IntentHandler(AiNodeSupport ai) : INodeHandler
 {
-    public string NodeType => "utility_intent";
+    public string NodeType => NodeTypeNames.UtilityIntent;
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {

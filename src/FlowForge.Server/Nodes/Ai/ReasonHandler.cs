@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using FlowForge.Server.Providers;
 using FlowForge.Server.Providers.BotCore;
 using FlowForge.Server.Providers.BuiltIn;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Nodes.Ai;
 
@@ -13,7 +14,7 @@ namespace FlowForge.Server.Nodes.Ai;
 /// </summary>
 public sealed class ReasonHandler(AiNodeSupport ai) : INodeHandler
 {
-    public string NodeType => "utility_reason";
+    public string NodeType => NodeTypeNames.UtilityReason;
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {

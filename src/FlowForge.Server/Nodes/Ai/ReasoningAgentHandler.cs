@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using FlowForge.Server.Providers;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Nodes.Ai;
 
@@ -12,7 +13,7 @@ public sealed class ReasoningAgentHandler(AiNodeSupport ai) : INodeHandler
 {
     public const string DefaultSystemPrompt = "You think problems through carefully, step by step, before concluding.";
 
-    public string NodeType => "agent_reasoning";
+    public string NodeType => NodeTypeNames.AgentReasoning;
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {

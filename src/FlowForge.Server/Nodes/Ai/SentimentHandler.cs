@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using FlowForge.Server.Providers;
 using FlowForge.Server.Providers.BotCore;
 using FlowForge.Server.Providers.BuiltIn;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Nodes.Ai;
 
@@ -14,7 +15,7 @@ public sealed class SentimentHandler(AiNodeSupport ai) : INodeHandler
 {
     private static readonly string[] Labels = ["positive", "neutral", "negative"];
 
-    public string NodeType => "utility_sentiment";
+    public string NodeType => NodeTypeNames.UtilitySentiment;
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {

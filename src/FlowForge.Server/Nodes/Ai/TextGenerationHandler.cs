@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using FlowForge.Server.Providers;
+using FlowForge.Core.Catalog;
 
 namespace FlowForge.Server.Nodes.Ai;
 
@@ -10,7 +11,7 @@ namespace FlowForge.Server.Nodes.Ai;
 /// </summary>
 public sealed class TextGenerationHandler(AiNodeSupport ai) : INodeHandler
 {
-    public string NodeType => "utility_text_gen";
+    public string NodeType => NodeTypeNames.UtilityTextGen;
 
     public async Task<NodeResult> RunAsync(NodeRunContext context, CancellationToken ct)
     {

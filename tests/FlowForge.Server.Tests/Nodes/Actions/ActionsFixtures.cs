@@ -71,7 +71,7 @@ public abstract class ProvidersFixtureBase : ServerFixture
     /// <summary>Runs a handler directly, as a worker would for one attempt of one step.</summary>
     public Task<NodeResult> RunHandler(string nodeType, string executionId, string stepKey, int attempt, string inputJson, string orgId = "org-a") =>
         Handler(nodeType).RunAsync(
-            new NodeRunContext(executionId, orgId, stepKey, stepKey, nodeType, attempt, JsonNode.Parse(inputJson), $"{executionId}:{stepKey}:{attempt}"),
+            new NodeRunContext(executionId, orgId, stepKey, stepKey, nodeType, attempt, JsonNode.Parse(inputJson), $"{executionId}:{stepKey}:{attempt}", RunMode.Execution),
             CancellationToken.None);
 }
 

@@ -305,4 +305,20 @@ public class ProviderActionsTests(ProvidersFixture server) : IClassFixture<Provi
         var outbox = await (await _client.GetAsync("/api/outbox")).Expect(HttpStatusCode.OK);
         Assert.DoesNotContain(outbox["messages"]!.AsArray(), m => ((string?)m!["executionId"])?.StartsWith("test_", StringComparison.Ordinal) == true);
     }
+
+    [Fact]
+    public async Task LiveTestRun_SendsThroughTheProvider_WithoutAnExecutionToRecordInTheLedger()
+    {
+        // A live test run reaches the handler with RunMode.LiveTest: it sends, and skips the send ledger (no stored execution to record under).
+        var created = await (await _client.PostJson("/api/workflows", OneStep("action_crm", """{ "crmSystem": "hubspot", "action": "create", "fields": { "x": 1 } }"""))).Expect(HttpStatusCode.Created);
+        var sentBefore = Provider.Requests.Count;
+        var result = await (await _client.PostJson($"/api/workflows/{created["id"]}/test", """{ "testData": {}, "live": true }""")).Expect(HttpStatusCode.OK);
+
+        Assert.Equal("completed", (string?)result["status"]);
+        var step = result["steps"]!.AsArray().Single(s => (string?)s!["stepId"] == "act")!;
+        Assert.False((bool)step["preview"]!);
+        Assert.StartsWith("rec_", (string?)step["output"]!["record_id"]);
+        var sent = Assert.Single(Provider.Requests.Skip(sentBefore));
+        Assert.StartsWith("test_", sent.Header("Idempotency-Key"));
+    }
 }

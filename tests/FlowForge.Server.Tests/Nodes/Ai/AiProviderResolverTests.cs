@@ -35,7 +35,7 @@ public class AiProviderResolverTests
         public IDisposable? OnChange(Action<AiProvidersOptions, string?> listener) => null;
     }
 
-    private static NodeRunContext Context(string org = "org-a") => new("ex_1", org, "s", "s", "utility_sentiment", 1, null, "ex_1:s:1");
+    private static NodeRunContext Context(string org = "org-a") => new("ex_1", org, "s", "s", "utility_sentiment", 1, null, "ex_1:s:1", RunMode.Execution);
 
     private static AiProvidersOptions Both(string? @default = null) => new()
     {

@@ -179,4 +179,15 @@ public class BuiltInAnalyzerTests(NoProviderFixture server) : IClassFixture<NoPr
         var step = result["steps"]!.AsArray().First(s => (string?)s!["stepId"] == "ai")!;
         Assert.Equal("positive", (string?)step["output"]!["sentiment"]);
     }
+
+    [Fact]
+    public async Task TestRun_EmptyInput_FailsSayingATestRunHasNoStoredTriggerMessage()
+    {
+        // A test run stores no execution, so the fallback to the trigger's message is not there: the message says how to test instead.
+        var wf = await _client.Publish(AiWorkflows.Single("utility_sentiment", new { }));
+        var result = await (await _client.PostJson($"/api/workflows/{wf}/test", new { testData = new { message_text = "Absolutely wonderful service" } })).ReadJson();
+        Assert.Equal("failed", (string?)result["status"]);
+        var step = result["steps"]!.AsArray().First(s => (string?)s!["stepId"] == "ai")!;
+        Assert.Contains("a test run has no stored trigger message to fall back on", (string?)step["error"]);
+    }
 }
