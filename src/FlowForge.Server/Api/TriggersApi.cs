@@ -1,3 +1,4 @@
+using FlowForge.Core.Catalog;
 using System.Globalization;
 using FlowForge.Core.Storage;
 using FlowForge.Server.Auth;
@@ -60,7 +61,7 @@ public static class TriggersApi
             return Problems.BadRequest("count must be a whole number from 1 to 100.");
         }
         var now = clock.Now;
-        var schedules = (await store.ListForWorkflowAsync(orgId, id, ct)).Where(e => e.Active && e.Type == TriggerRegistry.Schedule).Select(e =>
+        var schedules = (await store.ListForWorkflowAsync(orgId, id, ct)).Where(e => e.Active && e.Type == NodeTypeNames.TriggerSchedule).Select(e =>
         {
             var cron = (string?)e.Config?["cron"];
             var zone = (string?)e.Config?["timezone"];

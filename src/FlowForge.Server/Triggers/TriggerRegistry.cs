@@ -24,14 +24,9 @@ public sealed record TriggerInfo(
 /// </summary>
 public sealed class TriggerRegistry(ITriggerStore store, WebhookSecrets secrets, IOptions<TriggerOptions> options, TriggerClock clock)
 {
-    // The trigger types that get an endpoint; the names themselves are the catalog's (NodeTypeNames).
-    public const string Webhook = NodeTypeNames.TriggerWebhook;
-    public const string Schedule = NodeTypeNames.TriggerSchedule;
-    public const string WhatsApp = NodeTypeNames.TriggerWhatsApp;
-    public const string Email = NodeTypeNames.TriggerEmail;
-    public const string Voice = NodeTypeNames.TriggerVoice;
-
-    private static readonly HashSet<string> Registered = [Webhook, Schedule, WhatsApp, Email, Voice];
+    /// <summary>The trigger types that get an endpoint.</summary>
+    private static readonly HashSet<string> Registered =
+        [NodeTypeNames.TriggerWebhook, NodeTypeNames.TriggerSchedule, NodeTypeNames.TriggerWhatsApp, NodeTypeNames.TriggerEmail, NodeTypeNames.TriggerVoice];
 
     /// <summary>Makes the trigger steps of <paramref name="graph"/> the workflow's active triggers; returns them, with new secrets.</summary>
     public async Task<IReadOnlyList<TriggerInfo>> SyncAsync(string orgId, string workflowId, WorkflowGraph? graph, HttpRequest? request, CancellationToken ct)
@@ -54,7 +49,7 @@ public sealed class TriggerRegistry(ITriggerStore store, WebhookSecrets secrets,
                 config, null, null, null, true, null, null, previous?.LastFireAt, previous?.CreatedAt ?? now);
             switch (node.Type)
             {
-                case Webhook:
+                case NodeTypeNames.TriggerWebhook:
                     endpoint = endpoint with { EndpointKey = previous?.EndpointKey ?? WebhookSecrets.NewEndpointKey() };
                     if (endpoint.Auth is TriggerAuth.Token or TriggerAuth.Signature)
                     {
@@ -70,7 +65,7 @@ public sealed class TriggerRegistry(ITriggerStore store, WebhookSecrets secrets,
                         }
                     }
                     break;
-                case Schedule:
+                case NodeTypeNames.TriggerSchedule:
                     var cron = (string?)config?["cron"];
                     var zone = (string?)config?["timezone"];
                     var key = $"{cron}|{zone}";
@@ -133,10 +128,10 @@ public sealed class TriggerRegistry(ITriggerStore store, WebhookSecrets secrets,
     {
         var path = e.Type switch
         {
-            Webhook => "/hooks/" + e.EndpointKey,
-            WhatsApp => "/hooks/whatsapp",
-            Email => "/hooks/email",
-            Voice => "/hooks/voice",
+            NodeTypeNames.TriggerWebhook => "/hooks/" + e.EndpointKey,
+            NodeTypeNames.TriggerWhatsApp => "/hooks/whatsapp",
+            NodeTypeNames.TriggerEmail => "/hooks/email",
+            NodeTypeNames.TriggerVoice => "/hooks/voice",
             _ => null,
         };
         return new TriggerInfo(e.StepId, e.Type, path is null ? null : BaseUrl(request) + path, e.Auth, secret);
@@ -162,9 +157,9 @@ public sealed class TriggerRegistry(ITriggerStore store, WebhookSecrets secrets,
     private static string AuthFor(string type, JsonNode? config) => type switch
     {
         // The schema's default is signature: a webhook published without an auth setting is signed, never open.
-        Webhook => (string?)config?["auth"] is { } auth && auth is TriggerAuth.None or TriggerAuth.Token or TriggerAuth.Signature ? auth : TriggerAuth.Signature,
-        WhatsApp => TriggerAuth.Provider,
-        Email or Voice => TriggerAuth.Inbound,
+        NodeTypeNames.TriggerWebhook => (string?)config?["auth"] is { } auth && auth is TriggerAuth.None or TriggerAuth.Token or TriggerAuth.Signature ? auth : TriggerAuth.Signature,
+        NodeTypeNames.TriggerWhatsApp => TriggerAuth.Provider,
+        NodeTypeNames.TriggerEmail or NodeTypeNames.TriggerVoice => TriggerAuth.Inbound,
         _ => TriggerAuth.Schedule,
     };
 }

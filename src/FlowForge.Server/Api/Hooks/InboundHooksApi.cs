@@ -1,3 +1,4 @@
+using FlowForge.Core.Catalog;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -43,7 +44,7 @@ public static partial class InboundHooksApi
             ["message_id"] = messageId,
         };
         var recipients = Addresses(to).Concat(Addresses(cc)).ToList();
-        var endpoints = await store.ListActiveByTypeAsync(TriggerRegistry.Email, ct);
+        var endpoints = await store.ListActiveByTypeAsync(NodeTypeNames.TriggerEmail, ct);
         var targets = endpoints.Where(e => string.IsNullOrWhiteSpace((string?)e.Config?["address"])
             || recipients.Contains(((string)e.Config!["address"]!).Trim(), StringComparer.OrdinalIgnoreCase));
         var dedup = messageId is not null ? "email:" + messageId : HeaderDedup(http.Request);
@@ -68,7 +69,7 @@ public static partial class InboundHooksApi
             ["call_transcript"] = Field(fields!, "transcript", "call_transcript", "callTranscript", "TranscriptionText"),
             ["call_id"] = callId,
         };
-        var endpoints = await store.ListActiveByTypeAsync(TriggerRegistry.Voice, ct);
+        var endpoints = await store.ListActiveByTypeAsync(NodeTypeNames.TriggerVoice, ct);
         var targets = endpoints.Where(e => ForNumber((string?)e.Config?["number"], called));
         var dedup = callId is not null ? "voice:" + callId : HeaderDedup(http.Request);
         var summary = new InboundSummary { Messages = 1 };

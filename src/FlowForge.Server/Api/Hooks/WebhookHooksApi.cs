@@ -1,3 +1,4 @@
+using FlowForge.Core.Catalog;
 using System.Text.Json.Nodes;
 using FlowForge.Core.Model;
 using FlowForge.Core.Storage;
@@ -37,7 +38,7 @@ public static class WebhookHooksApi
         IOptions<TriggerOptions> options, IOptions<RequestLimits> limits, TimeProvider time, ExecutionEvents events, IExecutionClientStore executions, CancellationToken ct)
     {
         var endpoint = endpointKey.Length <= 128 ? await store.FindByKeyAsync(endpointKey, ct) : null;
-        if (endpoint is null || endpoint.Type != TriggerRegistry.Webhook)
+        if (endpoint is null || endpoint.Type != NodeTypeNames.TriggerWebhook)
         {
             return Problems.Create(StatusCodes.Status404NotFound, "not-found", "Not found", "No active webhook has this URL.");
         }

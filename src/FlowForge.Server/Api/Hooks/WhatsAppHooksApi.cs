@@ -1,3 +1,4 @@
+using FlowForge.Core.Catalog;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FlowForge.Core.Storage;
@@ -67,7 +68,7 @@ public static class WhatsAppHooksApi
             return Problems.InvalidBody("Expected a WhatsApp Cloud API notification: {object, entry:[{changes:[{value:{metadata, contacts, messages}}]}]}.");
         }
 
-        var endpoints = await store.ListActiveByTypeAsync(TriggerRegistry.WhatsApp, ct);
+        var endpoints = await store.ListActiveByTypeAsync(NodeTypeNames.TriggerWhatsApp, ct);
         var summary = new InboundSummary();
         foreach (var change in entries.OfType<JsonObject>().SelectMany(e => (e["changes"] as JsonArray ?? []).OfType<JsonObject>()))
         {
