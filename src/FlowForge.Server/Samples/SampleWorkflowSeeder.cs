@@ -44,13 +44,13 @@ public sealed class SampleWorkflowSeeder(
             var validation = WorkflowsApi.Check(definition.Graph, catalog);
             if (!validation.Valid)
             {
-                logger.LogWarning("The sample workflow {WorkflowId} is not valid and stays a draft: {Errors}", id, string.Join("; ", validation.Errors.Select(e => e.Message)));
+                Logs.SampleWorkflowInvalid(logger, id, string.Join("; ", validation.Errors.Select(e => e.Message)));
                 continue;
             }
             var (_, published) = await store.PublishAsync(ApiKeyBootstrap.DefaultOrg, created.Id, created.Revision, ct);
             // As a publish through the API does: its triggers (the WhatsApp one of the triage sample) go live.
             await triggers.SyncAsync(ApiKeyBootstrap.DefaultOrg, created.Id, published?.Definition.Graph, null, ct);
-            logger.LogInformation("Seeded and published the sample workflow {WorkflowId}", created.Id);
+            Logs.SampleWorkflowSeeded(logger, created.Id);
         }
     }
 
