@@ -152,7 +152,7 @@ public sealed class TestRunner(NodeCatalog catalog, NodeHandlerRegistry handlers
         if (!live && catalog.Find(s.NodeType)?.HasSideEffects == true)
         {
             previews.Add(s.StepKey);
-            var port = catalog.Find(s.NodeType)!.OutputPorts.FirstOrDefault() ?? NodeTypeDescriptor.DefaultPort;
+            var port = catalog.Find(s.NodeType)!.OutputPorts is { Count: > 0 } ports ? ports[0] : NodeTypeDescriptor.DefaultPort;
             return new StepCompleted(s.StepKey, s.NodeId, s.NodeType, s.Attempt, new JsonObject { ["preview"] = true, ["input"] = s.Input?.DeepClone() }, port) { Timestamp = now };
         }
         var handler = handlers.Find(s.NodeType);
