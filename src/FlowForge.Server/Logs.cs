@@ -58,4 +58,18 @@ internal static partial class Logs
 
     [LoggerMessage(1512, LogLevel.Information, "The {Loop} works again after {Failures} failed attempts")]
     public static partial void OutageEnded(ILogger logger, string loop, int failures);
+
+    // ---- 1720-1739: logs moved onto source-generated methods (issue 10) ----
+
+    [LoggerMessage(1720, LogLevel.Warning, "Schedule {Workflow}/{Step} has an invalid cron ({Error}); it is stopped until re-published.")]
+    public static partial void ScheduleCronInvalid(ILogger logger, string workflow, string step, string? error);
+
+    [LoggerMessage(1721, LogLevel.Warning, "Created the first API key (prefix {Prefix}) for organisation 'default'")]
+    public static partial void BootstrapKeyCreated(ILogger logger, string prefix);
+
+    [LoggerMessage(1722, LogLevel.Warning, "The sample workflow {WorkflowId} is not valid and stays a draft: {Errors}")]
+    public static partial void SampleWorkflowInvalid(ILogger logger, string workflowId, string errors);
+
+    [LoggerMessage(1723, LogLevel.Information, "Seeded and published the sample workflow {WorkflowId}")]
+    public static partial void SampleWorkflowSeeded(ILogger logger, string workflowId);
 }

@@ -140,7 +140,7 @@ public abstract class TriggerStore(IRelationalDatabase db, TimeProvider? timePro
         return row is null ? null : ToRecord(row);
     }
 
-    public async Task<bool> RecordEventAsync(TriggerEventRecord e, CancellationToken ct = default)
+    public async Task<bool> RecordEventAsync(TriggerEventRecord record, CancellationToken ct = default)
     {
         await using var c = await db.OpenConnectionAsync(ct);
         // No conflict target: the only unique index besides the id is the partial dedup index.
@@ -150,7 +150,7 @@ public abstract class TriggerStore(IRelationalDatabase db, TimeProvider? timePro
             VALUES (@OrgId, @WorkflowId, @StepId, @Type, @Outcome, @DedupKey, @ExecutionId, @Detail, @CreatedAt)
             ON CONFLICT DO NOTHING
             """,
-            new { e.OrgId, e.WorkflowId, e.StepId, e.Type, e.Outcome, e.DedupKey, e.ExecutionId, e.Detail, CreatedAt = _sql.Timestamp(e.CreatedAt) },
+            new { record.OrgId, record.WorkflowId, record.StepId, record.Type, record.Outcome, record.DedupKey, record.ExecutionId, record.Detail, CreatedAt = _sql.Timestamp(record.CreatedAt) },
             cancellationToken: ct)) > 0;
     }
 

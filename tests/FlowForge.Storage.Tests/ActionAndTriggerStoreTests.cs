@@ -10,7 +10,7 @@ public sealed class SqliteActionStoresTests : ActionStoresConformance
     protected override async Task<ActionStores> CreateStoresAsync()
     {
         var temp = await TempDatabase.CreateMigratedAsync();
-        return new ActionStores(new SqliteSendLedger(temp.Database), new SqliteOutboxStore(temp.Database), new SqliteCredentialStore(temp.Database), temp);
+        return new ActionStores(new SqliteSendLedger(temp.Database), new SqliteOutboxStore(temp.Database), new SqliteCredentialStore(temp.Database), new SqliteExecutionStore(temp.Database), temp);
     }
 }
 
@@ -20,10 +20,11 @@ public sealed class PostgresActionStoresTests : ActionStoresConformance
     protected override async Task<ActionStores> CreateStoresAsync()
     {
         var temp = await TempSchema.CreateMigratedAsync();
-        return new ActionStores(new PostgresSendLedger(temp.Database), new PostgresOutboxStore(temp.Database), new PostgresCredentialStore(temp.Database), temp);
+        return new ActionStores(new PostgresSendLedger(temp.Database), new PostgresOutboxStore(temp.Database), new PostgresCredentialStore(temp.Database), new PostgresExecutionStore(temp.Database), temp);
     }
 }
 
+/// <summary>The trigger store on SQLite, one temporary database per test.</summary>
 public sealed class SqliteTriggerStoreTests : TriggerStoreConformance
 {
     protected override async Task<TriggerStoreScope> CreateStoreAsync()
@@ -33,6 +34,7 @@ public sealed class SqliteTriggerStoreTests : TriggerStoreConformance
     }
 }
 
+/// <summary>The trigger store on PostgreSQL, one fresh schema per test.</summary>
 public sealed class PostgresTriggerStoreTests : TriggerStoreConformance
 {
     protected override async Task<TriggerStoreScope> CreateStoreAsync()

@@ -9,3 +9,17 @@ public sealed class PostgresExecutionStoreTests(PostgresSchemaFixture fixture) :
 {
     protected override Task<IExecutionStore> CreateStoreAsync() => Task.FromResult<IExecutionStore>(new PostgresExecutionStore(fixture.Database));
 }
+
+/// <summary>The PostgreSQL backend runs the fresh-database suite (migrations, next due) on one fresh schema per test.</summary>
+public sealed class PostgresFreshDatabaseTests : FreshDatabaseConformance
+{
+    protected override Task<FreshDatabase> CreateDatabaseAsync()
+    {
+        var temp = new TempSchema();
+        return Task.FromResult(new FreshDatabase(
+            [.. PostgresDatabase.LoadMigrations().Select(m => m.Version)],
+            version => temp.Database.MigrateAsync(version),
+            () => temp.Database.AppliedMigrationsAsync(),
+            new PostgresTenantStore(temp.Database), new PostgresWorkflowStore(temp.Database), new PostgresExecutionStore(temp.Database), temp));
+    }
+}

@@ -13,80 +13,23 @@ public sealed class SqliteExecutionStoreTests(SqliteDatabaseFixture fixture) : E
     protected override Task<IExecutionStore> CreateStoreAsync() => Task.FromResult<IExecutionStore>(new SqliteExecutionStore(fixture.Database));
 }
 
-/// <summary>What only SQLite has: its migrations, and exact answers that need an otherwise empty database.</summary>
+/// <summary>The SQLite backend runs the fresh-database suite (migrations, next due) on one temporary database per test.</summary>
+public sealed class SqliteFreshDatabaseTests : FreshDatabaseConformance
+{
+    protected override Task<FreshDatabase> CreateDatabaseAsync()
+    {
+        var temp = new TempDatabase();
+        return Task.FromResult(new FreshDatabase(
+            [.. SqliteDatabase.LoadMigrations().Select(m => m.Version)],
+            version => temp.Database.MigrateAsync(version),
+            () => temp.Database.AppliedMigrationsAsync(),
+            new SqliteTenantStore(temp.Database), new SqliteWorkflowStore(temp.Database), new SqliteExecutionStore(temp.Database), temp));
+    }
+}
+
+/// <summary>What only SQLite has: its history columns, the savepoint of a conflicting commit, its injected clock.</summary>
 public sealed class SqliteExecutionStoreSpecificTests
 {
-    /// <summary>Every embedded migration script's version, in order.</summary>
-    private static readonly int[] AllMigrations = [.. SqliteDatabase.LoadMigrations().Select(m => m.Version)];
-
-    [Fact]
-    public void Migrations_AreNumberedFromOneWithoutGaps() => Assert.Equal(Enumerable.Range(1, AllMigrations.Length), AllMigrations);
-
-    [Fact]
-    public async Task Migrate_Twice_AppliesEachScriptOnce()
-    {
-        await using var temp = new TempDatabase();
-
-        await temp.Database.MigrateAsync();
-        await temp.Database.MigrateAsync();
-
-        Assert.Equal(AllMigrations, await temp.Database.AppliedMigrationsAsync());
-        var started = await new SqliteExecutionStore(temp.Database).StartAsync(new NewExecution("ex_1", "org_1", "wf_1", 1, null));
-        Assert.False(started.Existing);
-    }
-
-    [Fact]
-    public async Task Migrate_DatabaseWithOnlyTheFirstScript_UpgradesAndKeepsItsData()
-    {
-        await using var temp = new TempDatabase();
-        await temp.Database.MigrateAsync(upToVersion: 1);
-        Assert.Equal([1], await temp.Database.AppliedMigrationsAsync());
-        await new SqliteTenantStore(temp.Database).EnsureOrganizationAsync("org_old", "Old org");
-        var workflows = new SqliteWorkflowStore(temp.Database);
-        var workflow = await workflows.CreateAsync("org_old", new WorkflowDefinition("Legacy", "from before executions", new WorkflowGraph([], []), null));
-
-        await temp.Database.MigrateAsync();
-
-        Assert.Equal(AllMigrations, await temp.Database.AppliedMigrationsAsync());
-        var kept = await workflows.GetAsync("org_old", workflow.Id);
-        Assert.Equal(("Legacy", "from before executions", workflow.Revision), (kept!.Definition.Name, kept.Definition.Description, kept.Revision));
-        var store = new SqliteExecutionStore(temp.Database);
-        await store.StartAsync(new NewExecution("ex_1", "org_old", workflow.Id, 1, null));
-        Assert.Equal(workflow.Id, (await store.GetAsync("org_old", "ex_1"))!.WorkflowId);
-    }
-
-    [Fact]
-    public async Task NextDue_IsTheEarliestOfInboxMessagesAndActivityLeases()
-    {
-        await using var temp = await TempDatabase.CreateMigratedAsync();
-        var store = new SqliteExecutionStore(temp.Database);
-        Assert.Null(await store.NextDueAsync());
-
-        // A started execution's message is due at once.
-        var start = await store.StartAsync(new NewExecution("ex_1", "org", "wf", 1, null));
-        Assert.Equal(start.Execution.CreatedAt, await store.NextDueAsync());
-
-        // While a dispatcher holds the execution, its messages are due when the lease ends.
-        var now = DateTimeOffset.UtcNow;
-        var item = Assert.Single(await store.ClaimOrchestrationsAsync("d1", 10, TimeSpan.FromMinutes(1), now));
-        Assert.Equal(now.AddMinutes(1), await store.NextDueAsync());
-
-        // Committed: a timer in 10 minutes and an activity leased for 30 s + 5 s grace.
-        var commit = Assert.Single(await store.CommitOrchestrationsAsync("d1",
-        [
-            new OrchestrationCommit("ex_1", 0, [item.Messages[0].Id], [item.Messages[0].Event], ExecutionStatus.Running,
-                Activities: [new ActivityRequest("ex_1", "org", "s", "n", "t", 1, null, TimeSpan.FromSeconds(30))], ActivityLeaseOwner: "d1",
-                ActivityLeaseGrace: TimeSpan.FromSeconds(5),
-                Messages: [new ScheduledMessage("ex_1", new TimerFired("t"), now.AddMinutes(10))]),
-        ]));
-        var lease = Assert.Single(commit.LeasedActivities).LeaseExpires;
-        Assert.Equal(lease, await store.NextDueAsync());
-
-        // Completed: only the timer is left.
-        Assert.Equal(1, await store.CompleteActivitiesAsync([new ActivityCompletion(commit.LeasedActivities[0].Id, "d1", "ex_1", new StepCompleted("s", "n", "t", 1, null, "main"))], now.AddMinutes(20)));
-        Assert.Equal(now.AddMinutes(10), await store.NextDueAsync());
-    }
-
     [Fact]
     public async Task History_StoresTheTypeDiscriminatorAndTheTimestampInColumns()
     {

@@ -117,7 +117,7 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
         if (settled.All(x => x))
         {
             var results = new JsonArray();
-            for (var i = 0; i < n; i++) results.Add(state.CompletedIn(StepState.IterationScope(scope, loop.Id, i)).LastOrDefault()?.Output?.DeepClone());
+            for (var i = 0; i < n; i++) results.Add((state.CompletedIn(StepState.IterationScope(scope, loop.Id, i)) is { Count: > 0 } done ? done[^1] : null)?.Output?.DeepClone());
             var output = new JsonObject { ["results"] = results, ["count"] = n };
             // Each iteration's output is bounded, but many of them together may not be: the loop's own output is a step output too.
             if (ValueBudget.Check(output, limits.MaxStepOutputBytes) is { } tooLarge)

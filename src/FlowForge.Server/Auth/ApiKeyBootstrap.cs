@@ -38,7 +38,7 @@ public sealed class ApiKeyBootstrap(ITenantStore tenants, IOptions<AuthOptions> 
                 ================================================================
 
                 """);
-            logger.LogWarning("Created the first API key (prefix {Prefix}) for organisation 'default'", ApiKeys.Prefix(key));
+            Logs.BootstrapKeyCreated(logger, ApiKeys.Prefix(key));
         }
     }
 

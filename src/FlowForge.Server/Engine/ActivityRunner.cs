@@ -31,7 +31,7 @@ public sealed class ActivityRunner(NodeHandlerRegistry handlers, NodeCatalog cat
     {
         if (Previews(mode, request.NodeType))
         {
-            var port = catalog.Find(request.NodeType)!.OutputPorts.FirstOrDefault() ?? NodeTypeDescriptor.DefaultPort;
+            var port = catalog.Find(request.NodeType)!.OutputPorts is { Count: > 0 } ports ? ports[0] : NodeTypeDescriptor.DefaultPort;
             return new StepCompleted(request.StepKey, request.NodeId, request.NodeType, request.Attempt,
                 new JsonObject { ["preview"] = true, ["input"] = request.Input?.DeepClone() }, port) { Timestamp = clock.GetUtcNow() };
         }

@@ -14,20 +14,20 @@ public sealed class HubCallLogging(ILogger<HubCallLogging> logger) : IHubFilter
     /// <summary>The category SignalR reports failed hub calls under (event 8, FailedInvokingHubMethod, at Error).</summary>
     public const string DispatcherCategory = "Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher";
 
-    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocation, Func<HubInvocationContext, ValueTask<object?>> next)
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         try
         {
-            return await next(invocation);
+            return await next(invocationContext);
         }
         catch (HubException e)
         {
-            Logs.HubCallRefused(logger, invocation.HubMethodName, invocation.Context.ConnectionId, e.Message);
+            Logs.HubCallRefused(logger, invocationContext.HubMethodName, invocationContext.Context.ConnectionId, e.Message);
             throw;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Logs.HubCallFailed(logger, e, invocation.HubMethodName, invocation.Context.ConnectionId);
+            Logs.HubCallFailed(logger, e, invocationContext.HubMethodName, invocationContext.Context.ConnectionId);
             throw;
         }
     }

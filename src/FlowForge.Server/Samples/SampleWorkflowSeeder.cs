@@ -44,10 +44,10 @@ public sealed class SampleWorkflowSeeder(
             var (status, validation, _, _) = await publisher.PublishAsync(created, null, ct);
             if (status == PublishStatus.Invalid)
             {
-                logger.LogWarning("The sample workflow {WorkflowId} is not valid and stays a draft: {Errors}", id, string.Join("; ", validation.Errors.Select(e => e.Message)));
+                Logs.SampleWorkflowInvalid(logger, id, string.Join("; ", validation.Errors.Select(e => e.Message)));
                 continue;
             }
-            logger.LogInformation("Seeded and published the sample workflow {WorkflowId}", created.Id);
+            Logs.SampleWorkflowSeeded(logger, created.Id);
         }
     }
 

@@ -63,7 +63,7 @@ public sealed class ScheduleService(ITriggerStore store, TriggerIntake intake, T
         var zone = (string?)endpoint.Config?["timezone"];
         if (!CronSchedule.TryParse(cron, zone, out var schedule, out var error))
         {
-            log.LogWarning("Schedule {Workflow}/{Step} has an invalid cron ({Error}); it is stopped until re-published.", endpoint.WorkflowId, endpoint.StepId, error);
+            Logs.ScheduleCronInvalid(log, endpoint.WorkflowId, endpoint.StepId, error);
             await store.AdvanceScheduleAsync(endpoint.Id, tick, null, null, ct);
             return;
         }

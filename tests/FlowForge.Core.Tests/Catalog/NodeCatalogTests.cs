@@ -6,6 +6,9 @@ namespace FlowForge.Core.Tests.Catalog;
 
 public class NodeCatalogTests
 {
+    /// <summary>The editor's JSON settings, made once (CA1869: options cache their type metadata).</summary>
+    private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
+
     public static readonly string[] AllTypes =
     [
         "trigger_whatsapp", "trigger_email", "trigger_voice", "trigger_webhook", "trigger_schedule", "trigger_manual",
@@ -215,7 +218,7 @@ public class NodeCatalogTests
     [Fact]
     public void Catalog_SerializesForTheEditor()
     {
-        var json = JsonSerializer.Serialize(NodeCatalog.Default.All, new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        var json = JsonSerializer.Serialize(NodeCatalog.Default.All, WebJson);
         Assert.Contains("\"type\":\"trigger_webhook\"", json);
         Assert.Contains("\"category\":\"Trigger\"", json);
         Assert.DoesNotContain("configRules", json);

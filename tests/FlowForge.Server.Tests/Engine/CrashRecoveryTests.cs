@@ -9,6 +9,8 @@ namespace FlowForge.Server.Tests.Engine;
 /// are mid-activity, waiting on timers and running, then started again on the same database file.
 /// Every execution must finish, and each step's output must be recorded exactly once.
 /// </summary>
+// Slow: kills and restarts a server process (about 40 s); the fast set (--filter "Category!=Slow") skips it, CI runs it.
+[Trait("Category", "Slow")]
 public sealed class CrashRecoveryTests : IAsyncLifetime
 {
     private const string Key = "ffk_crash_test_key_0123456789";

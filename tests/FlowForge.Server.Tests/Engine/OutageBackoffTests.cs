@@ -107,6 +107,8 @@ public sealed class SlowPollFaultyStoreFixture() : FaultyStoreFixture("00:00:10"
 {
 }
 
+// Slow: waits out a 10 s poll interval; the fast set (--filter "Category!=Slow") skips it, CI runs it.
+[Trait("Category", "Slow")]
 public class OutageRecoveryLogTests(SlowPollFaultyStoreFixture server) : IClassFixture<SlowPollFaultyStoreFixture>
 {
     [Fact]

@@ -36,8 +36,9 @@ public sealed class SignalRJsonClient : IAsyncDisposable
         await client.SendRawAsync("{\"protocol\":\"json\",\"version\":1}" + Separator, ct);
         var handshake = await client.ReceiveRecordsAsync(ct);
         if (handshake.Count == 0 || handshake[0] != "{}") throw new InvalidOperationException("SignalR handshake failed: " + string.Join(" ", handshake));
-        client._receiving = Task.Run(() => client.ReceiveLoopAsync(client._stop.Token));
-        _ = Task.Run(() => client.PingLoopAsync(client._stop.Token));
+        // The loops stop on the client's own token (_stop), not the connect call's: they outlive the connect.
+        client._receiving = Task.Run(() => client.ReceiveLoopAsync(client._stop.Token), CancellationToken.None);
+        _ = Task.Run(() => client.PingLoopAsync(client._stop.Token), CancellationToken.None);
         return client;
     }
 

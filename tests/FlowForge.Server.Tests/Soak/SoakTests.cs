@@ -12,9 +12,11 @@ namespace FlowForge.Server.Tests.Soak;
 /// A mixed load for a bounded time: one organisation runs its normal workflows at a steady rate while another
 /// throws every attack of issue 9 at the same server (over-deep data, a self-starting fork bomb, template
 /// amplification, an exploding test run, garbage requests). At the end every normal execution has completed
-/// with each of its steps recorded once, and each attack was stopped by its limit. Slow: in the Soak category
-/// (FLOWFORGE_SOAK_SECONDS sets the load's length, default 30).
+/// with each of its steps recorded once, and each attack was stopped by its limit. Slow, like the crash tests
+/// (the fast set, --filter "Category!=Slow", skips it; CI runs it), and also in the Soak category so it can be run
+/// alone (--filter "Category=Soak"; FLOWFORGE_SOAK_SECONDS sets the load's length, default 30).
 /// </summary>
+[Trait("Category", "Slow")]
 [Trait("Category", "Soak")]
 public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
 {

@@ -1,10 +1,15 @@
 using System.Text.Json.Nodes;
+using FlowForge.Core.Engine.History;
+using FlowForge.Core.Model;
 using FlowForge.Core.Storage;
 
 namespace FlowForge.Storage.Tests.Conformance;
 
-/// <summary>The stores of one fresh database; disposing it deletes the database.</summary>
-public sealed record ActionStores(ISendLedger Ledger, IOutboxStore Outbox, ICredentialStore Credentials, IAsyncDisposable Database) : IAsyncDisposable
+/// <summary>
+/// The stores of one fresh database; disposing it deletes the database. The execution store is there for the
+/// retention paths: purging an execution takes its ledger entries and outbox messages with it.
+/// </summary>
+public sealed record ActionStores(ISendLedger Ledger, IOutboxStore Outbox, ICredentialStore Credentials, IExecutionStore Executions, IAsyncDisposable Database) : IAsyncDisposable
 {
     public ValueTask DisposeAsync() => Database.DisposeAsync();
 }
@@ -109,5 +114,117 @@ public abstract class ActionStoresConformance
         Assert.Equal(8, final!.Attempts);
         Assert.All(entries, e => Assert.Equal(final.IdempotencyKey, e.IdempotencyKey));
         Assert.Equal(Enumerable.Range(1, 8), entries.Select(e => e.Attempts).Order());
+    }
+
+    [Fact]
+    public async Task Ledger_EntryKeepsItsOrganisationChannelAndProviderAnswer_PerStep()
+    {
+        await using var stores = await CreateStoresAsync();
+        var ledger = stores.Ledger;
+        var begun = await ledger.BeginAsync("org_a", "ex_1", "wa", "whatsapp", "ex_1:wa:1");
+        Assert.Equal(("ex_1", "wa", "org_a", "whatsapp", (string?)null, (string?)null), (begun.ExecutionId, begun.StepKey, begun.OrgId, begun.Channel, begun.ProviderId, begun.Error));
+        Assert.True(begun.CreatedAt <= begun.UpdatedAt);
+        // Another step of the execution, and the same step of another execution, are entries of their own.
+        Assert.Equal(1, (await ledger.BeginAsync("org_a", "ex_1", "mail", "email", "ex_1:mail:1")).Attempts);
+        Assert.Equal(1, (await ledger.BeginAsync("org_b", "ex_2", "wa", "whatsapp", "ex_2:wa:1")).Attempts);
+
+        await ledger.MarkSentAsync("ex_1", "wa", null, null);
+        var sent = await ledger.GetAsync("ex_1", "wa");
+        Assert.Equal((SendStatus.Sent, (string?)null, "org_a"), (sent!.Status, sent.ProviderId, sent.OrgId));
+        Assert.Null(sent.Output);
+        Assert.Equal(SendStatus.Sending, (await ledger.GetAsync("ex_1", "mail"))!.Status);
+        Assert.Equal(("org_b", SendStatus.Sending), ((await ledger.GetAsync("ex_2", "wa"))!.OrgId, (await ledger.GetAsync("ex_2", "wa"))!.Status));
+        Assert.Null(await ledger.GetAsync("ex_1", "other"));
+    }
+
+    [Fact]
+    public async Task Outbox_AnotherOrganisationsMessagesAreNeitherListedNorCounted_AndEveryFieldRoundTrips()
+    {
+        await using var stores = await CreateStoresAsync();
+        var outbox = stores.Outbox;
+        var t0 = new DateTimeOffset(2030, 1, 1, 10, 0, 0, TimeSpan.Zero);
+        await outbox.AddAsync(new OutboxMessage("msg_1", "org_a", "ex_1", "mail", "email", "a@b.c", "Subj", "body a", null, t0));
+        await outbox.AddAsync(new OutboxMessage("msg_2", "org_b", "ex_2", "mail", "email", "x@y.z", null, "body b", new JsonObject { ["k"] = "v" }, t0.AddSeconds(1)));
+
+        var b = await outbox.ListAsync("org_b", new OutboxQuery(null, null, 1, 10));
+        Assert.Equal((1, "msg_2"), (b.Total, Assert.Single(b.Items).Id));
+        Assert.Equal(0, (await outbox.ListAsync("org_b", new OutboxQuery("ex_1", null, 1, 10))).Total);
+        Assert.Equal(0, (await outbox.ListAsync("org_c", new OutboxQuery(null, null, 1, 10))).Total);
+        Assert.Equal(0, (await outbox.ListAsync("org_a", new OutboxQuery(null, "whatsapp", 1, 10))).Total);
+
+        var a = Assert.Single((await outbox.ListAsync("org_a", new OutboxQuery(null, null, 1, 10))).Items);
+        Assert.Equal(new OutboxMessage("msg_1", "org_a", "ex_1", "mail", "email", "a@b.c", "Subj", "body a", null, t0), a);
+        Assert.Equal("v", (string?)b.Items[0].Payload!["k"]);
+    }
+
+    [Fact]
+    public async Task Credentials_OfAnotherOrganisation_AreNotFoundListedOrDeleted()
+    {
+        await using var stores = await CreateStoresAsync();
+        var store = stores.Credentials;
+        var created = new DateTimeOffset(2030, 1, 1, 10, 0, 0, TimeSpan.Zero);
+        Assert.True(await store.AddAsync(new CredentialRecord("org_a", "main", "smtp", ["host"], "cipher", created, created)));
+
+        Assert.Null(await store.GetAsync("org_b", "main"));
+        Assert.Empty(await store.ListAsync("org_b"));
+        Assert.False(await store.DeleteAsync("org_b", "main"));
+        Assert.Null(await store.GetAsync("org_a", "other"));
+
+        var kept = await store.GetAsync("org_a", "main");
+        Assert.Equal(("org_a", "main", "smtp", created), (kept!.OrgId, kept.Name, kept.Kind, kept.CreatedAt));
+    }
+
+    [Fact]
+    public async Task Purge_OfAFinishedExecution_TakesItsLedgerEntriesAndOutboxMessagesOnly()
+    {
+        await using var stores = await CreateStoresAsync();
+        var t0 = new DateTimeOffset(2030, 1, 1, 10, 0, 0, TimeSpan.Zero);
+        await FinishAsync(stores.Executions, "ex_1", "org_a");
+        await FinishAsync(stores.Executions, "ex_2", "org_a");
+        foreach (var ex in new[] { "ex_1", "ex_2" })
+        {
+            await stores.Ledger.BeginAsync("org_a", ex, "wa", "whatsapp", $"{ex}:wa:1");
+            await stores.Outbox.AddAsync(new OutboxMessage($"msg_{ex}", "org_a", ex, "wa", "whatsapp", "1555", null, "hi", null, t0));
+        }
+
+        // Another organisation cannot purge it, and its sends stay.
+        Assert.False(await stores.Executions.PurgeAsync("org_b", "ex_1"));
+        Assert.NotNull(await stores.Ledger.GetAsync("ex_1", "wa"));
+
+        Assert.True(await stores.Executions.PurgeAsync("org_a", "ex_1"));
+
+        Assert.Null(await stores.Ledger.GetAsync("ex_1", "wa"));
+        Assert.NotNull(await stores.Ledger.GetAsync("ex_2", "wa"));
+        Assert.Equal(["msg_ex_2"], (await stores.Outbox.ListAsync("org_a", new OutboxQuery(null, null, 1, 10))).Items.Select(m => m.Id));
+    }
+
+    [Fact]
+    public async Task PurgeFinishedBefore_TakesTheSendsOfThePurgedExecutions_AndLeavesARunningOnesSends()
+    {
+        await using var stores = await CreateStoresAsync();
+        var t0 = new DateTimeOffset(2030, 1, 1, 10, 0, 0, TimeSpan.Zero);
+        await FinishAsync(stores.Executions, "ex_done", "org_a");
+        await stores.Executions.StartAsync(new NewExecution("ex_running", "org_a", "wf", 1, null));
+        foreach (var ex in new[] { "ex_done", "ex_running" })
+        {
+            await stores.Ledger.BeginAsync("org_a", ex, "wa", "whatsapp", $"{ex}:wa:1");
+            await stores.Outbox.AddAsync(new OutboxMessage($"msg_{ex}", "org_a", ex, "wa", "whatsapp", "1555", null, "hi", null, t0));
+        }
+
+        Assert.Equal(1, await stores.Executions.PurgeFinishedBeforeAsync(DateTimeOffset.UtcNow.AddMinutes(1), 10));
+
+        Assert.Null(await stores.Ledger.GetAsync("ex_done", "wa"));
+        Assert.NotNull(await stores.Ledger.GetAsync("ex_running", "wa"));
+        Assert.Equal(["msg_ex_running"], (await stores.Outbox.ListAsync("org_a", new OutboxQuery(null, null, 1, 10))).Items.Select(m => m.Id));
+    }
+
+    /// <summary>Starts an execution and commits its first turn as its last: it is completed, so retention may purge it.</summary>
+    private static async Task FinishAsync(IExecutionStore store, string executionId, string orgId)
+    {
+        await store.StartAsync(new NewExecution(executionId, orgId, "wf", 1, null));
+        var item = (await store.ClaimOrchestrationsAsync("d1", 100, TimeSpan.FromMinutes(1), DateTimeOffset.UtcNow)).Single(i => i.Execution.Id == executionId);
+        var result = Assert.Single(await store.CommitOrchestrationsAsync("d1",
+            [new OrchestrationCommit(executionId, 0, [.. item.Messages.Select(m => m.Id)], [.. item.Messages.Select(m => m.Event), new ExecutionCompleted(null)], ExecutionStatus.Completed)]));
+        Assert.Equal(CommitOutcome.Committed, result.Outcome);
     }
 }

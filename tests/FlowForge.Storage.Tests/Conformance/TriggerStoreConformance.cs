@@ -15,8 +15,14 @@ public abstract class TriggerStoreConformance
     /// <summary>The store on a fresh migrated database, one per test.</summary>
     protected abstract Task<TriggerStoreScope> CreateStoreAsync();
 
-    private static TriggerEndpoint Schedule(string id, DateTimeOffset next) => new(
-        id, "org_1", "wf_1", "tick", "trigger_schedule", null, TriggerAuth.Schedule, null, null, null, null, true, "0 * * * *|", next, null, DateTimeOffset.UtcNow);
+    private static TriggerEndpoint Schedule(string id, DateTimeOffset next, string step = "tick") => new(
+        id, "org_1", "wf_1", step, "trigger_schedule", null, TriggerAuth.Schedule, null, null, null, null, true, "0 * * * *|", next, null, DateTimeOffset.UtcNow);
+
+    private static TriggerEndpoint Hook(string id, string orgId, string workflowId, string step, string key, string type = "trigger_webhook") => new(
+        id, orgId, workflowId, step, type, key, TriggerAuth.Token, null, "hash", null, null, true, null, null, null, DateTimeOffset.UtcNow);
+
+    private static TriggerEventRecord Event(string orgId, string workflowId, string key, DateTimeOffset at) =>
+        new(0, orgId, workflowId, "hook", "trigger_webhook", TriggerOutcome.Accepted, key, "ex_1", null, at);
 
     [Fact]
     public async Task AdvanceSchedule_IsACompareAndSet_OnlyOneOfTwoRacersMovesTheTick()
@@ -125,5 +131,115 @@ public abstract class TriggerStoreConformance
         Assert.False(await store.RotateSecretAsync("org_2", "wf_1", "hook_a", "hash2", "hash", expires));
         var rotated = await store.FindByKeyAsync("key_a");
         Assert.Equal(("hash2", "hash", expires), (rotated!.Secret, rotated.PreviousSecret, rotated.PreviousExpiresAt));
+    }
+
+    [Fact]
+    public async Task Endpoints_OfAnotherOrganisation_AreNeitherListedNorReplacedNorRotated()
+    {
+        await using var scope = await CreateStoreAsync();
+        var store = scope.Store;
+        await store.ReplaceActiveAsync("org_1", "wf_1", [Hook("tr_1", "org_1", "wf_1", "hook", "key_1")]);
+        await store.ReplaceActiveAsync("org_2", "wf_2", [Hook("tr_2", "org_2", "wf_2", "hook", "key_2")]);
+
+        // Another organisation's publish (even naming this workflow) leaves this one's endpoints alone.
+        await store.ReplaceActiveAsync("org_2", "wf_1", []);
+        Assert.True((await store.FindByKeyAsync("key_1"))!.Active);
+        Assert.Empty(await store.ListForWorkflowAsync("org_2", "wf_1"));
+        Assert.Empty(await store.ListForWorkflowAsync("org_1", "wf_2"));
+        Assert.Equal(["tr_1"], (await store.ListForWorkflowAsync("org_1", "wf_1")).Select(e => e.Id));
+        Assert.False(await store.RotateSecretAsync("org_1", "wf_2", "hook", "stolen", "hash", null));
+        Assert.Equal(("hash", (string?)null), ((await store.FindByKeyAsync("key_2"))!.Secret, (await store.FindByKeyAsync("key_2"))!.PreviousSecret));
+        Assert.Equal(("org_2", "wf_2"), ((await store.FindByKeyAsync("key_2"))!.OrgId, (await store.FindByKeyAsync("key_2"))!.WorkflowId));
+        Assert.Null(await store.FindByKeyAsync("key_unknown"));
+    }
+
+    [Fact]
+    public async Task ListActiveByType_HoldsOnlyActiveEndpointsOfThatType_OfEveryOrganisation()
+    {
+        await using var scope = await CreateStoreAsync();
+        var store = scope.Store;
+        await store.ReplaceActiveAsync("org_1", "wf_1", [Hook("tr_1", "org_1", "wf_1", "hook", "key_1"), Hook("tr_2", "org_1", "wf_1", "mail", "key_2", "trigger_email")]);
+        await store.ReplaceActiveAsync("org_2", "wf_2", [Hook("tr_3", "org_2", "wf_2", "hook", "key_3")]);
+        await store.ReplaceActiveAsync("org_3", "wf_3", [Hook("tr_4", "org_3", "wf_3", "hook", "key_4")]);
+        await store.ReplaceActiveAsync("org_3", "wf_3", []);
+
+        Assert.Equal(["tr_1", "tr_3"], (await store.ListActiveByTypeAsync("trigger_webhook")).Select(e => e.Id));
+        Assert.Equal(["tr_2"], (await store.ListActiveByTypeAsync("trigger_email")).Select(e => e.Id));
+        Assert.Empty(await store.ListActiveByTypeAsync("trigger_schedule"));
+    }
+
+    [Fact]
+    public async Task ListDueSchedules_KeepsToMax_AndAScheduleAdvancedToNoTickIsNeverDueAgain()
+    {
+        await using var scope = await CreateStoreAsync();
+        var store = scope.Store;
+        var tick = new DateTimeOffset(2030, 1, 1, 10, 0, 0, TimeSpan.Zero);
+        await store.ReplaceActiveAsync("org_1", "wf_1", [Schedule("tr_1", tick, "a"), Schedule("tr_2", tick.AddMinutes(1), "b"), Schedule("tr_3", tick.AddMinutes(2), "c")]);
+
+        Assert.Equal(2, (await store.ListDueSchedulesAsync(tick.AddMinutes(5), 2)).Count);
+        Assert.Equal(3, (await store.ListDueSchedulesAsync(tick.AddMinutes(5), 10)).Count);
+        Assert.Equal(["tr_1", "tr_2"], (await store.ListDueSchedulesAsync(tick.AddMinutes(1), 10)).Select(e => e.Id).Order());
+
+        // An invalid cron stops the schedule: no next tick, and the last fire is left as it was.
+        Assert.True(await store.AdvanceScheduleAsync("tr_1", tick, null, null));
+        Assert.DoesNotContain("tr_1", (await store.ListDueSchedulesAsync(tick.AddYears(1), 10)).Select(e => e.Id));
+        var stopped = (await store.ListForWorkflowAsync("org_1", "wf_1")).Single(e => e.Id == "tr_1");
+        Assert.Equal(((DateTimeOffset?)null, (DateTimeOffset?)null), (stopped.NextFireAt, stopped.LastFireAt));
+        // A compare-and-set on a tick the schedule is not at changes nothing.
+        Assert.False(await store.AdvanceScheduleAsync("tr_2", tick, tick.AddHours(1), tick));
+        Assert.False(await store.AdvanceScheduleAsync("tr_unknown", tick, tick.AddHours(1), tick));
+        Assert.Equal(tick.AddMinutes(1), (await store.ListForWorkflowAsync("org_1", "wf_1")).Single(e => e.Id == "tr_2").NextFireAt);
+    }
+
+    [Fact]
+    public async Task Events_OfAnotherOrganisationOrWorkflow_AreNotFoundListedOrCounted()
+    {
+        await using var scope = await CreateStoreAsync();
+        var store = scope.Store;
+        var at = new DateTimeOffset(2030, 1, 1, 10, 0, 0, TimeSpan.Zero);
+        Assert.True(await store.RecordEventAsync(Event("org_1", "wf_1", "k1", at)));
+
+        Assert.Null(await store.FindEventAsync("org_2", "wf_1", "hook", "k1"));
+        Assert.Null(await store.FindEventAsync("org_1", "wf_2", "hook", "k1"));
+        Assert.Null(await store.FindEventAsync("org_1", "wf_1", "other", "k1"));
+        Assert.Null(await store.FindEventAsync("org_1", "wf_1", "hook", "k2"));
+        Assert.Empty(await store.CountEventsAsync("org_2", "wf_1"));
+        Assert.Empty(await store.ListEventsAsync("org_1", "wf_2", 10));
+
+        var found = await store.FindEventAsync("org_1", "wf_1", "hook", "k1");
+        Assert.Equal(("org_1", "wf_1", "hook", "trigger_webhook", "ex_1", at), (found!.OrgId, found.WorkflowId, found.StepId, found.Type, found.ExecutionId, found.CreatedAt));
+    }
+
+    [Fact]
+    public async Task ListEvents_IsNewestFirst_AndKeepsToTheLimit()
+    {
+        await using var scope = await CreateStoreAsync();
+        var store = scope.Store;
+        var at = new DateTimeOffset(2030, 1, 1, 10, 0, 0, TimeSpan.Zero);
+        foreach (var i in Enumerable.Range(1, 5)) Assert.True(await store.RecordEventAsync(Event("org_1", "wf_1", $"k{i}", at.AddSeconds(i))));
+
+        Assert.Equal(["k5", "k4", "k3"], (await store.ListEventsAsync("org_1", "wf_1", 3)).Select(e => e.DedupKey));
+        Assert.Equal(5, (await store.ListEventsAsync("org_1", "wf_1", 10)).Count);
+        Assert.Equal(5, Assert.Single(await store.CountEventsAsync("org_1", "wf_1")).Accepted);
+    }
+
+    [Fact]
+    public async Task PurgeEventsBefore_TakesOlderEventsOfEveryOrganisation_AndLeavesEndpointsAlone()
+    {
+        await using var scope = await CreateStoreAsync();
+        var store = scope.Store;
+        var now = new DateTimeOffset(2030, 6, 1, 12, 0, 0, TimeSpan.Zero);
+        await store.ReplaceActiveAsync("org_1", "wf_1", [Hook("tr_1", "org_1", "wf_1", "hook", "key_1")]);
+        Assert.True(await store.RecordEventAsync(Event("org_1", "wf_1", "a", now.AddDays(-40))));
+        Assert.True(await store.RecordEventAsync(Event("org_2", "wf_2", "b", now.AddDays(-40))));
+        Assert.True(await store.RecordEventAsync(Event("org_2", "wf_2", "c", now)));
+
+        Assert.Equal(2, await store.PurgeEventsBeforeAsync(now.AddDays(-30), 10));
+
+        Assert.Empty(await store.ListEventsAsync("org_1", "wf_1", 10));
+        Assert.Equal(["c"], (await store.ListEventsAsync("org_2", "wf_2", 10)).Select(e => e.DedupKey));
+        Assert.NotNull(await store.FindByKeyAsync("key_1"));
+        // An event exactly at the cutoff is not older than it.
+        Assert.Equal(0, await store.PurgeEventsBeforeAsync(now, 10));
     }
 }
