@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace FlowForge.Server.Api;
 
 /// <summary>An organisation manages its own API keys; a new key's secret is returned once, at creation.</summary>
-public static class ApiKeysApi
+internal static class ApiKeysApi
 {
     public static RouteGroupBuilder MapApiKeysApi(this RouteGroupBuilder api)
     {
@@ -55,7 +55,7 @@ public static class ApiKeysApi
     public sealed record CreateKeyBody(string? Name);
 }
 
-public sealed record ApiKeyList(IReadOnlyList<ApiKeyResponse> Keys);
+internal sealed record ApiKeyList(IReadOnlyList<ApiKeyResponse> Keys);
 
 /// <param name="Key">The secret, present only in the response that created it.</param>
-public sealed record ApiKeyResponse(string Id, string Prefix, string? Name, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, string? Key);
+internal sealed record ApiKeyResponse(string Id, string Prefix, string? Name, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, string? Key);

@@ -13,7 +13,7 @@ namespace FlowForge.Server.Api;
 /// An organisation's provider credentials, encrypted at rest. Values go in once, at creation, and never come
 /// out: responses carry the name, the kind and the names of the fields.
 /// </summary>
-public static class CredentialsApi
+internal static class CredentialsApi
 {
     public static RouteGroupBuilder MapCredentialsApi(this RouteGroupBuilder api)
     {
@@ -94,7 +94,7 @@ public static class CredentialsApi
     public sealed record CreateCredentialBody(string? Name, string? Kind, JsonObject? Values);
 }
 
-public sealed record CredentialList(IReadOnlyList<CredentialResponse> Credentials);
+internal sealed record CredentialList(IReadOnlyList<CredentialResponse> Credentials);
 
 /// <param name="Fields">The names of the credential's values; the values themselves are never returned.</param>
-public sealed record CredentialResponse(string Name, string Kind, IReadOnlyList<string> Fields, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+internal sealed record CredentialResponse(string Name, string Kind, IReadOnlyList<string> Fields, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);

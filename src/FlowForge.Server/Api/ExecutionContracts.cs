@@ -8,7 +8,7 @@ namespace FlowForge.Server.Api;
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [BodyExample("""{"triggerData": {"name": "Ada"}} (the run's input goes inside triggerData)""")]
-public sealed class ExecuteBody
+internal sealed class ExecuteBody
 {
     public JsonNode? TriggerData { get; set; }
 
@@ -18,7 +18,7 @@ public sealed class ExecuteBody
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [BodyExample("""{"testData": {"name": "Ada"}, "live": false, "events": {"approval": {"approved": true}}}""")]
-public sealed class TestBody
+internal sealed class TestBody
 {
     public JsonNode? TestData { get; set; }
     public bool Live { get; set; }
@@ -30,21 +30,21 @@ public sealed class TestBody
 /// <summary>The body of <c>POST /api/executions/{id}/events/{name}</c>: the event's data goes inside <c>payload</c>.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [BodyExample("""{"payload": {"approved": true, "approvedBy": "ada@example.com", "comment": "ok"}} (the event's data goes inside payload)""")]
-public sealed class EventBody
+internal sealed class EventBody
 {
     public JsonNode? Payload { get; set; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [BodyExample("""{"reason": "not needed any more"}""")]
-public sealed class CancelBody
+internal sealed class CancelBody
 {
     public string? Reason { get; set; }
 }
 
-public sealed record ExecutionLinks(string Self, string History, string Cancel, string Events);
+internal sealed record ExecutionLinks(string Self, string History, string Cancel, string Events);
 
-public sealed record ExecuteResponse(string ExecutionId, string WorkflowId, int Version, string Status, DateTimeOffset StartedAt, ExecutionLinks Links)
+internal sealed record ExecuteResponse(string ExecutionId, string WorkflowId, int Version, string Status, DateTimeOffset StartedAt, ExecutionLinks Links)
 {
     public static ExecuteResponse From(ExecutionRecord e) => new(e.Id, e.WorkflowId, e.Version, e.Status, e.CreatedAt, LinksFor(e.Id));
 
@@ -52,7 +52,7 @@ public sealed record ExecuteResponse(string ExecutionId, string WorkflowId, int 
         new($"/api/executions/{id}", $"/api/executions/{id}/history", $"/api/executions/{id}/cancel", $"/api/executions/{id}/events/{{name}}");
 }
 
-public sealed record ExecutionSummary(
+internal sealed record ExecutionSummary(
     string ExecutionId, string WorkflowId, int Version, string Status, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
     double? TotalDuration, string? ErrorMessage, bool Stuck, string? RetryOf, string? ParentExecutionId)
 {
@@ -62,19 +62,19 @@ public sealed record ExecutionSummary(
     public static double? Duration(ExecutionRecord e) => e.CompletedAt is { } c ? (c - e.CreatedAt).TotalMilliseconds : null;
 }
 
-public sealed record ExecutionList(IReadOnlyList<ExecutionSummary> Executions, int Total, int Page, int Limit, int Pages);
+internal sealed record ExecutionList(IReadOnlyList<ExecutionSummary> Executions, int Total, int Page, int Limit, int Pages);
 
-public sealed record ExecutionDetail(
+internal sealed record ExecutionDetail(
     string ExecutionId, string WorkflowId, int Version, string Status, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
     double? TotalDuration, JsonNode? TriggerData, JsonNode? FinalOutput, string? ErrorMessage, bool Stuck, string? RetryOf,
     string? ParentExecutionId, DateTimeOffset UpdatedAt, IReadOnlyList<StepLog> Logs, ExecutionLinks Links);
 
-public sealed record HistoryResponse(string ExecutionId, IReadOnlyList<JsonNode?> Events);
+internal sealed record HistoryResponse(string ExecutionId, IReadOnlyList<JsonNode?> Events);
 
-public sealed record TestResponse(string WorkflowId, JsonNode? TestData, string Status, IReadOnlyList<TestStep> Steps, JsonNode? FinalOutput, string? ErrorMessage, double TotalDuration);
+internal sealed record TestResponse(string WorkflowId, JsonNode? TestData, string Status, IReadOnlyList<TestStep> Steps, JsonNode? FinalOutput, string? ErrorMessage, double TotalDuration);
 
-public sealed record AcceptedResponse(string ExecutionId, string Status, string Detail);
+internal sealed record AcceptedResponse(string ExecutionId, string Status, string Detail);
 
 /// <param name="Waiting">Whether a step of the execution was waiting for this event when it arrived; when false the event is kept
 /// and goes to the first step that waits for it.</param>
-public sealed record EventAcceptedResponse(string ExecutionId, string Status, string Detail, bool Waiting);
+internal sealed record EventAcceptedResponse(string ExecutionId, string Status, string Detail, bool Waiting);

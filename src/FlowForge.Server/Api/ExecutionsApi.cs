@@ -14,7 +14,7 @@ using Microsoft.Extensions.Options;
 namespace FlowForge.Server.Api;
 
 /// <summary>Starting, testing, inspecting and steering executions.</summary>
-public static class ExecutionsApi
+internal static class ExecutionsApi
 {
     public const int MaxIdempotencyKeyLength = 200;
 

@@ -68,7 +68,7 @@ public sealed class RequestLimits
 
 /// <summary>An example of a request body's shape, shown when a client sends a field the body does not have.</summary>
 [AttributeUsage(AttributeTargets.Class)]
-public sealed class BodyExampleAttribute(string example) : Attribute
+internal sealed class BodyExampleAttribute(string example) : Attribute
 {
     public string Example { get; } = example;
 }
@@ -77,7 +77,7 @@ public sealed class BodyExampleAttribute(string example) : Attribute
 /// Reads JSON request bodies with the checks every endpoint needs: content type, size limit and
 /// parse errors reported with their position, all as problem+json, before anything is changed.
 /// </summary>
-public static class JsonBody
+internal static class JsonBody
 {
     public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, JsonSerializerOptions options, CancellationToken ct)
         where T : class

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace FlowForge.Server.Api;
 
 /// <summary>The node catalog as the editor needs it: schemas to render config forms, ports to draw handles.</summary>
-public static class NodeTypesApi
+internal static class NodeTypesApi
 {
     public static RouteGroupBuilder MapNodeTypesApi(this RouteGroupBuilder api)
     {
@@ -17,10 +17,10 @@ public static class NodeTypesApi
     }
 }
 
-public sealed record NodeTypeList(IReadOnlyList<NodeTypeResponse> NodeTypes);
+internal sealed record NodeTypeList(IReadOnlyList<NodeTypeResponse> NodeTypes);
 
 /// <param name="OutputPorts">The ports edges can leave from. For types whose ports come from the config (A/B split) these are examples and <paramref name="PortsFromConfig"/> is true.</param>
-public sealed record NodeTypeResponse(
+internal sealed record NodeTypeResponse(
     string Type,
     string Category,
     string DisplayName,

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace FlowForge.Server.Api;
 
 /// <summary>The messages messaging nodes delivered into the outbox because their provider is not configured.</summary>
-public static class OutboxApi
+internal static class OutboxApi
 {
     public static RouteGroupBuilder MapOutboxApi(this RouteGroupBuilder api)
     {
@@ -35,7 +35,7 @@ public static class OutboxApi
     }
 }
 
-public sealed record OutboxList(IReadOnlyList<OutboxItem> Messages, int Total, int Page, int Limit, int Pages);
+internal sealed record OutboxList(IReadOnlyList<OutboxItem> Messages, int Total, int Page, int Limit, int Pages);
 
 /// <param name="StepId">The step that wrote it (<c>node/loop[i]</c> inside loops).</param>
-public sealed record OutboxItem(string Id, string ExecutionId, string StepId, string Channel, string Recipient, string? Subject, string Body, JsonNode? Payload, DateTimeOffset CreatedAt);
+internal sealed record OutboxItem(string Id, string ExecutionId, string StepId, string Channel, string Recipient, string? Subject, string Body, JsonNode? Payload, DateTimeOffset CreatedAt);

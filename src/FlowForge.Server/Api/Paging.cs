@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace FlowForge.Server.Api;
 
 /// <summary>Page/limit query parameters: page 1..<see cref="MaxPage"/>, limit 1..100 (default 20).</summary>
-public readonly record struct Paging(int Page, int Limit, ProblemHttpResult? Problem)
+internal readonly record struct Paging(int Page, int Limit, ProblemHttpResult? Problem)
 {
     public const int DefaultLimit = 20;
     public const int MaxLimit = 100;

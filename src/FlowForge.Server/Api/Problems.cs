@@ -7,7 +7,7 @@ namespace FlowForge.Server.Api;
 /// Every API error is <c>application/problem+json</c> with a stable <c>type</c>, so clients can
 /// branch on the type and show the <c>detail</c> to a person.
 /// </summary>
-public static class Problems
+internal static class Problems
 {
     public const string TypePrefix = "urn:flowforge:problem:";
 
@@ -36,4 +36,4 @@ public static class Problems
 }
 
 /// <summary>One problem with one field of a request body; <c>field</c> is a JSON path such as <c>nodes[2].type</c>.</summary>
-public sealed record FieldError(string Field, string Message);
+internal sealed record FieldError(string Field, string Message);

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace FlowForge.Server.Api;
 
 /// <summary>A start refused by a per-organisation quota: 429 problem+json with Retry-After, naming the setting.</summary>
-public static class QuotaProblem
+internal static class QuotaProblem
 {
     public static ProblemHttpResult TooManyStarts(HttpResponse response, QuotaRefusal refusal)
     {

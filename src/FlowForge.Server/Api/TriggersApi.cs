@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace FlowForge.Server.Api;
 
 /// <summary>A workflow's triggers under <c>/api</c>: their counters and recent events, secret rotation, upcoming schedule runs.</summary>
-public static class TriggersApi
+internal static class TriggersApi
 {
     public static RouteGroupBuilder MapTriggersApi(this RouteGroupBuilder api)
     {
@@ -74,21 +74,21 @@ public static class TriggersApi
 }
 
 /// <summary>The active triggers of a workflow with their event counts, and its latest trigger events (newest first, at most 50).</summary>
-public sealed record TriggerList(string WorkflowId, IReadOnlyList<TriggerStatus> Triggers, IReadOnlyList<TriggerEventResponse> RecentEvents);
+internal sealed record TriggerList(string WorkflowId, IReadOnlyList<TriggerStatus> Triggers, IReadOnlyList<TriggerEventResponse> RecentEvents);
 
-public sealed record TriggerStatus(
+internal sealed record TriggerStatus(
     string StepId, string Type, string? Url, string Auth, DateTimeOffset? PreviousSecretValidUntil, DateTimeOffset? NextFireAt, DateTimeOffset? LastFireAt,
     TriggerEventCounts Counts);
 
-public sealed record TriggerEventCounts(int Accepted, int Filtered, int Duplicates, int Skipped);
+internal sealed record TriggerEventCounts(int Accepted, int Filtered, int Duplicates, int Skipped);
 
-public sealed record TriggerEventResponse(string StepId, string Type, string Outcome, string? ExecutionId, string? Detail, DateTimeOffset At);
+internal sealed record TriggerEventResponse(string StepId, string Type, string Outcome, string? ExecutionId, string? Detail, DateTimeOffset At);
 
 /// <summary>A webhook's new secret, shown once; the previous one stays valid until <see cref="PreviousSecretValidUntil"/>.</summary>
-public sealed record RotatedSecret(string StepId, string Type, string? Url, string Auth, string? Secret, DateTimeOffset? PreviousSecretValidUntil);
+internal sealed record RotatedSecret(string StepId, string Type, string? Url, string Auth, string? Secret, DateTimeOffset? PreviousSecretValidUntil);
 
-public sealed record ScheduleList(string WorkflowId, bool Published, DateTimeOffset Now, IReadOnlyList<ScheduleInfo> Schedules);
+internal sealed record ScheduleList(string WorkflowId, bool Published, DateTimeOffset Now, IReadOnlyList<ScheduleInfo> Schedules);
 
 /// <summary>A schedule trigger and its next runs (none when its cron expression no longer parses).</summary>
-public sealed record ScheduleInfo(
+internal sealed record ScheduleInfo(
     string StepId, string? Cron, string Timezone, string CatchUp, string? QuartzExpression, DateTimeOffset? LastFireAt, IReadOnlyList<DateTimeOffset> NextRuns);

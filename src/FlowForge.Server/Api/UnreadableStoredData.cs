@@ -8,7 +8,7 @@ namespace FlowForge.Server.Api;
 /// see, a 422 <c>stored-data-unreadable</c>, not a 500: every read path that deserialises stored executions or
 /// history goes through <see cref="ReadAsync{T}"/> (or checks <see cref="IsUnreadable"/>).
 /// </summary>
-public static class UnreadableStoredData
+internal static class UnreadableStoredData
 {
     public static bool IsUnreadable(Exception e) => e is JsonException or InvalidDataException or NotSupportedException or InsufficientExecutionStackException;
 

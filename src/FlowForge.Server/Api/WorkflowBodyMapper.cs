@@ -9,7 +9,7 @@ namespace FlowForge.Server.Api;
 /// rather than stopping at the first. Graph-level rules (unknown types, dangling edges, …) are left to
 /// validation: a draft may be saved half-finished, only its shape must be right.
 /// </summary>
-public static class WorkflowBodyMapper
+internal static class WorkflowBodyMapper
 {
     public const int MaxNameLength = 200;
     public const int MaxDescriptionLength = 4000;

@@ -8,7 +8,7 @@ namespace FlowForge.Server.Api;
 
 /// <summary>The body of <c>POST /api/workflows</c> and <c>PUT /api/workflows/{id}</c>. Unknown top-level fields are refused (typos would silently drop data).</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed class WorkflowBody
+internal sealed class WorkflowBody
 {
     public string? Name { get; set; }
     public string? Description { get; set; }
@@ -31,7 +31,7 @@ public sealed class WorkflowBody
 }
 
 /// <summary>A canvas node. React Flow's own UI fields (width, selected, …) are ignored.</summary>
-public sealed class NodeBody
+internal sealed class NodeBody
 {
     public JsonElement? Id { get; set; }
     public JsonElement? Type { get; set; }
@@ -39,7 +39,7 @@ public sealed class NodeBody
     public NodePosition? Position { get; set; }
 }
 
-public sealed class EdgeBody
+internal sealed class EdgeBody
 {
     public JsonElement? Id { get; set; }
     public JsonElement? Source { get; set; }
@@ -47,7 +47,7 @@ public sealed class EdgeBody
     public JsonElement? SourceHandle { get; set; }
 }
 
-public sealed record WorkflowResponse(
+internal sealed record WorkflowResponse(
     string Id,
     string Name,
     string? Description,
@@ -69,7 +69,7 @@ public sealed record WorkflowResponse(
         r.Definition.Graph.Nodes, r.Definition.Graph.Edges, r.Definition.Canvas, r.CreatedAt, r.UpdatedAt, triggers ?? []);
 }
 
-public sealed record WorkflowSummary(
+internal sealed record WorkflowSummary(
     string Id, string Name, string? Description, string Status, int Version, int? PublishedVersion, long Revision,
     bool HasUnpublishedChanges, int NodeCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
@@ -78,12 +78,12 @@ public sealed record WorkflowSummary(
         r.HasUnpublishedChanges, r.Definition.Graph.Nodes.Count, r.CreatedAt, r.UpdatedAt);
 }
 
-public sealed record WorkflowList(IReadOnlyList<WorkflowSummary> Workflows, int Total, int Page, int Limit, int Pages);
+internal sealed record WorkflowList(IReadOnlyList<WorkflowSummary> Workflows, int Total, int Page, int Limit, int Pages);
 
-public sealed record VersionSummary(int Version, string Name, DateTimeOffset PublishedAt, bool Active);
+internal sealed record VersionSummary(int Version, string Name, DateTimeOffset PublishedAt, bool Active);
 
-public sealed record VersionList(string WorkflowId, int? PublishedVersion, IReadOnlyList<VersionSummary> Versions);
+internal sealed record VersionList(string WorkflowId, int? PublishedVersion, IReadOnlyList<VersionSummary> Versions);
 
-public sealed record VersionResponse(
+internal sealed record VersionResponse(
     string WorkflowId, int Version, string Name, string? Description, IReadOnlyList<NodeDefinition> Nodes,
     IReadOnlyList<EdgeDefinition> Edges, CanvasState? Canvas, DateTimeOffset PublishedAt, bool Active);

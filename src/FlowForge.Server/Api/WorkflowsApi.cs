@@ -14,7 +14,7 @@ using Microsoft.Net.Http.Headers;
 namespace FlowForge.Server.Api;
 
 /// <summary>Workflow definitions: CRUD with optimistic concurrency, validation, publishing and versions.</summary>
-public static class WorkflowsApi
+internal static class WorkflowsApi
 {
     public static RouteGroupBuilder MapWorkflowsApi(this RouteGroupBuilder api)
     {
@@ -191,12 +191,12 @@ public static class WorkflowsApi
     }
 }
 
-public sealed record ValidationIssueResponse(string? StepId, string? NodeId, string? Field, string Message, string Code)
+internal sealed record ValidationIssueResponse(string? StepId, string? NodeId, string? Field, string Message, string Code)
 {
     public static ValidationIssueResponse From(ValidationIssue i) => new(i.StepId, i.StepId, i.Field, i.Message, i.Code);
 }
 
-public sealed record ValidationResponse(bool Valid, IReadOnlyList<ValidationIssueResponse> Errors, IReadOnlyList<ValidationIssueResponse> Warnings)
+internal sealed record ValidationResponse(bool Valid, IReadOnlyList<ValidationIssueResponse> Errors, IReadOnlyList<ValidationIssueResponse> Warnings)
 {
     public static ValidationResponse From(ValidationResult r) =>
         new(r.Valid, [.. r.Errors.Select(ValidationIssueResponse.From)], [.. r.Warnings.Select(ValidationIssueResponse.From)]);

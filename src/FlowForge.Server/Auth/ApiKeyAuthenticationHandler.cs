@@ -14,7 +14,7 @@ namespace FlowForge.Server.Auth;
 /// key in a URL would only end up in logs and browser history). The key's organisation becomes the
 /// <see cref="OrgClaim"/> every handler scopes its queries by.
 /// </summary>
-public sealed class ApiKeyAuthenticationHandler(
+internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
@@ -58,7 +58,7 @@ public sealed class ApiKeyAuthenticationHandler(
     }
 }
 
-public static class OrgPrincipal
+internal static class OrgPrincipal
 {
     /// <summary>The organisation of an authenticated request.</summary>
     public static string OrgId(this ClaimsPrincipal user) =>

@@ -7,7 +7,7 @@ namespace FlowForge.Server.Auth;
 /// Ensures the configured keys exist at start-up. When no key exists at all, creates one for the
 /// organisation <c>default</c> and prints it once: it is never shown again.
 /// </summary>
-public sealed class ApiKeyBootstrap(ITenantStore tenants, IOptions<AuthOptions> options, ILogger<ApiKeyBootstrap> logger)
+internal sealed class ApiKeyBootstrap(ITenantStore tenants, IOptions<AuthOptions> options, ILogger<ApiKeyBootstrap> logger)
 {
     public const string DefaultOrg = "default";
 

@@ -4,7 +4,7 @@ using System.Text;
 namespace FlowForge.Server.Auth;
 
 /// <summary>How API keys look and are stored: <c>ffk_</c> + 32 random bytes (base64url); only the SHA-256 hash is stored.</summary>
-public static class ApiKeys
+internal static class ApiKeys
 {
     public static string Generate() => "ffk_" + Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
 
@@ -18,7 +18,7 @@ public static class ApiKeys
 }
 
 /// <summary>The <c>Auth</c> configuration section.</summary>
-public sealed class AuthOptions
+internal sealed class AuthOptions
 {
     /// <summary>When set, ensured at start-up as a key of the organisation <c>default</c>.</summary>
     public string? BootstrapApiKey { get; set; }

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.DataProtection;
 namespace FlowForge.Server.Credentials;
 
 /// <summary>The kinds of credential and the value names each needs.</summary>
-public static class CredentialKinds
+internal static class CredentialKinds
 {
     public const string WhatsApp = "whatsapp";
     public const string Smtp = "smtp";
@@ -29,17 +29,17 @@ public static class CredentialKinds
 }
 
 /// <summary>A credential's decrypted values, for the server's own use only.</summary>
-public sealed record CredentialValues(string Name, string Kind, JsonObject Values);
+internal sealed record CredentialValues(string Name, string Kind, JsonObject Values);
 
 /// <summary>A credential could not be used (missing, of another kind, unreadable): the message names it, never its values.</summary>
-public sealed class CredentialException(string message) : Exception(message);
+internal sealed class CredentialException(string message) : Exception(message);
 
 /// <summary>
 /// Per-organisation credentials, encrypted at rest with ASP.NET Core Data Protection. The protector's
 /// purpose includes the organisation, so a secret copied to another organisation's row does not decrypt.
 /// Values never leave the server: the API returns names, kinds and field names only.
 /// </summary>
-public sealed partial class CredentialService(ICredentialStore store, IDataProtectionProvider protection, TimeProvider clock) : ICredentialResolver
+internal sealed partial class CredentialService(ICredentialStore store, IDataProtectionProvider protection, TimeProvider clock) : ICredentialResolver
 {
     public const int MaxValueLength = 16 * 1024;
     public const int MaxValues = 32;

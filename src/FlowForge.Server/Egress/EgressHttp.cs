@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace FlowForge.Server.Egress;
 
 /// <summary>HTTP clients whose every connection passes the <see cref="EgressPolicy"/>.</summary>
-public static class EgressHttp
+internal static class EgressHttp
 {
     /// <summary>Registers a named client for outbound calls made on a workflow's behalf (HTTP action, AI providers, messaging).</summary>
     public static IHttpClientBuilder AddEgressHttpClient(this IServiceCollection services, string name) =>

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace FlowForge.Server.Egress;
 
 /// <summary>The <c>Egress</c> configuration section.</summary>
-public sealed class EgressOptions
+internal sealed class EgressOptions
 {
     /// <summary>
     /// Host names always allowed, whatever they resolve to (<c>crm.internal</c>, <c>*.corp.example</c>). Set as a list
@@ -31,7 +31,7 @@ public sealed class EgressOptions
 }
 
 /// <summary>Refused by the egress policy: never retried, the destination will not change its mind.</summary>
-public sealed class EgressDeniedException(string message) : Exception(message);
+internal sealed class EgressDeniedException(string message) : Exception(message);
 
 /// <summary>
 /// Where outbound requests may go. Workflow authors choose URLs, so without this a workflow could read
@@ -39,7 +39,7 @@ public sealed class EgressDeniedException(string message) : Exception(message);
 /// connect time, for every connection, including each redirect hop: DNS rebinding and encodings such as
 /// <c>http://2130706433/</c> or <c>[::ffff:127.0.0.1]</c> end up as the same checked address.
 /// </summary>
-public sealed class EgressPolicy(IOptionsMonitor<EgressOptions> options)
+internal sealed class EgressPolicy(IOptionsMonitor<EgressOptions> options)
 {
     public bool IsHostAllowListed(string host)
     {

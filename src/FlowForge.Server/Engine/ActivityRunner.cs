@@ -18,7 +18,7 @@ namespace FlowForge.Server.Engine;
 /// its caller chose, and in <see cref="RunMode.PreviewTest"/> a node with side effects is previewed here, without
 /// reaching its handler.</para>
 /// </summary>
-public sealed class ActivityRunner(NodeHandlerRegistry handlers, NodeCatalog catalog, IOptions<RequestLimits> limits, ILogger<ActivityRunner> logger, TimeProvider clock)
+internal sealed class ActivityRunner(NodeHandlerRegistry handlers, NodeCatalog catalog, IOptions<RequestLimits> limits, ILogger<ActivityRunner> logger, TimeProvider clock)
 {
     /// <summary>True when a step of <paramref name="nodeType"/> is previewed (its resolved input returned, nothing run) in <paramref name="mode"/>.</summary>
     public bool Previews(RunMode mode, string nodeType) => mode == RunMode.PreviewTest && catalog.Find(nodeType)?.HasSideEffects == true;

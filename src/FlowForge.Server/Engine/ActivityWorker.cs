@@ -14,7 +14,7 @@ namespace FlowForge.Server.Engine;
 /// Activities are at-least-once: a crash after the side effect and before the commit runs it again
 /// with the same idempotency key.
 /// </summary>
-public sealed class ActivityWorker(
+internal sealed class ActivityWorker(
     IExecutionWorkerStore store,
     ActivityQueue queue,
     LocalResults localResults,

@@ -5,7 +5,7 @@ using FlowForge.Core.Engine;
 namespace FlowForge.Server.Engine;
 
 /// <summary>One step of an execution as the API shows it: a projection of the history, never stored on its own.</summary>
-public sealed record StepLog(
+internal sealed record StepLog(
     string StepId,
     string NodeId,
     string NodeType,
@@ -21,7 +21,7 @@ public sealed record StepLog(
     string? ErrorMessage,
     string? Port);
 
-public static class ExecutionLogs
+internal static class ExecutionLogs
 {
     /// <summary>The steps in the order they started, with their status read from the folded history.</summary>
     public static IReadOnlyList<StepLog> Project(ExecutionState state, NodeCatalog catalog)

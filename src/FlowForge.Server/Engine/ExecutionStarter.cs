@@ -3,16 +3,16 @@ using FlowForge.Core.Storage;
 
 namespace FlowForge.Server.Engine;
 
-public enum StartStatus { Started, Existing, WorkflowNotFound, NotPublished, QuotaExceeded }
+internal enum StartStatus { Started, Existing, WorkflowNotFound, NotPublished, QuotaExceeded }
 
 /// <summary>A start's outcome; <see cref="Refusal"/> says which quota refused it (<see cref="StartStatus.QuotaExceeded"/>).</summary>
-public sealed record StartOutcome(StartStatus Status, ExecutionRecord? Execution, QuotaRefusal? Refusal = null);
+internal sealed record StartOutcome(StartStatus Status, ExecutionRecord? Execution, QuotaRefusal? Refusal = null);
 
 /// <summary>
 /// The starter: one durable execution per trigger event, committed (row + first inbox message)
 /// before the caller is answered, on the workflow's published version.
 /// </summary>
-public sealed class ExecutionStarter(IExecutionClientStore store, IWorkflowStore workflows, EngineSignals signals, StartQuota quota)
+internal sealed class ExecutionStarter(IExecutionClientStore store, IWorkflowStore workflows, EngineSignals signals, StartQuota quota)
 {
     public static string NewExecutionId() => "ex_" + Guid.CreateVersion7().ToString("N");
 

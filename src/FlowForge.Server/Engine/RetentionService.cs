@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace FlowForge.Server.Engine;
 
 /// <summary>Purges finished executions and trigger events older than <see cref="EngineOptions.Retention"/>, in small batches, every few minutes.</summary>
-public sealed class RetentionService(
+internal sealed class RetentionService(
     IExecutionWorkerStore store, ITriggerStore triggers, IOptions<EngineOptions> options, ILogger<RetentionService> logger, TimeProvider clock) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -175,7 +175,7 @@ public sealed class StartQuota(IExecutionClientStore store, IOptions<RequestLimi
 }
 
 /// <summary>Keeps <see cref="StartQuota"/>'s counts fresh, off the dispatcher's path; during an outage the last counts stay in use.</summary>
-public sealed class StartQuotaRefresher(StartQuota quota, ILogger<StartQuotaRefresher> logger, TimeProvider clock) : BackgroundService
+internal sealed class StartQuotaRefresher(StartQuota quota, ILogger<StartQuotaRefresher> logger, TimeProvider clock) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

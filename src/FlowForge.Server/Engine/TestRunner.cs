@@ -12,9 +12,9 @@ using Microsoft.Extensions.Options;
 namespace FlowForge.Server.Engine;
 
 /// <summary>One step of a test run.</summary>
-public sealed record TestStep(string StepId, string NodeType, string StepType, string Status, JsonNode? Output, string? Error, double? Duration, bool Preview);
+internal sealed record TestStep(string StepId, string NodeType, string StepType, string Status, JsonNode? Output, string? Error, double? Duration, bool Preview);
 
-public sealed record TestRunResult(string Status, IReadOnlyList<TestStep> Steps, JsonNode? FinalOutput, string? Error, double TotalDuration);
+internal sealed record TestRunResult(string Status, IReadOnlyList<TestStep> Steps, JsonNode? FinalOutput, string? Error, double TotalDuration);
 
 /// <summary>
 /// Runs a draft to completion in memory with the real decider and handlers, persisting nothing.
@@ -28,7 +28,7 @@ public sealed record TestRunResult(string Status, IReadOnlyList<TestStep> Steps,
 /// steps and <c>Limits__TestRunTimeout</c> of wall-clock time. Hitting either ends the run as <c>failed</c> with a
 /// message naming the setting (the answer is still a 200 with the steps run so far).</para>
 /// </summary>
-public sealed class TestRunner(NodeCatalog catalog, ActivityRunner activities, IWorkflowStore workflows, TimeProvider clock, IOptions<RequestLimits> limits,
+internal sealed class TestRunner(NodeCatalog catalog, ActivityRunner activities, IWorkflowStore workflows, TimeProvider clock, IOptions<RequestLimits> limits,
     ILogger<TestRunner> logger)
 {
     public const int MaxDepth = 5;

@@ -6,7 +6,7 @@ using FlowForge.Server.Nodes.Actions;
 
 namespace FlowForge.Server.Hosting;
 
-public static class ActionsRegistration
+internal static class ActionsRegistration
 {
     /// <summary>
     /// Messaging and business actions (WhatsApp, email, call, CRM), their provider settings (<c>Providers:*</c>),

@@ -7,7 +7,7 @@ using FlowForge.Server.Providers.OpenAI;
 
 namespace FlowForge.Server.Hosting;
 
-public static class AiRegistration
+internal static class AiRegistration
 {
     /// <summary>
     /// The AI agents and utilities, their provider clients (BotCore, OpenAI-compatible, custom endpoints, all through

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace FlowForge.Server.Hosting;
 
-public static class DataProtectionRegistration
+internal static class DataProtectionRegistration
 {
     /// <summary>
     /// The one Data Protection key ring, encrypting stored credentials and webhook signing secrets. It

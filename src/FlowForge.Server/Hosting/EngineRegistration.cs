@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FlowForge.Server.Hosting;
 
-public static class EngineRegistration
+internal static class EngineRegistration
 {
     /// <summary>The engine's parts; the dispatcher and the workers run in this process unless turned off (Engine__Dispatcher, Engine__Workers).</summary>
     public static IServiceCollection AddFlowForgeEngine(this IServiceCollection services, IConfiguration configuration)

@@ -6,7 +6,7 @@ namespace FlowForge.Server.Hosting;
 /// The <c>RateLimits</c> configuration section: token buckets per API key (every <c>/api</c> route) and per webhook
 /// (<c>/hooks/{endpointKey}</c>). A bucket holds <c>Burst</c> requests and refills <c>PerSecond</c> a second; 0 turns a limit off.
 /// </summary>
-public sealed class RateLimitOptions
+internal sealed class RateLimitOptions
 {
     /// <summary>Requests per second one API key may make to <c>/api</c>, sustained (default 500; 0 = no limit). Requests without a valid key are counted per client IP address.</summary>
     [Range(0, 1_000_000)]

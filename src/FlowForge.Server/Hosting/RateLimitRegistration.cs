@@ -13,7 +13,7 @@ namespace FlowForge.Server.Hosting;
 /// is affected. The fixed provider hooks (<c>/hooks/whatsapp|email|voice</c>) are not limited here: they carry every
 /// tenant's traffic from one provider, so one bucket for them would let one sender block all the others.
 /// </summary>
-public static class RateLimitRegistration
+internal static class RateLimitRegistration
 {
     public const string PerKey = "per-key";
     public const string PerWebhook = "per-webhook";

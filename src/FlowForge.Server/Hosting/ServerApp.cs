@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Authentication;
 namespace FlowForge.Server.Hosting;
 
 /// <summary>Builds the server: one place that wires configuration, services and endpoints, used by Program and by tests.</summary>
-public static class ServerApp
+internal static class ServerApp
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {

@@ -4,7 +4,7 @@ namespace FlowForge.Server.Hosting;
 
 /// <summary>A duration setting's bounds, written as TimeSpan strings (<c>"00:00:01"</c>, <c>"1.00:00:00"</c>).</summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class TimeSpanRangeAttribute : RangeAttribute
+internal sealed class TimeSpanRangeAttribute : RangeAttribute
 {
     public TimeSpanRangeAttribute(string minimum, string maximum) : base(typeof(TimeSpan), minimum, maximum)
     {
@@ -15,7 +15,7 @@ public sealed class TimeSpanRangeAttribute : RangeAttribute
 
 /// <summary>An optional URL setting: when set, an absolute http or https URL.</summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class HttpUrlAttribute() : ValidationAttribute("{0} must be an absolute http:// or https:// URL")
+internal sealed class HttpUrlAttribute() : ValidationAttribute("{0} must be an absolute http:// or https:// URL")
 {
     public override bool IsValid(object? value) =>
         value is null || value is string { Length: 0 } ||
@@ -26,7 +26,7 @@ public sealed class HttpUrlAttribute() : ValidationAttribute("{0} must be an abs
 
 /// <summary>A setting taking one of a few words (compared without regard to case or surrounding spaces); unset is allowed.</summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class OneOfAttribute(params string[] allowed) : ValidationAttribute
+internal sealed class OneOfAttribute(params string[] allowed) : ValidationAttribute
 {
     public IReadOnlyList<string> Allowed { get; } = allowed;
 

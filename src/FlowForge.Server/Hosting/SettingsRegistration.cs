@@ -13,7 +13,7 @@ namespace FlowForge.Server.Hosting;
 /// server with a message naming the setting as an environment variable (<c>Engine__DispatcherBatchSize must be
 /// between 1 and 10000 (was 0)</c>) instead of starting a server that silently misbehaves.
 /// </summary>
-public static partial class SettingsRegistration
+internal static partial class SettingsRegistration
 {
     /// <summary>Binds <typeparamref name="T"/> to <paramref name="sectionPath"/> (e.g. <c>Providers:Smtp</c>) and validates it when the host starts.</summary>
     public static IServiceCollection AddSettings<T>(this IServiceCollection services, IConfiguration configuration, string sectionPath)
@@ -147,7 +147,7 @@ public static partial class SettingsRegistration
 }
 
 /// <summary>Validates one options class with <see cref="SettingsRegistration"/>'s rules and messages.</summary>
-public sealed class SettingsValidator<T>(string sectionPath) : IValidateOptions<T> where T : class
+internal sealed class SettingsValidator<T>(string sectionPath) : IValidateOptions<T> where T : class
 {
     /// <summary>The configuration section this validator checks, e.g. <c>Providers:WhatsApp</c>.</summary>
     public string SectionPath => sectionPath;

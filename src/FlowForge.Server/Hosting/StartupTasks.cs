@@ -10,7 +10,7 @@ namespace FlowForge.Server.Hosting;
 /// migrate the schema, ensure API keys, seed the sample workflows on a fresh database, and make the
 /// registered triggers match what is published.
 /// </summary>
-public sealed class StartupTasks(
+internal sealed class StartupTasks(
     ISchemaMigrator migrator, ApiKeyBootstrap keys, SampleWorkflowSeeder samples, TriggerRegistry triggers, IWorkflowStore workflows) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -1,7 +1,7 @@
 namespace FlowForge.Server.Hosting;
 
 /// <summary>The <c>Storage</c> configuration section.</summary>
-public sealed class StorageOptions
+internal sealed class StorageOptions
 {
     public const string Sqlite = "sqlite";
     public const string Postgres = "postgres";

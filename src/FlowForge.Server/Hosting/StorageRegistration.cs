@@ -12,7 +12,7 @@ namespace FlowForge.Server.Hosting;
 /// feed are registered here per provider. The other registrations only add provider-independent services
 /// on top of the store interfaces.
 /// </summary>
-public static class StorageRegistration
+internal static class StorageRegistration
 {
     /// <summary>Registers the stores of the configured provider, failing at start-up (not at first request) on a bad setting.</summary>
     public static IServiceCollection AddFlowForgeStorage(this IServiceCollection services, IConfiguration configuration)
@@ -111,7 +111,7 @@ public static class StorageRegistration
 }
 
 /// <summary>Brings the database schema up to date; idempotent, safe for several processes at once.</summary>
-public interface ISchemaMigrator
+internal interface ISchemaMigrator
 {
     Task MigrateAsync(CancellationToken ct);
 }

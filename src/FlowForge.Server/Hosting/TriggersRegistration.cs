@@ -9,7 +9,7 @@ namespace FlowForge.Server.Hosting;
 /// and the trigger endpoints under /api (<see cref="Api.TriggersApi"/>).
 /// The trigger store comes from the storage provider (<see cref="StorageRegistration.AddFlowForgeStorage"/>).
 /// </summary>
-public static class TriggersRegistration
+internal static class TriggersRegistration
 {
     public static IServiceCollection AddFlowForgeTriggers(this IServiceCollection services, IConfiguration configuration)
     {

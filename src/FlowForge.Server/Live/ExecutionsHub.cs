@@ -12,7 +12,7 @@ namespace FlowForge.Server.Live;
 /// organisation. Another organisation's workflow or execution is refused exactly like a missing one.
 /// </summary>
 [Authorize(AuthenticationSchemes = ApiKeyAuthenticationHandler.SchemeName)]
-public sealed class ExecutionsHub(
+internal sealed class ExecutionsHub(
     LiveBroadcaster broadcaster, HubConnectionKeys keys, IWorkflowStore workflows, IExecutionClientStore executions, IOptions<LiveOptions> options) : Hub
 {
     public const string Path = "/hubs/executions";

@@ -9,7 +9,7 @@ namespace FlowForge.Server.Live;
 /// the refusal's message. SignalR's own report of every failed call (an error with a stack) is turned off in
 /// <see cref="LiveRegistration"/> because this filter replaces it.
 /// </summary>
-public sealed class HubCallLogging(ILogger<HubCallLogging> logger) : IHubFilter
+internal sealed class HubCallLogging(ILogger<HubCallLogging> logger) : IHubFilter
 {
     /// <summary>The category SignalR reports failed hub calls under (event 8, FailedInvokingHubMethod, at Error).</summary>
     public const string DispatcherCategory = "Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher";

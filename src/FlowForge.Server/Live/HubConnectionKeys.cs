@@ -10,7 +10,7 @@ namespace FlowForge.Server.Live;
 /// request of a connection (a long poll, a send) carries another user, and then runs the connection as that user; here
 /// such a request is refused with 403, so a connection token obtained with one key is worth nothing with another.
 /// </summary>
-public sealed class HubConnectionKeys(TimeProvider clock)
+internal sealed class HubConnectionKeys(TimeProvider clock)
 {
     /// <summary>A negotiated token that never connects is forgotten after this (SignalR drops it much sooner).</summary>
     private static readonly TimeSpan Unused = TimeSpan.FromMinutes(1);

@@ -10,7 +10,7 @@ namespace FlowForge.Server.Live;
 /// database: every <see cref="LiveOptions.KeyCheckInterval"/> it asks the store, in one query, which of the keys of the
 /// open connections are still active. Nothing is queried while no connection is open.
 /// </summary>
-public sealed class HubKeyWatcher(
+internal sealed class HubKeyWatcher(
     LiveBroadcaster broadcaster, ITenantStore tenants, HubConnectionKeys keys, IOptions<LiveOptions> options, ILogger<HubKeyWatcher> logger)
     : BackgroundService
 {

@@ -15,13 +15,13 @@ namespace FlowForge.Server.Live;
 /// those rows of <c>history</c> and publishes them. <see cref="Hosting.StorageRegistration.AddFlowForgeCrossProcessFeed"/>
 /// picks one by provider. The hub de-duplicates by sequence, so a process may listen to both feeds.
 /// </remarks>
-public interface IProgressFeed
+internal interface IProgressFeed
 {
     IDisposable Subscribe(Action<ExecutionProgress> handler);
 }
 
 /// <summary>This process's commits, straight from the dispatcher (<see cref="ExecutionEvents.Committed"/>).</summary>
-public sealed class InProcessProgressFeed(ExecutionEvents events) : IProgressFeed
+internal sealed class InProcessProgressFeed(ExecutionEvents events) : IProgressFeed
 {
     public IDisposable Subscribe(Action<ExecutionProgress> handler)
     {

@@ -16,7 +16,7 @@ namespace FlowForge.Server.Live;
 /// </list>
 /// One reader and FIFO outboxes keep the order of each execution's events.
 /// </summary>
-public sealed class LiveBroadcaster : BackgroundService
+internal sealed class LiveBroadcaster : BackgroundService
 {
     private readonly IHubContext<ExecutionsHub> _hub;
     private readonly IEnumerable<IProgressFeed> _feeds;
@@ -348,7 +348,7 @@ public sealed class LiveBroadcaster : BackgroundService
 }
 
 /// <summary>One SignalR connection: its organisation, subscriptions (guarded by the broadcaster's lock) and bounded outbox.</summary>
-public sealed class LiveConnection
+internal sealed class LiveConnection
 {
     private readonly CancellationTokenSource _closing = new();
     private readonly TimeProvider _clock;

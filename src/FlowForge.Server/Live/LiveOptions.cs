@@ -4,7 +4,7 @@ using FlowForge.Server.Hosting;
 namespace FlowForge.Server.Live;
 
 /// <summary>The <c>Live</c> configuration section: the SignalR progress hub.</summary>
-public sealed class LiveOptions
+internal sealed class LiveOptions
 {
     /// <summary>
     /// A connection with no activity — no hub call from the client and no event sent to it — for this

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Live;
 
-public static class LiveRegistration
+internal static class LiveRegistration
 {
     /// <summary>The SignalR hub, the broadcaster and the feeds it listens to (the <c>Live</c> section).</summary>
     public static IServiceCollection AddFlowForgeLive(this IServiceCollection services, IConfiguration configuration)

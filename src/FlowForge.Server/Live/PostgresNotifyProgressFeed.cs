@@ -13,7 +13,7 @@ namespace FlowForge.Server.Live;
 /// <see cref="LiveOptions.FeedBufferSize"/> executions wait to be read; beyond that notices are dropped (counted in
 /// <see cref="DroppedNotices"/>) and the hub resyncs their subscribers at their next turn.
 /// </summary>
-public sealed class PostgresNotifyProgressFeed(PostgresDatabase db, IOptions<LiveOptions> options, ILogger<PostgresNotifyProgressFeed> logger)
+internal sealed class PostgresNotifyProgressFeed(PostgresDatabase db, IOptions<LiveOptions> options, ILogger<PostgresNotifyProgressFeed> logger)
     : BackgroundService, IProgressFeed
 {
     private readonly PostgresFeedListener _listener = new(db);

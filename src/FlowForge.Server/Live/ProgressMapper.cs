@@ -13,7 +13,7 @@ namespace FlowForge.Server.Live;
 /// go to execution subscribers only. <see cref="Sequence"/> is the history sequence of the event it
 /// comes from (strictly increasing per execution; at most one live event per history event).
 /// </summary>
-public sealed record ProgressEvent(string Name, string ExecutionId, string OrgId, string WorkflowId, long Sequence, bool Lifecycle, JsonObject Payload)
+internal sealed record ProgressEvent(string Name, string ExecutionId, string OrgId, string WorkflowId, long Sequence, bool Lifecycle, JsonObject Payload)
 {
     private RawJson? _serialized;
 
@@ -23,12 +23,12 @@ public sealed record ProgressEvent(string Name, string ExecutionId, string OrgId
 
 /// <summary>Already-serialized JSON, written as is into SignalR's JSON protocol messages.</summary>
 [System.Text.Json.Serialization.JsonConverter(typeof(RawJsonConverter))]
-public sealed class RawJson(byte[] utf8)
+internal sealed class RawJson(byte[] utf8)
 {
     public byte[] Utf8 { get; } = utf8;
 }
 
-public sealed class RawJsonConverter : System.Text.Json.Serialization.JsonConverter<RawJson>
+internal sealed class RawJsonConverter : System.Text.Json.Serialization.JsonConverter<RawJson>
 {
     public override RawJson Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
     {
@@ -41,7 +41,7 @@ public sealed class RawJsonConverter : System.Text.Json.Serialization.JsonConver
 }
 
 /// <summary>Live event names, as the original platform named them.</summary>
-public static class LiveEventNames
+internal static class LiveEventNames
 {
     public const string Started = "execution:started";
     public const string Step = "execution:step";
@@ -67,7 +67,7 @@ public static class LiveEventNames
 /// <item>Retry and wait-timeout timers, fired timers, raised events, child outcomes, cancel requests and resumes produce nothing: their effect shows as the step events that follow.</item>
 /// </list>
 /// </remarks>
-public static class ProgressMapper
+internal static class ProgressMapper
 {
     public static IReadOnlyList<ProgressEvent> Map(ExecutionProgress progress, IDictionary<string, DateTimeOffset>? stepStarts = null)
     {

@@ -11,7 +11,7 @@ namespace FlowForge.Server.Live;
 /// what the in-process feed already delivered). Starts at the latest turn: clients that connect later
 /// fetch the past over HTTP.
 /// </summary>
-public sealed class SqlitePollingProgressFeed(SqliteDatabase db, IOptions<LiveOptions> options, ILogger<SqlitePollingProgressFeed> logger)
+internal sealed class SqlitePollingProgressFeed(SqliteDatabase db, IOptions<LiveOptions> options, ILogger<SqlitePollingProgressFeed> logger)
     : BackgroundService, IProgressFeed
 {
     private readonly SqliteFeedReader _reader = new(db);

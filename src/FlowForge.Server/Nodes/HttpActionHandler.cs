@@ -14,7 +14,7 @@ namespace FlowForge.Server.Nodes;
 /// is JSON. A non-2xx answer fails the step: retryable for 5xx, 408 and 429 (honouring Retry-After),
 /// final for other 4xx. Responses are read up to <see cref="MaxResponseBytes"/>.
 /// </summary>
-public sealed class HttpActionHandler(IHttpClientFactory clients) : INodeHandler
+internal sealed class HttpActionHandler(IHttpClientFactory clients) : INodeHandler
 {
     public const string ClientName = "action_http";
     public const int MaxResponseBytes = 10 * 1024 * 1024;

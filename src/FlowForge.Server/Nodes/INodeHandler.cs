@@ -46,7 +46,7 @@ public interface INodeHandler
 }
 
 /// <summary>A failed attempt. <see cref="Retryable"/> false when another attempt cannot help (bad input, a 4xx answer).</summary>
-public sealed class NodeFailure(string message, bool retryable = true, TimeSpan? retryAfter = null) : Exception(message)
+internal sealed class NodeFailure(string message, bool retryable = true, TimeSpan? retryAfter = null) : Exception(message)
 {
     public bool Retryable { get; } = retryable;
 

@@ -1,7 +1,7 @@
 namespace FlowForge.Server.Nodes;
 
 /// <summary>The handlers this server has, by node type. A type without one fails its step with a clear error.</summary>
-public sealed class NodeHandlerRegistry
+internal sealed class NodeHandlerRegistry
 {
     private readonly Dictionary<string, INodeHandler> _byType = new(StringComparer.Ordinal);
 

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace FlowForge.Server.Providers;
 
 /// <summary>The AI parts of the <c>Providers</c> configuration section (other keys of the section belong to other providers).</summary>
-public sealed class AiProvidersOptions
+internal sealed class AiProvidersOptions
 {
     /// <summary><c>botcore</c>, <c>openai</c> or <c>builtin</c>; empty picks the first configured of OpenAI, BotCore, else built-in.</summary>
     [OneOf("", ProviderKinds.BotCore, ProviderKinds.OpenAI, ProviderKinds.BuiltIn)]
@@ -21,7 +21,7 @@ public sealed class AiProvidersOptions
 }
 
 /// <summary><c>Providers:BotCore</c>: the original platform's AI service.</summary>
-public sealed class BotCoreOptions
+internal sealed class BotCoreOptions
 {
     [HttpUrl]
     public string? BaseUrl { get; set; }
@@ -31,7 +31,7 @@ public sealed class BotCoreOptions
 }
 
 /// <summary><c>Providers:OpenAI</c>: any OpenAI-compatible chat completions endpoint (OpenAI, Azure OpenAI, Ollama, llama.cpp).</summary>
-public sealed class OpenAIOptions
+internal sealed class OpenAIOptions
 {
     /// <summary>The API root, e.g. <c>https://api.openai.com/v1</c>; requests go to <c>{BaseUrl}/chat/completions</c>.</summary>
     [HttpUrl]
@@ -43,7 +43,7 @@ public sealed class OpenAIOptions
     public string? Model { get; set; }
 }
 
-public static class ProviderKinds
+internal static class ProviderKinds
 {
     public const string BotCore = "botcore";
     public const string OpenAI = "openai";
@@ -51,7 +51,7 @@ public static class ProviderKinds
 }
 
 /// <summary>Where one step's AI calls go. <see cref="ApiKey"/> is a secret: never put it in an output, a log or an error.</summary>
-public sealed record ProviderEndpoint(string Kind, Uri BaseUrl, string? ApiKey, string? Model, string Source)
+internal sealed record ProviderEndpoint(string Kind, Uri BaseUrl, string? ApiKey, string? Model, string Source)
 {
     public override string ToString() => $"{Kind} at {BaseUrl} ({Source})";
 }
@@ -61,7 +61,7 @@ public sealed record ProviderEndpoint(string Kind, Uri BaseUrl, string? ApiKey, 
 /// <c>{kind, baseUrl, apiKey?, model?}</c>), else the node's <c>provider</c>, else <c>Providers:Default</c>,
 /// else the first configured of OpenAI and BotCore. Null means the built-in analyzer.
 /// </summary>
-public sealed class AiProviderResolver(IOptionsMonitor<AiProvidersOptions> options, IServiceProvider services)
+internal sealed class AiProviderResolver(IOptionsMonitor<AiProvidersOptions> options, IServiceProvider services)
 {
     public const string NoProviderMessage =
         "no AI provider configured (set Providers__OpenAI__BaseUrl or Providers__BotCore__BaseUrl, or name a credential)";
@@ -133,7 +133,7 @@ public sealed class AiProviderResolver(IOptionsMonitor<AiProvidersOptions> optio
 }
 
 /// <summary>Reading resolved node configs.</summary>
-public static class AiInput
+internal static class AiInput
 {
     public static string? String(JsonObject? o, string name) => o?[name] switch
     {

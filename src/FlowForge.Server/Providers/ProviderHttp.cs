@@ -15,7 +15,7 @@ namespace FlowForge.Server.Providers;
 /// own error text, cut short, with every secret the call used blanked out; the Authorization header
 /// is never part of a message.
 /// </summary>
-public static class ProviderHttp
+internal static class ProviderHttp
 {
     public const int MaxResponseBytes = 4 * 1024 * 1024;
     private const int MaxErrorText = 500;

@@ -6,20 +6,20 @@ using FlowForge.Server.Triggers;
 namespace FlowForge.Server.Publishing;
 
 /// <summary>How a publish ended.</summary>
-public enum PublishStatus { Published, Invalid, NotFound, Conflict }
+internal enum PublishStatus { Published, Invalid, NotFound, Conflict }
 
 /// <summary>
 /// The outcome of <see cref="WorkflowPublisher.PublishAsync"/>: the validation (errors when <see cref="PublishStatus.Invalid"/>),
 /// and once published the new record and the workflow's active triggers (new secrets shown here only).
 /// </summary>
-public sealed record PublishResult(PublishStatus Status, ValidationResult Validation, WorkflowRecord? Record, IReadOnlyList<TriggerInfo> Triggers);
+internal sealed record PublishResult(PublishStatus Status, ValidationResult Validation, WorkflowRecord? Record, IReadOnlyList<TriggerInfo> Triggers);
 
 /// <summary>
 /// Publishing a draft, the one way the API and the sample seeder both take: validate, publish exactly the validated
 /// revision, then make the published graph's trigger steps the active triggers. Kept out of the HTTP layer so a
 /// workflow published at start-up goes through the same checks and trigger sync as one published by a user.
 /// </summary>
-public sealed class WorkflowPublisher(IWorkflowStore store, NodeCatalog catalog, TriggerRegistry triggers)
+internal sealed class WorkflowPublisher(IWorkflowStore store, NodeCatalog catalog, TriggerRegistry triggers)
 {
     /// <param name="draft">The workflow as read, at the revision to publish.</param>
     /// <param name="request">The request, for the trigger URLs shown back; null outside a request.</param>

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace FlowForge.Server.Samples;
 
 /// <summary>The <c>Samples</c> configuration section.</summary>
-public sealed class SampleOptions
+internal sealed class SampleOptions
 {
     /// <summary>Seed (and publish) the sample workflow into an empty <c>default</c> organisation at start-up.</summary>
     public bool Enabled { get; set; } = true;
@@ -20,7 +20,7 @@ public sealed class SampleOptions
 /// workflows, creates and publishes the samples ("Hello FlowForge", "Customer message triage"). Never
 /// touches an organisation that has work.
 /// </summary>
-public sealed class SampleWorkflowSeeder(
+internal sealed class SampleWorkflowSeeder(
     IWorkflowStore store, WorkflowPublisher publisher, IOptions<SampleOptions> options, ILogger<SampleWorkflowSeeder> logger)
 {
     /// <summary>The samples, with fixed ids so the README's tour can name them, and the embedded file each is read from.</summary>

@@ -16,7 +16,7 @@ namespace FlowForge.Server.Triggers;
 /// <see cref="TriggerOptions.ScheduleMisfireThreshold"/>, or several ticks found due at once (downtime), follow the
 /// trigger's <c>catchUp</c>: <c>skip</c> (default) logs them as skipped, <c>once</c> runs one execution for them.
 /// </summary>
-public sealed class ScheduleService(ITriggerStore store, TriggerIntake intake, TriggerClock clock, IOptions<TriggerOptions> options,
+internal sealed class ScheduleService(ITriggerStore store, TriggerIntake intake, TriggerClock clock, IOptions<TriggerOptions> options,
     ILogger<ScheduleService> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -6,10 +6,10 @@ using FlowForge.Server.Engine;
 
 namespace FlowForge.Server.Triggers;
 
-public enum DeliveryKind { Started, Duplicate, Filtered, NotPublished, Throttled }
+internal enum DeliveryKind { Started, Duplicate, Filtered, NotPublished, Throttled }
 
 /// <summary>What became of one trigger event; <see cref="Refusal"/> is set when a quota refused it (nothing was started or logged).</summary>
-public sealed record Delivery(DeliveryKind Kind, string? ExecutionId, string? Detail = null, QuotaRefusal? Refusal = null);
+internal sealed record Delivery(DeliveryKind Kind, string? ExecutionId, string? Detail = null, QuotaRefusal? Refusal = null);
 
 /// <summary>
 /// The common path of every trigger event: dedup, filter, start. An accepted event is a committed pending execution
@@ -17,7 +17,7 @@ public sealed record Delivery(DeliveryKind Kind, string? ExecutionId, string? De
 /// execution's idempotency key is <c>trigger:&lt;workflowId&gt;/&lt;stepId&gt;:&lt;dedupKey&gt;</c>, so even two
 /// deliveries racing in two processes start one execution; the event log answers later duplicates like the first.
 /// </summary>
-public sealed class TriggerIntake(ITriggerStore store, ExecutionStarter starter, TimeProvider time)
+internal sealed class TriggerIntake(ITriggerStore store, ExecutionStarter starter, TimeProvider time)
 {
     public static string IdempotencyKey(TriggerEndpoint endpoint, string dedupKey) => $"trigger:{endpoint.WorkflowId}/{endpoint.StepId}:{dedupKey}";
 

@@ -4,7 +4,7 @@ using FlowForge.Server.Hosting;
 namespace FlowForge.Server.Triggers;
 
 /// <summary>The <c>Triggers</c> configuration section.</summary>
-public sealed class TriggerOptions
+internal sealed class TriggerOptions
 {
     /// <summary>Largest hook payload in bytes (413 above). Default 1 MiB.</summary>
     [Range(1, 256 * 1024 * 1024)]
@@ -45,7 +45,7 @@ public sealed class TriggerOptions
 /// The clock schedules read. Its own type (not the engine's <see cref="TimeProvider"/>) so tests can drive schedules
 /// with a fake clock while the rest of the server runs on real time.
 /// </summary>
-public sealed class TriggerClock(TimeProvider time)
+internal sealed class TriggerClock(TimeProvider time)
 {
     public TimeProvider Time { get; } = time;
 

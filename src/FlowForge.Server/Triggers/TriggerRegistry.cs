@@ -10,7 +10,7 @@ using FlowForge.Core.Catalog;
 namespace FlowForge.Server.Triggers;
 
 /// <summary>A trigger as the API shows it. <see cref="Secret"/> is set only in the response that generated it.</summary>
-public sealed record TriggerInfo(
+internal sealed record TriggerInfo(
     string StepId,
     string Type,
     string? Url,
@@ -22,7 +22,7 @@ public sealed record TriggerInfo(
 /// trigger steps become the active set), unpublish and delete (none active). Webhook keys and secrets are kept for
 /// a step that stays a webhook with the same auth mode, so its URL and credentials survive re-publishes.
 /// </summary>
-public sealed class TriggerRegistry(ITriggerStore store, WebhookSecrets secrets, IOptions<TriggerOptions> options, TriggerClock clock)
+internal sealed class TriggerRegistry(ITriggerStore store, WebhookSecrets secrets, IOptions<TriggerOptions> options, TriggerClock clock)
 {
     /// <summary>The trigger types that get an endpoint.</summary>
     private static readonly HashSet<string> Registered =

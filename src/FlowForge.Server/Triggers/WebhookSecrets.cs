@@ -11,7 +11,7 @@ namespace FlowForge.Server.Triggers;
 /// Data Protection (keys outside the database, see DataProtectionRegistration).
 /// All comparisons are constant-time.
 /// </summary>
-public sealed class WebhookSecrets(IDataProtectionProvider protection)
+internal sealed class WebhookSecrets(IDataProtectionProvider protection)
 {
     private readonly IDataProtector _protector = protection.CreateProtector("FlowForge.Triggers.WebhookSecret.v1");
 

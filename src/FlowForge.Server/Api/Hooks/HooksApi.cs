@@ -6,7 +6,7 @@ namespace FlowForge.Server.Api.Hooks;
 /// written; an accepted event is committed before the answer. One class per hook family:
 /// <see cref="WebhookHooksApi"/>, <see cref="WhatsAppHooksApi"/>, <see cref="InboundHooksApi"/> (email and voice).
 /// </summary>
-public static class HooksApi
+internal static class HooksApi
 {
     public static IEndpointRouteBuilder MapHooks(this IEndpointRouteBuilder app)
     {

@@ -14,7 +14,7 @@ namespace FlowForge.Server.Api.Hooks;
 /// <c>/hooks/email</c> and <c>/hooks/voice</c>: inbound email and calls relayed by a provider, authenticated with the
 /// deployment's inbound token or signing secret, as JSON or form fields under the names common providers use.
 /// </summary>
-public static partial class InboundHooksApi
+internal static partial class InboundHooksApi
 {
     public static RouteGroupBuilder MapInboundHooks(this RouteGroupBuilder hooks)
     {

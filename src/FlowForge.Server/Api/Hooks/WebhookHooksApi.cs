@@ -16,7 +16,7 @@ namespace FlowForge.Server.Api.Hooks;
 /// token or signing secret (none, for an open webhook) authenticates the call; the answer is 202 with the execution,
 /// or the execution's outcome for a <c>responseMode: sync</c> webhook.
 /// </summary>
-public static class WebhookHooksApi
+internal static class WebhookHooksApi
 {
     private static readonly string[] WebhookMethods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
@@ -157,10 +157,10 @@ public static class WebhookHooksApi
 }
 
 /// <summary>202: the webhook's execution was started (or, for a repeated delivery, had been).</summary>
-public sealed record WebhookAccepted(string ExecutionId);
+internal sealed record WebhookAccepted(string ExecutionId);
 
 /// <summary>200 for a sync webhook whose execution finished within its timeout: its outcome.</summary>
-public sealed record WebhookCompleted(string ExecutionId, string Status, JsonNode? Output, string? Error);
+internal sealed record WebhookCompleted(string ExecutionId, string Status, JsonNode? Output, string? Error);
 
 /// <summary>200: the trigger's filter turned the delivery away; nothing started.</summary>
-public sealed record WebhookFiltered(bool Filtered, string? Detail);
+internal sealed record WebhookFiltered(bool Filtered, string? Detail);

@@ -14,7 +14,7 @@ namespace FlowForge.Server.Api.Hooks;
 /// <c>/hooks/whatsapp</c>: the WhatsApp Cloud API's verification handshake (GET) and its message notifications (POST,
 /// signed with the app secret), each message delivered to the WhatsApp triggers of its phone number.
 /// </summary>
-public static class WhatsAppHooksApi
+internal static class WhatsAppHooksApi
 {
     public static RouteGroupBuilder MapWhatsAppHooks(this RouteGroupBuilder hooks)
     {

@@ -6,7 +6,7 @@ using FlowForge.Server.Credentials;
 namespace FlowForge.Server.Nodes.Actions;
 
 /// <summary>The channels of the outbox and the ledger.</summary>
-public static class Channels
+internal static class Channels
 {
     public const string WhatsApp = "whatsapp";
     public const string Email = "email";
@@ -18,13 +18,13 @@ public static class Channels
 }
 
 /// <summary>A send's result: the step output and the provider's id for the ledger.</summary>
-public sealed record SendOutcome(JsonObject Output, string? ProviderId);
+internal sealed record SendOutcome(JsonObject Output, string? ProviderId);
 
 /// <summary>
 /// What every messaging and business action shares: reading its config, its named credential, sending
 /// at most once per step through the <see cref="ISendLedger"/>, and delivering into the outbox.
 /// </summary>
-public sealed class ActionSupport(ISendLedger ledger, IOutboxStore outbox, CredentialService credentials, TimeProvider clock)
+internal sealed class ActionSupport(ISendLedger ledger, IOutboxStore outbox, CredentialService credentials, TimeProvider clock)
 {
     public static JsonObject Input(NodeRunContext context) => context.Input as JsonObject ?? [];
 

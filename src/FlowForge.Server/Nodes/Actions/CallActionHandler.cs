@@ -11,7 +11,7 @@ namespace FlowForge.Server.Nodes.Actions;
 /// <c>action_call</c>: an outbound call through the voice service (<c>POST {BaseUrl}/twilio/outbound-call</c>
 /// <c>{toNumber, agentId}</c> → <c>{callId}</c>), or into the outbox when no voice service is configured.
 /// </summary>
-public sealed class CallActionHandler(IHttpClientFactory clients, IOptionsMonitor<VoiceOptions> options, ActionSupport support) : INodeHandler
+internal sealed class CallActionHandler(IHttpClientFactory clients, IOptionsMonitor<VoiceOptions> options, ActionSupport support) : INodeHandler
 {
     public const string ClientName = "provider_voice";
 

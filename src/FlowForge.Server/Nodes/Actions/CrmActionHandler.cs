@@ -14,7 +14,7 @@ namespace FlowForge.Server.Nodes.Actions;
 /// JSON body, update = <c>PATCH {BaseUrl}/records/{recordId}</c>; the answer's <c>id</c> is the record id. A CRM
 /// is not a messaging channel: an unconfigured system fails the step (no outbox).
 /// </summary>
-public sealed class CrmActionHandler(IHttpClientFactory clients, IOptionsMonitor<CrmOptions> options, ActionSupport support) : INodeHandler
+internal sealed class CrmActionHandler(IHttpClientFactory clients, IOptionsMonitor<CrmOptions> options, ActionSupport support) : INodeHandler
 {
     public const string ClientName = "provider_crm";
 

@@ -22,7 +22,7 @@ namespace FlowForge.Server.Nodes.Actions;
 /// username/password (no OAuth2), one connection per message. The egress policy is checked on the host's
 /// addresses before connecting; SmtpClient resolves the name again itself.</para>
 /// </summary>
-public sealed class EmailActionHandler(IOptionsMonitor<SmtpOptions> options, ActionSupport support, EgressPolicy egress) : INodeHandler
+internal sealed class EmailActionHandler(IOptionsMonitor<SmtpOptions> options, ActionSupport support, EgressPolicy egress) : INodeHandler
 {
     public string NodeType => NodeTypeNames.ActionEmail;
 

@@ -8,7 +8,7 @@ namespace FlowForge.Server.Nodes.Actions;
 /// phone number id are set; the inbound hook uses the verify token and the app secret. One class for the one section,
 /// so each setting is validated (and a bad one reported) once.
 /// </summary>
-public sealed class WhatsAppOptions
+internal sealed class WhatsAppOptions
 {
     public const string DefaultBaseUrl = "https://graph.facebook.com/v20.0";
 
@@ -27,7 +27,7 @@ public sealed class WhatsAppOptions
 }
 
 /// <summary><c>Providers:Smtp</c>. Configured when the host and the sender are set.</summary>
-public sealed class SmtpOptions
+internal sealed class SmtpOptions
 {
     public string? Host { get; set; }
 
@@ -45,7 +45,7 @@ public sealed class SmtpOptions
 }
 
 /// <summary><c>Providers:Voice</c>: the voice service placing outbound calls. Configured when the base URL is set.</summary>
-public sealed class VoiceOptions
+internal sealed class VoiceOptions
 {
     [HttpUrl]
     public string? BaseUrl { get; set; }
@@ -54,7 +54,7 @@ public sealed class VoiceOptions
 }
 
 /// <summary><c>Providers:Crm</c>: one HTTP endpoint per CRM system name (<c>Providers__Crm__Systems__hubspot__BaseUrl</c>).</summary>
-public sealed class CrmOptions
+internal sealed class CrmOptions
 {
     public Dictionary<string, CrmSystemOptions> Systems { get; set; } = [];
 
@@ -62,7 +62,7 @@ public sealed class CrmOptions
         Systems.FirstOrDefault(s => string.Equals(s.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
 }
 
-public sealed class CrmSystemOptions
+internal sealed class CrmSystemOptions
 {
     [HttpUrl]
     public string? BaseUrl { get; set; }

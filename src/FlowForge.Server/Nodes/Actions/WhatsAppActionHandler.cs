@@ -13,7 +13,7 @@ namespace FlowForge.Server.Nodes.Actions;
 /// (<c>POST {BaseUrl}/{PhoneNumberId}/messages</c>, bearer token), or into the outbox when WhatsApp is not
 /// configured. Recipient <c>trigger</c> answers the phone number that started the execution.
 /// </summary>
-public sealed class WhatsAppActionHandler(
+internal sealed class WhatsAppActionHandler(
     IHttpClientFactory clients, IOptionsMonitor<WhatsAppOptions> options, ActionSupport support, IExecutionWorkerStore executions) : INodeHandler
 {
     public const string ClientName = "provider_whatsapp";

@@ -16,7 +16,7 @@ namespace FlowForge.Server.Nodes.Ai;
 /// execution, so there an empty <c>inputText</c> fails the step: give it explicitly (e.g. <c>{{trigger.message_text}}</c>).
 /// </para>
 /// </summary>
-public sealed class AiNodeSupport(AiProviderResolver resolver, BotCoreClient botCore, OpenAIChatClient openAI, IExecutionWorkerStore store)
+internal sealed class AiNodeSupport(AiProviderResolver resolver, BotCoreClient botCore, OpenAIChatClient openAI, IExecutionWorkerStore store)
 {
     private static readonly string[] MessageFields = ["message_text", "messageText", "text", "message", "body", "email_body", "call_transcript", "transcript"];
 

@@ -9,7 +9,7 @@ namespace FlowForge.Server.Nodes.Ai;
 /// history, then the input text. BotCore: <c>/qna</c> <c>{question, uuid: executionId, chatHistory}</c> (BotCore
 /// keeps its own prompt and memory per uuid; systemPrompt and memoryContext are not sent). No built-in model.
 /// </summary>
-public sealed class ConversationalAgentHandler(AiNodeSupport ai) : INodeHandler
+internal sealed class ConversationalAgentHandler(AiNodeSupport ai) : INodeHandler
 {
     public const string DefaultSystemPrompt = "You are a helpful, concise customer service assistant.";
 

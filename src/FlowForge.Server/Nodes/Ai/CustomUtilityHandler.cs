@@ -10,7 +10,7 @@ namespace FlowForge.Server.Nodes.Ai;
 /// or <c>?text=</c> with GET; the response body (parsed when JSON) is the output. With <c>prompt</c>: the chat provider
 /// runs it as the system prompt over the input text (BotCore: <c>/generate-answer</c> with prompt and text); no built-in model.
 /// </summary>
-public sealed class CustomUtilityHandler(AiNodeSupport ai, IHttpClientFactory clients) : INodeHandler
+internal sealed class CustomUtilityHandler(AiNodeSupport ai, IHttpClientFactory clients) : INodeHandler
 {
     public const string ClientName = "ai_custom";
 

@@ -13,7 +13,7 @@ namespace FlowForge.Server.Nodes.Ai;
 /// BotCore has no decision endpoint: <c>/generate-answer</c> is asked for one word; the answer is read as JSON when it is,
 /// else by the one word it contains (confidence 1), and an unclear answer goes to review with confidence 0.
 /// </summary>
-public sealed class DecisionAgentHandler(AiNodeSupport ai) : INodeHandler
+internal sealed class DecisionAgentHandler(AiNodeSupport ai) : INodeHandler
 {
     public const string DefaultSystemPrompt = "You review requests and decide whether to approve them, reject them, or send them to a human for review when unsure.";
 

@@ -13,7 +13,7 @@ namespace FlowForge.Server.Nodes.Ai;
 /// has its own intent set; the node's list is not sent). With no provider: <see cref="KeywordRules"/> over the node's
 /// intents, or <see cref="KeywordRules.DefaultIntents"/> when it lists none; <c>unknown</c> with confidence 0 when nothing matches.
 /// </summary>
-public sealed class IntentHandler(AiNodeSupport ai) : INodeHandler
+internal sealed class IntentHandler(AiNodeSupport ai) : INodeHandler
 {
     public string NodeType => NodeTypeNames.UtilityIntent;
 

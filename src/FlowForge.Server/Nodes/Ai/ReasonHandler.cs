@@ -12,7 +12,7 @@ namespace FlowForge.Server.Nodes.Ai;
 /// (refund request, cancellation, billing or payment, delivery, technical problem, complaint, purchase enquiry,
 /// account change), <c>general enquiry</c> when no keyword matches.
 /// </summary>
-public sealed class ReasonHandler(AiNodeSupport ai) : INodeHandler
+internal sealed class ReasonHandler(AiNodeSupport ai) : INodeHandler
 {
     public string NodeType => NodeTypeNames.UtilityReason;
 

@@ -9,7 +9,7 @@ namespace FlowForge.Server.Nodes.Ai;
 /// (retryable when malformed). BotCore: <c>/generate-answer</c> asked to end with a line <c>Conclusion: …</c>;
 /// the text before it is the reasoning (without such a line, the last paragraph is the conclusion). No built-in model.
 /// </summary>
-public sealed class ReasoningAgentHandler(AiNodeSupport ai) : INodeHandler
+internal sealed class ReasoningAgentHandler(AiNodeSupport ai) : INodeHandler
 {
     public const string DefaultSystemPrompt = "You think problems through carefully, step by step, before concluding.";
 

@@ -11,7 +11,7 @@ namespace FlowForge.Server.Nodes.Ai;
 /// OpenAI: a validated JSON object <c>{sentiment, score}</c>. BotCore: <c>/sentiment-analysis</c> <c>{text}</c> →
 /// <c>{sentiment, score}</c>. With no provider: the built-in <see cref="LexiconSentimentAnalyzer"/>.
 /// </summary>
-public sealed class SentimentHandler(AiNodeSupport ai) : INodeHandler
+internal sealed class SentimentHandler(AiNodeSupport ai) : INodeHandler
 {
     private static readonly string[] Labels = ["positive", "neutral", "negative"];
 

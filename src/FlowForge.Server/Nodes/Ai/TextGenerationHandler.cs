@@ -9,7 +9,7 @@ namespace FlowForge.Server.Nodes.Ai;
 /// OpenAI: system + user messages. BotCore: <c>/generate-answer</c> <c>{question, uuid, temperature}</c>, the system
 /// prompt (if any) put before the prompt. No built-in model.
 /// </summary>
-public sealed class TextGenerationHandler(AiNodeSupport ai) : INodeHandler
+internal sealed class TextGenerationHandler(AiNodeSupport ai) : INodeHandler
 {
     public string NodeType => NodeTypeNames.UtilityTextGen;
 

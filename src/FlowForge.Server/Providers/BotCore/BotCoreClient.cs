@@ -9,7 +9,7 @@ namespace FlowForge.Server.Providers.BotCore;
 /// and <c>/generate-answer</c> under its base URL, with the API key (if any) as a bearer token and the step's
 /// idempotency key as <c>Idempotency-Key</c>.
 /// </summary>
-public sealed class BotCoreClient(IHttpClientFactory clients)
+internal sealed class BotCoreClient(IHttpClientFactory clients)
 {
     public const string ClientName = "ai_botcore";
 

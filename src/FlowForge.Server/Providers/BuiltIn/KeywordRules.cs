@@ -4,10 +4,10 @@ using System.Text.RegularExpressions;
 namespace FlowForge.Server.Providers.BuiltIn;
 
 /// <summary>A named rule: the words and phrases that suggest it.</summary>
-public sealed record KeywordRule(string Name, IReadOnlyList<string> Keywords);
+internal sealed record KeywordRule(string Name, IReadOnlyList<string> Keywords);
 
 /// <summary>The outcome of matching rules: the best rule's name, its confidence, and every rule that matched.</summary>
-public sealed record KeywordMatch(string Name, double Confidence, IReadOnlyList<string> Matched);
+internal sealed record KeywordMatch(string Name, double Confidence, IReadOnlyList<string> Matched);
 
 /// <summary>
 /// Offline keyword/phrase rules for intent, vulnerability and contact reason. A keyword matches as a whole
@@ -16,7 +16,7 @@ public sealed record KeywordMatch(string Name, double Confidence, IReadOnlyList<
 /// with the most wins, ties going to the one listed first. Confidence is the winner's share of all keyword
 /// hits (1 when no other rule matched), rounded to 2 decimals.
 /// </summary>
-public static partial class KeywordRules
+internal static partial class KeywordRules
 {
     /// <summary>The intents used when a node lists none.</summary>
     public static IReadOnlyList<KeywordRule> DefaultIntents { get; } =

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace FlowForge.Server.Providers.BuiltIn;
 
 /// <summary>A sentiment: <c>positive</c>, <c>neutral</c> or <c>negative</c>, and the compound score in [-1, 1].</summary>
-public sealed record SentimentResult(string Label, double Score);
+internal sealed record SentimentResult(string Label, double Score);
 
 /// <summary>
 /// The offline sentiment analyzer: VADER-style rule scoring (Hutto &amp; Gilbert, 2014) over a compact
@@ -21,7 +21,7 @@ public sealed record SentimentResult(string Label, double Score);
 /// emoticons, idioms or sarcasm; negation is a three-word window, not a parse ("not only good but great"
 /// is misread); words are matched whole after lower-casing (no stemming beyond the lexicon's * prefixes).
 /// </summary>
-public sealed partial class LexiconSentimentAnalyzer
+internal sealed partial class LexiconSentimentAnalyzer
 {
     private const double BoosterIncrement = 0.293;
     private const double CapsIncrement = 0.733;

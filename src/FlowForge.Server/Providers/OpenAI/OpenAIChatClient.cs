@@ -6,14 +6,14 @@ using FlowForge.Server.Providers.BotCore;
 namespace FlowForge.Server.Providers.OpenAI;
 
 /// <summary>One message of a chat completion request.</summary>
-public sealed record ChatMessage(string Role, string Content);
+internal sealed record ChatMessage(string Role, string Content);
 
 /// <summary>
 /// An OpenAI-compatible chat completions endpoint (OpenAI, Azure OpenAI's compatible route, Ollama,
 /// llama.cpp server): <c>POST {BaseUrl}/chat/completions</c> <c>{model, messages, temperature?, response_format?}</c>
 /// with the API key as a bearer token and the step's idempotency key as <c>Idempotency-Key</c>.
 /// </summary>
-public sealed class OpenAIChatClient(IHttpClientFactory clients)
+internal sealed class OpenAIChatClient(IHttpClientFactory clients)
 {
     public const string ClientName = "ai_openai";
 
