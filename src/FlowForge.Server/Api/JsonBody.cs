@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace FlowForge.Server.Api;
 
 /// <summary>Request limits, from the <c>Limits</c> configuration section.</summary>
-public sealed class RequestLimits
+internal sealed class RequestLimits
 {
     /// <summary>Largest accepted JSON body, in bytes (default 1 MiB).</summary>
     [Range(1, 256 * 1024 * 1024)]

@@ -9,7 +9,7 @@ namespace FlowForge.Server.Engine;
 /// committed already leased to <see cref="Owner"/>, so they run without a claim round trip. Bounded:
 /// when it is full the dispatcher commits activities unleased and any worker claims them from the store.
 /// </summary>
-public sealed class ActivityQueue
+internal sealed class ActivityQueue
 {
     private readonly Channel<ActivityWorkItem> _channel = Channel.CreateUnbounded<ActivityWorkItem>(new UnboundedChannelOptions { SingleReader = false });
     private readonly int _capacity;

@@ -14,7 +14,7 @@ namespace FlowForge.Server.Engine;
 /// batching many executions per transaction. Activities it creates are leased to this process and
 /// handed straight to the local workers.
 /// </summary>
-public sealed class Dispatcher(
+internal sealed class Dispatcher(
     IExecutionWorkerStore store,
     IWorkflowStore workflows,
     GraphCache graphs,

@@ -7,7 +7,7 @@ using FlowForge.Core.Storage;
 namespace FlowForge.Server.Engine;
 
 /// <summary>The <c>Engine</c> configuration section.</summary>
-public sealed class EngineOptions
+internal sealed class EngineOptions
 {
     /// <summary>Run the dispatcher (decider loop) in this process (default true).</summary>
     public bool Dispatcher { get; set; } = true;

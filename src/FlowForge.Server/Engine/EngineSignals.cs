@@ -5,7 +5,7 @@ namespace FlowForge.Server.Engine;
 /// path never waits for a poll. Polling (<see cref="EngineOptions.PollInterval"/>) only covers work
 /// from other processes and timers.
 /// </summary>
-public sealed class EngineSignals
+internal sealed class EngineSignals
 {
     private readonly SemaphoreSlim _dispatcher = new(0, 1);
     private readonly SemaphoreSlim _workers = new(0, 1);

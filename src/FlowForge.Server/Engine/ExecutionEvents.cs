@@ -17,7 +17,7 @@ public sealed record ExecutionProgress(
 /// The feed of committed history, published after each commit (never before: nothing announced can
 /// roll back). Subscribers must not block: they get the call on the dispatcher's thread.
 /// </summary>
-public sealed class ExecutionEvents(TimeProvider clock)
+internal sealed class ExecutionEvents(TimeProvider clock)
 {
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _finished = new();

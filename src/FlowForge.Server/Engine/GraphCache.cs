@@ -6,7 +6,7 @@ using FlowForge.Core.Storage;
 namespace FlowForge.Server.Engine;
 
 /// <summary>Published versions are immutable, so their analysed graphs are cached for the life of the process.</summary>
-public sealed class GraphCache(IWorkflowStore workflows, NodeCatalog catalog)
+internal sealed class GraphCache(IWorkflowStore workflows, NodeCatalog catalog)
 {
     private readonly ConcurrentDictionary<(string WorkflowId, int Version), GraphIndex> _graphs = new();
 

@@ -9,7 +9,7 @@ namespace FlowForge.Server.Engine;
 /// local dispatcher runs; otherwise workers record results in the store themselves. A result in here
 /// is not yet durable: if the process dies, the activity's lease expires and it runs again.
 /// </summary>
-public sealed class LocalResults(EngineSignals signals)
+internal sealed class LocalResults(EngineSignals signals)
 {
     private readonly Channel<ActivityCompletion> _channel = Channel.CreateUnbounded<ActivityCompletion>(new UnboundedChannelOptions { SingleReader = true });
     private volatile bool _open;

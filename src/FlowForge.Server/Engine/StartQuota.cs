@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace FlowForge.Server.Engine;
 
 /// <summary>Why a start was refused: the message names the setting; <see cref="RetryAfter"/> is when to try again.</summary>
-public sealed record QuotaRefusal(string Setting, string Message, TimeSpan RetryAfter);
+internal sealed record QuotaRefusal(string Setting, string Message, TimeSpan RetryAfter);
 
 /// <summary>
 /// Per-organisation start quotas (Limits__MaxRunningExecutionsPerOrganization, Limits__StartsPerSecondPerOrganization),
@@ -21,7 +21,7 @@ public sealed record QuotaRefusal(string Setting, string Message, TimeSpan Retry
 /// organisation it has not seen yet. Both are per process: with N processes an organisation may start up to N times the
 /// rate, and the running count may overshoot by what other processes started within the last second.
 /// </remarks>
-public sealed class StartQuota(IExecutionClientStore store, IOptions<RequestLimits> limits, TimeProvider clock)
+internal sealed class StartQuota(IExecutionClientStore store, IOptions<RequestLimits> limits, TimeProvider clock)
 {
     /// <summary>How often an organisation's unfinished executions are counted again.</summary>
     public static readonly TimeSpan CountEvery = TimeSpan.FromSeconds(1);

@@ -34,7 +34,7 @@ public class FaultyStoreFixture : FakeServiceFixture
 
     public FaultyExecutionStore Store => (FaultyExecutionStore)Services.GetRequiredService<IExecutionStore>();
 
-    public Dispatcher Dispatcher => Services.GetServices<IHostedService>().OfType<Dispatcher>().Single();
+    internal Dispatcher Dispatcher => Services.GetServices<IHostedService>().OfType<Dispatcher>().Single();
 
     protected override void Configure(WebApplicationBuilder builder)
     {
