@@ -52,7 +52,7 @@ internal static class ApiKeysApi
 
     [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
     [BodyExample("""{"name": "ci"}""")]
-    public sealed record CreateKeyBody(string? Name);
+    public sealed record CreateKeyBody(string? Name = null);
 }
 
 internal sealed record ApiKeyList(IReadOnlyList<ApiKeyResponse> Keys);

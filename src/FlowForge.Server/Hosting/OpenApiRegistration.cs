@@ -1,3 +1,7 @@
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using FlowForge.Server.Api;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
@@ -47,16 +51,38 @@ internal static class OpenApiRegistration
                 };
                 return Task.CompletedTask;
             });
-            // Handlers read their body by hand (JsonBody), so the generator cannot see it: the endpoint declares it.
+            // Handlers read their body by hand (JsonBody), so the generator cannot see it: the endpoint declares it. The
+            // body's schema is a named component, like the responses', so generated client types carry its name.
             o.AddOperationTransformer(async (operation, context, ct) =>
             {
                 if (context.Description.ActionDescriptor.EndpointMetadata.OfType<DocumentedBody>().FirstOrDefault() is not { } body) return;
-                var schema = await context.GetOrCreateSchemaAsync(body.Type, null, ct);
+                var id = body.Type.Name;
+                var document = context.Document!;
+                if (document.Components?.Schemas?.ContainsKey(id) != true)
+                {
+                    document.AddComponent(id, await context.GetOrCreateSchemaAsync(body.Type, null, ct));
+                }
+                var example = Example(body.Type);
                 operation.RequestBody = new OpenApiRequestBody
                 {
                     Required = !body.Optional,
-                    Content = body.ContentTypes.ToDictionary(t => t, _ => new OpenApiMediaType { Schema = schema }),
+                    Content = body.ContentTypes.ToDictionary(t => t, t => new OpenApiMediaType
+                    {
+                        Schema = new OpenApiSchemaReference(id, document),
+                        Example = t == "application/json" ? example?.DeepClone() : null,
+                    }),
                 };
+            });
+            // The server reads numbers written as strings too (the web defaults), so the generator types every number
+            // as number-or-string with a pattern; clients should send numbers and always receive numbers: say so.
+            o.AddSchemaTransformer((schema, _, _) =>
+            {
+                if (schema.Type is { } type && (type & (JsonSchemaType.Number | JsonSchemaType.Integer)) != 0)
+                {
+                    schema.Type = type & ~JsonSchemaType.String;
+                    schema.Pattern = null; // the digits-only pattern is for the string form
+                }
+                return Task.CompletedTask;
             });
             // Only the endpoints that require an API key declare it; the hooks and /health are anonymous.
             o.AddOperationTransformer((operation, context, _) =>
@@ -70,6 +96,14 @@ internal static class OpenApiRegistration
                 return Task.CompletedTask;
             });
         });
+
+    /// <summary>The body type's <see cref="BodyExampleAttribute"/> (its JSON, without the words after it), for the reference's "try it".</summary>
+    private static JsonNode? Example(Type type)
+    {
+        if (type.GetCustomAttribute<BodyExampleAttribute>()?.Example is not { } text) return null;
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text));
+        return JsonNode.Parse(ref reader);
+    }
 
     public static WebApplication MapFlowForgeOpenApi(this WebApplication app)
     {

@@ -89,8 +89,18 @@ public class OpenApiTests(ServerFixture server) : IClassFixture<ServerFixture>
     public async Task BodiesReadByHand_AreDescribed(string path, string method, string property)
     {
         var doc = await DocumentAsync();
-        var schema = doc["paths"]![path]![method]!["requestBody"]!["content"]!["application/json"]!["schema"]!;
+        var reference = (string)doc["paths"]![path]![method]!["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!;
+        var schema = doc["components"]!["schemas"]![reference["#/components/schemas/".Length..]]!;
         Assert.NotNull(schema["properties"]![property]);
+    }
+
+    [Fact]
+    public async Task Numbers_AreNumbers_NotNumberOrString()
+    {
+        // The server also reads numbers sent as strings; the contract (and generated client types) is plain numbers.
+        var doc = await DocumentAsync();
+        Assert.Equal("integer", (string?)doc["components"]!["schemas"]!["WorkflowList"]!["properties"]!["total"]!["type"]);
+        Assert.DoesNotContain("\"pattern\"", doc.ToJsonString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -119,6 +129,9 @@ public class OpenApiTests(ServerFixture server) : IClassFixture<ServerFixture>
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("<html", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        // The page's script is served by the server itself (no CDN), so the reference works offline.
+        var script = await server.Client(key: null).GetAsync("/docs/scalar.js");
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
     }
 
     private static string Segment(Microsoft.AspNetCore.Routing.Patterns.RoutePatternPathSegment segment) =>
