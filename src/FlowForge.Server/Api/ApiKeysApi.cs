@@ -13,9 +13,9 @@ internal static class ApiKeysApi
     public static RouteGroupBuilder MapApiKeysApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/keys").WithTags("API keys");
-        group.MapGet("/", List);
-        group.MapPost("/", Create);
-        group.MapDelete("/{id}", Revoke);
+        group.MapGet("/", List).WithName("ListApiKeys").WithSummary("List the organisation's API keys (never the secrets)");
+        group.MapPost("/", Create).WithName("CreateApiKey").WithSummary("Create an API key (the key is shown once)").AcceptsJson<CreateKeyBody>(optional: true);
+        group.MapDelete("/{id}", Revoke).WithName("RevokeApiKey").WithSummary("Revoke an API key").Problems(404);
         return api;
     }
 
@@ -52,7 +52,7 @@ internal static class ApiKeysApi
 
     [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
     [BodyExample("""{"name": "ci"}""")]
-    public sealed record CreateKeyBody(string? Name);
+    public sealed record CreateKeyBody(string? Name = null);
 }
 
 internal sealed record ApiKeyList(IReadOnlyList<ApiKeyResponse> Keys);

@@ -18,10 +18,11 @@ internal static class CredentialsApi
     public static RouteGroupBuilder MapCredentialsApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/credentials").WithTags("Credentials");
-        group.MapGet("/", List);
-        group.MapPost("/", Create);
-        group.MapGet("/{name}", Get);
-        group.MapDelete("/{name}", Delete);
+        group.MapGet("/", List).WithName("ListCredentials").WithSummary("List credentials (names and kinds, never values)");
+        group.MapPost("/", Create).WithName("CreateCredential").WithSummary("Store a credential (encrypted at rest)")
+            .AcceptsJson<CreateCredentialBody>().Problems(409);
+        group.MapGet("/{name}", Get).WithName("GetCredential").WithSummary("Describe one credential").Problems(404);
+        group.MapDelete("/{name}", Delete).WithName("DeleteCredential").WithSummary("Delete a credential").Problems(404);
         return api;
     }
 

@@ -21,18 +21,22 @@ internal static class ExecutionsApi
     public static RouteGroupBuilder MapExecutionsApi(this RouteGroupBuilder api)
     {
         var workflows = api.MapGroup("/workflows/{id}").WithTags("Executions");
-        workflows.MapPost("/execute", Execute);
-        workflows.MapPost("/test", Test);
-        workflows.MapGet("/executions", List);
+        workflows.MapPost("/execute", Execute).WithName("ExecuteWorkflow").WithSummary("Start an execution of the published version (Idempotency-Key)")
+            .AcceptsJson<ExecuteBody>(optional: true).Problems(404, 409);
+        workflows.MapPost("/test", Test).WithName("TestWorkflow").WithSummary("Run the draft as a test, side effects previewed")
+            .AcceptsJson<TestBody>(optional: true).Problems(404);
+        workflows.MapGet("/executions", List).WithName("ListExecutions").WithSummary("List a workflow's executions").Problems(400, 404, 422);
 
         var executions = api.MapGroup("/executions").WithTags("Executions");
-        executions.MapGet("/{id}", Get);
-        executions.MapGet("/{id}/history", History);
-        executions.MapPost("/{id}/cancel", Cancel);
-        executions.MapPost("/{id}/events/{name}", RaiseEvent);
-        executions.MapPost("/{id}/retry", Retry);
-        executions.MapPost("/{id}/resume", Resume);
-        executions.MapDelete("/{id}", Purge);
+        executions.MapGet("/{id}", Get).WithName("GetExecution").WithSummary("Get an execution with its steps").Problems(404, 422);
+        executions.MapGet("/{id}/history", History).WithName("GetExecutionHistory").WithSummary("An execution's event history").Problems(404, 422);
+        executions.MapPost("/{id}/cancel", Cancel).WithName("CancelExecution").WithSummary("Cancel a running execution")
+            .AcceptsJson<CancelBody>(optional: true).Problems(404, 409, 422);
+        executions.MapPost("/{id}/events/{name}", RaiseEvent).WithName("RaiseExecutionEvent").WithSummary("Send a named event (e.g. an approval) to an execution")
+            .AcceptsJson<EventBody>(optional: true).Problems(404, 409, 422);
+        executions.MapPost("/{id}/retry", Retry).WithName("RetryExecution").WithSummary("Start a new execution with the same input").Problems(404, 409, 422);
+        executions.MapPost("/{id}/resume", Resume).WithName("ResumeExecution").WithSummary("Resume a failed execution from the failed step").Problems(404, 409, 422);
+        executions.MapDelete("/{id}", Purge).WithName("PurgeExecution").WithSummary("Delete a finished execution and its history").Problems(404, 409, 422);
         return api;
     }
 

@@ -10,9 +10,11 @@ internal static class NodeTypesApi
     public static RouteGroupBuilder MapNodeTypesApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/node-types").WithTags("Node types");
-        group.MapGet("/", (NodeCatalog catalog) => TypedResults.Ok(new NodeTypeList([.. catalog.All.Select(NodeTypeResponse.From)])));
+        group.MapGet("/", (NodeCatalog catalog) => TypedResults.Ok(new NodeTypeList([.. catalog.All.Select(NodeTypeResponse.From)])))
+            .WithName("ListNodeTypes").WithSummary("The node catalog: every node type with its config schema and ports");
         group.MapGet("/{type}", Results<Ok<NodeTypeResponse>, ProblemHttpResult> (NodeCatalog catalog, string type) =>
-            catalog.Find(type) is { } t ? TypedResults.Ok(NodeTypeResponse.From(t)) : Problems.NotFound("Node type", type));
+            catalog.Find(type) is { } t ? TypedResults.Ok(NodeTypeResponse.From(t)) : Problems.NotFound("Node type", type))
+            .WithName("GetNodeType").WithSummary("One node type").Problems(404);
         return api;
     }
 }

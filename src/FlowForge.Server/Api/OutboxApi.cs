@@ -11,7 +11,7 @@ internal static class OutboxApi
 {
     public static RouteGroupBuilder MapOutboxApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/outbox", List).WithTags("Outbox");
+        api.MapGet("/outbox", List).WithTags("Outbox").WithName("ListOutbox").WithSummary("Messages the sandboxed channels recorded instead of sending").Problems(400);
         return api;
     }
 

@@ -13,9 +13,9 @@ internal static class TriggersApi
     public static RouteGroupBuilder MapTriggersApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/workflows/{id}").WithTags("Triggers");
-        group.MapGet("/triggers", List);
-        group.MapPost("/triggers/{stepId}/rotate-secret", Rotate);
-        group.MapGet("/schedule", Schedule);
+        group.MapGet("/triggers", List).WithName("ListTriggers").WithSummary("A workflow's active triggers and their URLs").Problems(404);
+        group.MapPost("/triggers/{stepId}/rotate-secret", Rotate).WithName("RotateTriggerSecret").WithSummary("Rotate a trigger's token or signing secret").Problems(404, 409);
+        group.MapGet("/schedule", Schedule).WithName("GetSchedule").WithSummary("The next fire times of a workflow's schedule triggers").Problems(400, 404);
         return api;
     }
 

@@ -19,16 +19,17 @@ internal static class WorkflowsApi
     public static RouteGroupBuilder MapWorkflowsApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/workflows").WithTags("Workflows");
-        group.MapPost("/", Create);
-        group.MapGet("/", List);
-        group.MapGet("/{id}", Get);
-        group.MapPut("/{id}", Update);
-        group.MapDelete("/{id}", Delete);
-        group.MapPost("/{id}/validate", Validate);
-        group.MapPost("/{id}/publish", Publish);
-        group.MapPost("/{id}/unpublish", Unpublish);
-        group.MapGet("/{id}/versions", ListVersions);
-        group.MapGet("/{id}/versions/{version:int}", GetVersion);
+        group.MapPost("/", Create).WithName("CreateWorkflow").WithSummary("Create a draft workflow").AcceptsJson<WorkflowBody>();
+        group.MapGet("/", List).WithName("ListWorkflows").WithSummary("List workflows (search, status, paging)").Problems(400);
+        group.MapGet("/{id}", Get).WithName("GetWorkflow").WithSummary("Get a workflow, its triggers and its ETag").Problems(404);
+        group.MapPut("/{id}", Update).WithName("UpdateWorkflow").WithSummary("Replace a workflow's draft (If-Match or revision)")
+            .AcceptsJson<WorkflowBody>().Problems(404, 409, 412, 428);
+        group.MapDelete("/{id}", Delete).WithName("DeleteWorkflow").WithSummary("Delete a workflow").Problems(404);
+        group.MapPost("/{id}/validate", Validate).WithName("ValidateWorkflow").WithSummary("Validate the draft graph").Problems(400, 404);
+        group.MapPost("/{id}/publish", Publish).WithName("PublishWorkflow").WithSummary("Publish the draft as a new version").Problems(400, 404, 409);
+        group.MapPost("/{id}/unpublish", Unpublish).WithName("UnpublishWorkflow").WithSummary("Unpublish (its triggers stop)").Problems(404);
+        group.MapGet("/{id}/versions", ListVersions).WithName("ListWorkflowVersions").WithSummary("List published versions").Problems(404);
+        group.MapGet("/{id}/versions/{version:int}", GetVersion).WithName("GetWorkflowVersion").WithSummary("Get one published version").Problems(404);
         return api;
     }
 

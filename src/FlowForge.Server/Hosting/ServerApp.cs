@@ -43,6 +43,7 @@ internal static class ServerApp
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddFlowForgeRateLimits(builder.Configuration);
+        services.AddFlowForgeOpenApi();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -53,9 +54,13 @@ internal static class ServerApp
         app.UseAuthorization();
         app.UseFlowForgeLiveKeys();
 
+        app.MapFlowForgeOpenApi();
         app.MapHooks();
-        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
-        var api = app.MapGroup("/api").RequireAuthorization().RequireRateLimiting(RateLimitRegistration.PerKey);
+        app.MapGet("/health", () => TypedResults.Ok(new HealthResponse("ok"))).WithTags("Health").WithName("Health")
+            .WithSummary("Liveness: the process answers");
+        // Every /api endpoint can answer 401 (no or a revoked key) and 429 (the key's rate limit), as problem+json.
+        var api = app.MapGroup("/api").RequireAuthorization().RequireRateLimiting(RateLimitRegistration.PerKey)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapWorkflowsApi();
         api.MapNodeTypesApi();
         api.MapApiKeysApi();
@@ -67,3 +72,6 @@ internal static class ServerApp
         return app;
     }
 }
+
+/// <summary>The answer of <c>GET /health</c>: a named type so the API document describes it.</summary>
+internal sealed record HealthResponse(string Status);

@@ -18,8 +18,13 @@ internal static partial class InboundHooksApi
 {
     public static RouteGroupBuilder MapInboundHooks(this RouteGroupBuilder hooks)
     {
-        hooks.MapPost("/email", Email);
-        hooks.MapPost("/voice", Voice);
+        // The body is the provider's own shape (JSON or form fields): documented as an open object.
+        hooks.MapPost("/email", Email).WithName("InboundEmailHook").WithSummary("An inbound email for the email triggers (inbound token or signature)")
+            .Body<JsonObject>(optional: false, "application/json", "application/x-www-form-urlencoded", "multipart/form-data")
+            .Produces<JsonObject>(StatusCodes.Status202Accepted).Problems(400, 401, 413, 415, 429, 503);
+        hooks.MapPost("/voice", Voice).WithName("InboundVoiceHook").WithSummary("An inbound call or transcript for the voice triggers (inbound token or signature)")
+            .Body<JsonObject>(optional: false, "application/json", "application/x-www-form-urlencoded", "multipart/form-data")
+            .Produces<JsonObject>(StatusCodes.Status202Accepted).Problems(400, 401, 413, 415, 429, 503);
         return hooks;
     }
 

@@ -29,7 +29,11 @@ internal static class WebhookHooksApi
 
     public static RouteGroupBuilder MapWebhookHooks(this RouteGroupBuilder hooks)
     {
-        hooks.MapMethods("/{endpointKey}", WebhookMethods, Webhook).RequireRateLimiting(RateLimitRegistration.PerWebhook);
+        // One endpoint, five methods: no WithName (an operation id must be unique per method).
+        hooks.MapMethods("/{endpointKey}", WebhookMethods, Webhook).RequireRateLimiting(RateLimitRegistration.PerWebhook)
+            .WithSummary("A published workflow's webhook trigger (its token or signing secret, or none)")
+            .Body<JsonObject>(optional: true, "application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+            .Produces<WebhookAccepted>(StatusCodes.Status202Accepted).Problems(400, 401, 404, 405, 413, 415, 422, 429);
         return hooks;
     }
 

@@ -18,8 +18,10 @@ internal static class WhatsAppHooksApi
 {
     public static RouteGroupBuilder MapWhatsAppHooks(this RouteGroupBuilder hooks)
     {
-        hooks.MapGet("/whatsapp", WhatsAppHandshake);
-        hooks.MapPost("/whatsapp", WhatsApp);
+        hooks.MapGet("/whatsapp", WhatsAppHandshake).WithName("WhatsAppHandshake").WithSummary("Meta's subscription handshake: echoes hub.challenge")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain").Problems(403);
+        hooks.MapPost("/whatsapp", WhatsApp).WithName("WhatsAppHook").WithSummary("A WhatsApp Cloud API notification (X-Hub-Signature-256)")
+            .Body<JsonObject>(optional: false, "application/json").Problems(400, 401, 413, 415, 429, 503);
         return hooks;
     }
 
