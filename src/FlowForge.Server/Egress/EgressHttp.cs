@@ -9,9 +9,9 @@ internal static class EgressHttp
     /// <summary>Registers a named client for outbound calls made on a workflow's behalf (HTTP action, AI providers, messaging).</summary>
     public static IHttpClientBuilder AddEgressHttpClient(this IServiceCollection services, string name) =>
         services.AddHttpClient(name, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(sp.GetRequiredService<EgressPolicy>()));
+            .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(sp.GetRequiredService<EgressPolicy>(), sp.GetRequiredService<IHostResolver>()));
 
-    public static SocketsHttpHandler CreateHandler(EgressPolicy policy) => new()
+    public static SocketsHttpHandler CreateHandler(EgressPolicy policy, IHostResolver resolver) => new()
     {
         UseProxy = false,
         AllowAutoRedirect = true,
@@ -21,7 +21,7 @@ internal static class EgressHttp
         ConnectCallback = async (context, ct) =>
         {
             var host = context.DnsEndPoint.Host;
-            var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
+            var addresses = await resolver.ResolveAsync(host, ct);
             string? refusal = null;
             foreach (var address in addresses)
             {

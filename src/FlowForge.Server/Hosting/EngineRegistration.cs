@@ -32,6 +32,8 @@ internal static class EngineRegistration
         // Egress__AllowedHosts may also be one comma-separated string (the binder only reads the list form).
         services.PostConfigure<EgressOptions>(o => o.AddCommaSeparatedHosts(egress["AllowedHosts"]));
         services.AddSingleton<EgressPolicy>();
+        // A TryAdd, so a test can answer host names itself.
+        services.TryAddSingleton<IHostResolver, SystemHostResolver>();
         services.AddEgressHttpClient(HttpActionHandler.ClientName);
         services.AddSingleton<INodeHandler, HttpActionHandler>();
         services.AddFlowForgeAi(configuration);

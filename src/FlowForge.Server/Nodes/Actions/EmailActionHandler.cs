@@ -22,7 +22,7 @@ namespace FlowForge.Server.Nodes.Actions;
 /// username/password (no OAuth2), one connection per message. The egress policy is checked on the host's
 /// addresses before connecting; SmtpClient resolves the name again itself.</para>
 /// </summary>
-internal sealed class EmailActionHandler(IOptionsMonitor<SmtpOptions> options, ActionSupport support, EgressPolicy egress) : INodeHandler
+internal sealed class EmailActionHandler(IOptionsMonitor<SmtpOptions> options, ActionSupport support, EgressPolicy egress, IHostResolver resolver) : INodeHandler
 {
     public string NodeType => NodeTypeNames.ActionEmail;
 
@@ -126,7 +126,7 @@ internal sealed class EmailActionHandler(IOptionsMonitor<SmtpOptions> options, A
         IPAddress[] addresses;
         try
         {
-            addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
+            addresses = await resolver.ResolveAsync(host, ct);
         }
         catch (SocketException e)
         {
