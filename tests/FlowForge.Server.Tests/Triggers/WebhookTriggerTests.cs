@@ -153,6 +153,29 @@ public sealed class WebhookTriggerTests(TriggersFixture server) : IClassFixture<
         Assert.Equal(1, (int?)counts["duplicates"]);
     }
 
+    /// <summary>
+    /// The tolerance holds both ways: a timestamp from the future is as suspect as a stale one (a captured message
+    /// signed ahead of time stays replayable for as long as its timestamp is ahead).
+    /// </summary>
+    [Fact]
+    public async Task Signature_TimestampBeyondTheToleranceInTheFuture_IsRefused()
+    {
+        var (id, published) = await _client.CreateAndPublish(TriggerTestSupport.Workflow("signed-future", "trigger_webhook", """{ "auth": "signature" }"""));
+        var trigger = published.Trigger();
+        var secret = (string)trigger["secret"]!;
+        var path = trigger.HookPath();
+
+        foreach (var ahead in new[] { TimeSpan.FromMinutes(6), TimeSpan.FromDays(365) })
+        {
+            var refused = await (await _anonymous.SendAsync(TriggerTestSupport.Signed(path, "{}", secret, at: DateTimeOffset.UtcNow + ahead)))
+                .ExpectProblem(HttpStatusCode.Unauthorized, "unauthorized");
+            Assert.Contains("webhook-timestamp is more than 5 minutes away", (string?)refused["detail"]);
+        }
+        // Within the tolerance ahead (a sender's clock running fast) is accepted.
+        await (await _anonymous.SendAsync(TriggerTestSupport.Signed(path, "{}", secret, at: DateTimeOffset.UtcNow.AddMinutes(4)))).Expect(HttpStatusCode.Accepted);
+        Assert.Equal(1, await _client.ExecutionCount(id));
+    }
+
     [Fact]
     public async Task IdempotencyKey_DuplicateDeliveriesStartOneExecution()
     {
