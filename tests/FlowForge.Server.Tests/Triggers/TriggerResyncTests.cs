@@ -39,4 +39,52 @@ public sealed class TriggerResyncTests(TriggersFixture server) : IClassFixture<T
         await (await _client.PostAsync(restored.HookPath(), Http.Json("""{ "name": "after resync" }"""))).Expect(HttpStatusCode.Accepted);
         await (await _client.PostAsync(retiredResponse.Trigger().HookPath(), Http.Json("""{ "name": "stale" }"""))).Expect(HttpStatusCode.NotFound);
     }
+
+    /// <summary>
+    /// The stale side on its own, checked in the trigger store: a hook left active for a workflow unpublished, and one
+    /// left for a step a re-publish removed, are both retired by the resync, so the hook's 404 comes from the lookup
+    /// of the URL, not from the intake finding the workflow unpublished.
+    /// </summary>
+    [Fact]
+    public async Task Resync_DeactivatesStaleHooks_OfUnpublishedAndChangedWorkflows()
+    {
+        var triggers = server.Services.GetRequiredService<ITriggerStore>();
+        var registry = server.Services.GetRequiredService<TriggerRegistry>();
+        var workflows = server.Services.GetRequiredService<IWorkflowStore>();
+
+        var (unpublished, unpublishedResponse) = await _client.CreateAndPublish(TriggerTestSupport.Workflow("stale unpublished", "trigger_webhook", """{ "auth": "none" }"""));
+        var unpublishedHooks = await triggers.ListForWorkflowAsync("org-a", unpublished);
+        var (changed, changedResponse) = await _client.CreateAndPublish(TriggerTestSupport.Workflow("stale changed", "trigger_webhook", """{ "auth": "none" }"""));
+        var changedHooks = await triggers.ListForWorkflowAsync("org-a", changed);
+
+        // While the server was down (as if): one unpublished, the other re-published without its webhook step; both kept their hooks.
+        await (await _client.PostAsync($"/api/workflows/{unpublished}/unpublish", null)).Expect(HttpStatusCode.OK);
+        var put = new HttpRequestMessage(HttpMethod.Put, $"/api/workflows/{changed}") { Content = Http.Json("""
+            { "name": "stale changed", "nodes": [ { "id": "start", "type": "trigger_manual" },
+              { "id": "set", "type": "logic_set_variable", "config": { "variables": { "got": "x" } } } ],
+              "edges": [ { "id": "e1", "source": "start", "target": "set" } ] }
+            """) };
+        put.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue("\"1\""));
+        await (await _client.SendAsync(put)).Expect(HttpStatusCode.OK);
+        await (await _client.PostAsync($"/api/workflows/{changed}/publish", null)).Expect(HttpStatusCode.OK);
+        await triggers.ReplaceActiveAsync("org-a", unpublished, unpublishedHooks);
+        await triggers.ReplaceActiveAsync("org-a", changed, changedHooks);
+        var unpublishedKey = Assert.Single(unpublishedHooks).EndpointKey!;
+        var changedKey = Assert.Single(changedHooks).EndpointKey!;
+        Assert.NotNull(await triggers.FindByKeyAsync(unpublishedKey));
+        Assert.NotNull(await triggers.FindByKeyAsync(changedKey));
+
+        await registry.ResyncAllAsync(workflows, CancellationToken.None);
+
+        Assert.Null(await triggers.FindByKeyAsync(unpublishedKey));
+        Assert.Null(await triggers.FindByKeyAsync(changedKey));
+        Assert.DoesNotContain(await triggers.ListForWorkflowAsync("org-a", unpublished), e => e.Active);
+        Assert.DoesNotContain(await triggers.ListForWorkflowAsync("org-a", changed), e => e.Active && e.StepId == "hook");
+        foreach (var response in new[] { unpublishedResponse, changedResponse })
+        {
+            var gone = await (await _client.PostAsync(response.Trigger().HookPath(), Http.Json("""{ "name": "stale" }""")))
+                .ExpectProblem(HttpStatusCode.NotFound, "not-found");
+            Assert.Equal("No active webhook has this URL.", (string?)gone["detail"]);
+        }
+    }
 }
