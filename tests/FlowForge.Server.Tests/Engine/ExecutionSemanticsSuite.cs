@@ -154,6 +154,37 @@ public abstract class ExecutionSemanticsSuite<TFixture>(TFixture server) : IClas
         Assert.True(times[1] - times[0] >= TimeSpan.FromMilliseconds(950), $"second attempt came {times[1] - times[0]} after the first");
     }
 
+    /// <summary>A hostile Retry-After (three years) is honoured up to a day: the retry timer is at most a day away, not years.</summary>
+    [Fact]
+    public async Task HostileRetryAfter_IsCappedAtOneDay()
+    {
+        var tag = Unique();
+        var wf = await _client.Publish($$$"""
+            { "name": "retry-after-hostile", "nodes": [
+                { "id": "t", "type": "trigger_manual" },
+                { "id": "call", "type": "action_http", "config": { "url": "{{{Fake.Url($"/flaky/{tag}?failures=1&status=429&retryAfter=99999999")}}}",
+                  "retry": { "maxAttempts": 2, "initialInterval": "10ms" } } } ],
+              "edges": [ { "source": "t", "target": "call" } ] }
+            """);
+        var before = DateTimeOffset.UtcNow;
+        var id = await _client.Execute(wf);
+
+        JsonNode? timer = null;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (timer is null && DateTime.UtcNow < deadline)
+        {
+            var history = await (await _client.GetAsync($"/api/executions/{id}/history")).Expect(HttpStatusCode.OK);
+            timer = history["events"]!.AsArray().FirstOrDefault(e => (string?)e!["type"] == "timerCreated" && (string?)e["purpose"] == "Retry");
+            if (timer is null) await Task.Delay(50);
+        }
+        Assert.NotNull(timer);
+        var fireAt = DateTimeOffset.Parse((string)timer["fireAt"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(fireAt, before + TimeSpan.FromDays(1) - TimeSpan.FromMinutes(5), DateTimeOffset.UtcNow + TimeSpan.FromDays(1));
+        // Not left parked for a day on the shared server.
+        await (await _client.PostAsync($"/api/executions/{id}/cancel", null)).Expect(HttpStatusCode.Accepted);
+        Assert.Equal("cancelled", (string?)(await _client.WaitFinished(id))["status"]);
+    }
+
     [Fact]
     public async Task NonRetryableFailure_FailsExecutionAtOnce_WithClearError()
     {
