@@ -154,6 +154,32 @@ public abstract class ExecutionSemanticsSuite<TFixture>(TFixture server) : IClas
         Assert.True(times[1] - times[0] >= TimeSpan.FromMilliseconds(950), $"second attempt came {times[1] - times[0]} after the first");
     }
 
+    /// <summary>
+    /// Both organisations hold the same key, then both repeat it: each repeat is found among its own organisation's
+    /// executions only. The repeats travel with other starts; none of those may fail with them.
+    /// </summary>
+    [Fact]
+    public async Task IdempotencyKey_UsedByTwoOrganisations_EachRepeatGetsItsOwnExecution()
+    {
+        var b = server.Client(ServerFixture.KeyB);
+        var wfA = await _client.Publish(Workflows.Simple("idem shared a"));
+        var wfB = await b.Publish(Workflows.Simple("idem shared b"));
+        var key = "shared-" + Unique();
+        var firstA = await _client.Execute(wfA, null, key);
+        var firstB = await b.Execute(wfB, null, key);
+        Assert.NotEqual(firstA, firstB);
+
+        var repeatA = _client.Execute(wfA, null, key);
+        var repeatB = b.Execute(wfB, null, key);
+        var others = Enumerable.Range(0, 4).Select(i => _client.Execute(wfA, new { i })).ToList();
+        Assert.Equal(firstA, await repeatA);
+        Assert.Equal(firstB, await repeatB);
+        Assert.Equal(4, (await Task.WhenAll(others)).Distinct().Count());
+
+        Assert.Equal(5, (int?)(await (await _client.GetAsync($"/api/workflows/{wfA}/executions")).Expect(HttpStatusCode.OK))["total"]);
+        Assert.Equal(1, (int?)(await (await b.GetAsync($"/api/workflows/{wfB}/executions")).Expect(HttpStatusCode.OK))["total"]);
+    }
+
     /// <summary>A hostile Retry-After (three years) is honoured up to a day: the retry timer is at most a day away, not years.</summary>
     [Fact]
     public async Task HostileRetryAfter_IsCappedAtOneDay()

@@ -72,32 +72,6 @@ public class ExecutionsApiTests(EngineFixture server) : IClassFixture<EngineFixt
         Assert.NotEqual(first, await b.Execute(wfB, null, key));
     }
 
-    /// <summary>
-    /// Both organisations hold the same key, then both repeat it: each repeat is found among its own organisation's
-    /// executions only. The repeats travel with other starts; none of those may fail with them.
-    /// </summary>
-    [Fact]
-    public async Task IdempotencyKey_UsedByTwoOrganisations_EachRepeatGetsItsOwnExecution()
-    {
-        var b = server.Client(ServerFixture.KeyB);
-        var wfA = await _client.Publish(Workflows.Simple("idem shared a"));
-        var wfB = await b.Publish(Workflows.Simple("idem shared b"));
-        var key = "shared-" + Unique();
-        var firstA = await _client.Execute(wfA, null, key);
-        var firstB = await b.Execute(wfB, null, key);
-        Assert.NotEqual(firstA, firstB);
-
-        var repeatA = _client.Execute(wfA, null, key);
-        var repeatB = b.Execute(wfB, null, key);
-        var others = Enumerable.Range(0, 4).Select(i => _client.Execute(wfA, new { i })).ToList();
-        Assert.Equal(firstA, await repeatA);
-        Assert.Equal(firstB, await repeatB);
-        Assert.Equal(4, (await Task.WhenAll(others)).Distinct().Count());
-
-        Assert.Equal(5, (int?)(await (await _client.GetAsync($"/api/workflows/{wfA}/executions")).Expect(HttpStatusCode.OK))["total"]);
-        Assert.Equal(1, (int?)(await (await b.GetAsync($"/api/workflows/{wfB}/executions")).Expect(HttpStatusCode.OK))["total"]);
-    }
-
     [Fact]
     public async Task ExecutionOfAnotherOrganisation_Is404Everywhere()
     {
