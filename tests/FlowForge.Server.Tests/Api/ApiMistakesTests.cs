@@ -10,21 +10,10 @@ public sealed class ApiMistakesTests(EngineFixture server) : IClassFixture<Engin
 {
     private readonly HttpClient _client = server.Client();
 
-    private const string ApprovalWorkflow = """
-        { "name": "approval", "nodes": [
-            { "id": "t", "type": "trigger_manual" },
-            { "id": "approve", "type": "logic_approval", "config": { "message": "Refund?", "timeout": "1h" } },
-            { "id": "ok", "type": "logic_set_variable", "config": { "variables": { "route": "approved" } } },
-            { "id": "no", "type": "logic_set_variable", "config": { "variables": { "route": "rejected" } } } ],
-          "edges": [ { "source": "t", "target": "approve" },
-                     { "source": "approve", "target": "ok", "sourceHandle": "approved" },
-                     { "source": "approve", "target": "no", "sourceHandle": "rejected" } ] }
-        """;
-
     [Fact]
     public async Task Event_WithoutPayloadWrapper_IsRefused_NamingTheFieldAndTheShape_AndTheRunKeepsWaiting()
     {
-        var wf = await _client.Publish(ApprovalWorkflow);
+        var wf = await _client.Publish(Workflows.Approval());
         var id = await _client.Execute(wf);
         await _client.WaitFor(id, ["waiting"]);
 
@@ -46,7 +35,7 @@ public sealed class ApiMistakesTests(EngineFixture server) : IClassFixture<Engin
     [Fact]
     public async Task Event_NothingWaitsFor_IsKept_ButTheAnswerSaysSo()
     {
-        var wf = await _client.Publish(ApprovalWorkflow);
+        var wf = await _client.Publish(Workflows.Approval());
         var id = await _client.Execute(wf);
         await _client.WaitFor(id, ["waiting"]);
 

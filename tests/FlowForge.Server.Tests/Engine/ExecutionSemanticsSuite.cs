@@ -305,7 +305,7 @@ public abstract class ExecutionSemanticsSuite<TFixture>(TFixture server) : IClas
     [Fact]
     public async Task Approval_WaitsForEvent_ThenTakesApprovedPort()
     {
-        var wf = await _client.Publish(ApprovalWorkflow("1h"));
+        var wf = await _client.Publish(Workflows.Approval("1h"));
         var id = await _client.Execute(wf);
         await _client.WaitFor(id, ["waiting"]);
         await (await _client.PostJson($"/api/executions/{id}/events/approval", """{ "payload": { "approved": true, "approvedBy": "maria", "comment": "ok" } }"""))
@@ -318,7 +318,7 @@ public abstract class ExecutionSemanticsSuite<TFixture>(TFixture server) : IClas
     [Fact]
     public async Task Approval_TimesOut_ToTimeoutPort()
     {
-        var wf = await _client.Publish(ApprovalWorkflow("1s"));
+        var wf = await _client.Publish(Workflows.Approval("1s"));
         var done = await _client.WaitFinished(await _client.Execute(wf));
         Assert.Equal("timeout", (string?)done["finalOutput"]!["route"]);
     }
@@ -326,7 +326,7 @@ public abstract class ExecutionSemanticsSuite<TFixture>(TFixture server) : IClas
     [Fact]
     public async Task Cancel_WhileWaiting_CancelsAndRefusesLaterEvents()
     {
-        var wf = await _client.Publish(ApprovalWorkflow("1h"));
+        var wf = await _client.Publish(Workflows.Approval("1h"));
         var id = await _client.Execute(wf);
         await _client.WaitFor(id, ["waiting"]);
         await (await _client.PostJson($"/api/executions/{id}/cancel", """{ "reason": "customer left" }""")).Expect(HttpStatusCode.Accepted);
@@ -442,17 +442,4 @@ public abstract class ExecutionSemanticsSuite<TFixture>(TFixture server) : IClas
         Assert.DoesNotContain("EAAG-secret", one.ToJsonString());
         await (await _client.DeleteAsync($"/api/credentials/{name}")).Expect(HttpStatusCode.NoContent);
     }
-
-    private static string ApprovalWorkflow(string timeout) => $$$"""
-        { "name": "approval", "nodes": [
-            { "id": "t", "type": "trigger_manual" },
-            { "id": "approve", "type": "logic_approval", "config": { "message": "Refund?", "timeout": "{{{timeout}}}" } },
-            { "id": "ok", "type": "logic_set_variable", "config": { "variables": { "route": "approved" } } },
-            { "id": "no", "type": "logic_set_variable", "config": { "variables": { "route": "rejected" } } },
-            { "id": "late", "type": "logic_set_variable", "config": { "variables": { "route": "timeout" } } } ],
-          "edges": [ { "source": "t", "target": "approve" },
-                     { "source": "approve", "target": "ok", "sourceHandle": "approved" },
-                     { "source": "approve", "target": "no", "sourceHandle": "rejected" },
-                     { "source": "approve", "target": "late", "sourceHandle": "timeout" } ] }
-        """;
 }

@@ -102,18 +102,7 @@ public class DatabaseErrorsOffTheTurnTests(FaultyStoreFixture server) : IClassFi
     public async Task DatabaseErrorWhileReadingAHistoryForATurn_IsRetried_NotTakenForABrokenTurn()
     {
         var a = server.Client(ServerFixture.KeyA);
-        var workflow = await a.Publish("""
-            { "name": "approval after a read error", "nodes": [
-                { "id": "t", "type": "trigger_manual" },
-                { "id": "approve", "type": "logic_approval", "config": { "message": "ok?", "timeout": "1h" } },
-                { "id": "ok", "type": "logic_set_variable", "config": { "variables": { "route": "approved" } } },
-                { "id": "no", "type": "logic_set_variable", "config": { "variables": { "route": "rejected" } } },
-                { "id": "late", "type": "logic_set_variable", "config": { "variables": { "route": "timeout" } } } ],
-              "edges": [ { "source": "t", "target": "approve" },
-                         { "source": "approve", "target": "ok", "sourceHandle": "approved" },
-                         { "source": "approve", "target": "no", "sourceHandle": "rejected" },
-                         { "source": "approve", "target": "late", "sourceHandle": "timeout" } ] }
-            """);
+        var workflow = await a.Publish(Workflows.Approval(name: "approval after a read error"));
         var id = await a.Execute(workflow);
         await a.WaitFor(id, ["waiting"]);
         // A failed dispatcher pass drops its cached states, so the next turn replays the history from the store.

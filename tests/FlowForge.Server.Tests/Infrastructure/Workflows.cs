@@ -25,4 +25,18 @@ public static class Workflows
           "edges": []
         }
         """;
+
+    /// <summary>A manual trigger, then an approval whose approved, rejected and timeout ports each set <c>route</c>.</summary>
+    public static string Approval(string timeout = "1h", string name = "approval") => $$$"""
+        { "name": "{{{name}}}", "nodes": [
+            { "id": "t", "type": "trigger_manual" },
+            { "id": "approve", "type": "logic_approval", "config": { "message": "Refund?", "timeout": "{{{timeout}}}" } },
+            { "id": "ok", "type": "logic_set_variable", "config": { "variables": { "route": "approved" } } },
+            { "id": "no", "type": "logic_set_variable", "config": { "variables": { "route": "rejected" } } },
+            { "id": "late", "type": "logic_set_variable", "config": { "variables": { "route": "timeout" } } } ],
+          "edges": [ { "source": "t", "target": "approve" },
+                     { "source": "approve", "target": "ok", "sourceHandle": "approved" },
+                     { "source": "approve", "target": "no", "sourceHandle": "rejected" },
+                     { "source": "approve", "target": "late", "sourceHandle": "timeout" } ] }
+        """;
 }
