@@ -48,6 +48,8 @@ internal static class ServerApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Before authentication: the app's files are public; what they call needs a key.
+        app.UseFlowForgeWebApp();
         app.UseAuthentication();
         // After authentication: the per-key limit partitions by the authenticated key, not by what the client sent.
         app.UseRateLimiter();
@@ -69,6 +71,7 @@ internal static class ServerApp
         api.MapCredentialsApi();
         app.MapFlowForgeLive();
         api.MapTriggersApi();
+        app.MapFlowForgeWebApp();
         return app;
     }
 }

@@ -1,0 +1,64 @@
+import { lazy, Suspense } from 'react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
+import { useSession } from '../auth/session';
+import { SignInPage } from '../auth/SignInPage';
+import { Shell } from './Shell';
+import { NotFoundPage } from './NotFoundPage';
+import { WorkflowsPage } from '../workflows/WorkflowsPage';
+import { Toasts } from '../ui/Toasts';
+import { ApiError } from '../api/problem';
+import { Spinner } from '../ui/Spinner';
+
+// The editor carries React Flow and the canvas: loaded when first opened, so the list shows fast.
+const EditorPage = lazy(() => import('../editor/EditorPage').then((m) => ({ default: m.EditorPage })));
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      staleTime: 5_000,
+      refetchOnWindowFocus: false,
+      // A client error will not get better by asking again.
+      retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
+    },
+  },
+});
+
+function RequireKey({ children }: { children: React.ReactNode }) {
+  const apiKey = useSession((s) => s.apiKey);
+  const location = useLocation();
+  if (!apiKey) return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />;
+  return <>{children}</>;
+}
+
+export function App() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <BrowserRouter>
+        <Routes>
+          <Route path="/sign-in" element={<SignInPage />} />
+          <Route
+            element={
+              <RequireKey>
+                <Shell />
+              </RequireKey>
+            }
+          >
+            <Route index element={<Navigate to="/workflows" replace />} />
+            <Route path="/workflows" element={<WorkflowsPage />} />
+            <Route
+              path="/workflows/:id"
+              element={
+                <Suspense fallback={<Spinner label="Opening the editor" block />}>
+                  <EditorPage />
+                </Suspense>
+              }
+            />
+            <Route path="*" element={<NotFoundPage />} />
+          </Route>
+        </Routes>
+      </BrowserRouter>
+      <Toasts />
+    </QueryClientProvider>
+  );
+}
