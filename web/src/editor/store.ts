@@ -31,6 +31,11 @@ export interface EditorState {
 
   validation: ValidationResult | null;
   testRun: TestResult | null;
+  /** The bottom drawer: none, the validation issues, or the test panel. */
+  panel: BottomPanel;
+  /** A step the canvas should bring into view (set by the issues list, the test panel, ...); `focusSeq` re-triggers it. */
+  focusNodeId: string | null;
+  focusSeq: number;
 
   load(doc: WorkflowDoc, etag: string | null): void;
   /** The definition as the API takes it (save, export). */
@@ -64,7 +69,12 @@ export interface EditorState {
   markSaveError(message: string): void;
   setValidation(result: ValidationResult | null): void;
   setTestRun(result: TestResult | null): void;
+  setPanel(panel: BottomPanel): void;
+  /** Selects a step and asks the canvas to centre it. */
+  focusNode(id: string): void;
 }
+
+export type BottomPanel = 'none' | 'issues' | 'test';
 
 const snapshot = (s: Pick<EditorState, 'nodes' | 'edges'>): GraphSnapshot => ({ nodes: s.nodes, edges: s.edges });
 
@@ -94,6 +104,9 @@ export const useEditor = create<EditorState>((set, get) => {
     saveError: null,
     validation: null,
     testRun: null,
+    panel: 'none',
+    focusNodeId: null,
+    focusSeq: 0,
 
     load(doc, etag) {
       const graph = toGraph(doc);
@@ -277,6 +290,15 @@ export const useEditor = create<EditorState>((set, get) => {
 
     setTestRun(testRun) {
       set({ testRun });
+    },
+
+    setPanel(panel) {
+      set({ panel });
+    },
+
+    focusNode(id) {
+      get().select([id]);
+      set((s) => ({ focusNodeId: id, focusSeq: s.focusSeq + 1 }));
     },
   };
 });

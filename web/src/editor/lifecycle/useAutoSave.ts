@@ -1,0 +1,2 @@
+/** Saves the draft as it changes (debounced, with If-Match) and surfaces conflicts. (Stub.) */
+export function useAutoSave(): void {}
