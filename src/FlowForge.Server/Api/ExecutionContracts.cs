@@ -17,11 +17,14 @@ internal sealed class ExecuteBody
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-[BodyExample("""{"testData": {"name": "Ada"}, "live": false, "events": {"approval": {"approved": true}}}""")]
+[BodyExample("""{"testData": {"name": "Ada"}, "live": false, "events": {"approval": {"approved": true}}, "triggerNodeId": "start"}""")]
 internal sealed class TestBody
 {
     public JsonNode? TestData { get; set; }
     public bool Live { get; set; }
+
+    /// <summary>Which trigger step the test starts from, when the draft has several (default: the first), as with execute.</summary>
+    public string? TriggerNodeId { get; set; }
 
     /// <summary>External events to deliver at the start (e.g. <c>{"approval": {"approved": true}}</c>).</summary>
     public Dictionary<string, JsonNode?>? Events { get; set; }

@@ -84,7 +84,13 @@ internal static class ExecutionsApi
         if (workflow is null) return Problems.NotFound("Workflow", id);
         var validation = WorkflowValidation.Validate(workflow.Definition.Graph, catalog);
         if (!validation.Valid) return WorkflowsApi.ValidationProblem(validation, "The draft is not valid, so it cannot be test-run.");
-        var result = await runner.RunAsync(orgId, id, workflow.Definition.Graph, body.TestData, body.Live, body.Events, ct);
+        if (body.TriggerNodeId is { } trigger && !workflow.Definition.Graph.Nodes.Any(n => n.Id == trigger && NodeTypeNames.IsTrigger(n.Type)))
+        {
+            // Unlike execute (whose trigger ids come from the server's own hooks), a test names it by hand: a typo would
+            // otherwise run nothing and look like a workflow that does nothing.
+            return Problems.BadRequest($"'{trigger}' is not a trigger step of this workflow: name one of its trigger steps in triggerNodeId, or leave it out to start from the first.");
+        }
+        var result = await runner.RunAsync(orgId, id, workflow.Definition.Graph, body.TestData, body.Live, body.Events, ct, body.TriggerNodeId);
         return TypedResults.Ok(new TestResponse(id, body.TestData, result.Status, result.Steps, result.FinalOutput, result.Error, result.TotalDuration));
     }
 

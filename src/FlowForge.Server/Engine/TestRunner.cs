@@ -86,24 +86,25 @@ internal sealed class TestRunner(NodeCatalog catalog, ActivityRunner activities,
         public void Dispose() => _deadline.Dispose();
     }
 
+    /// <param name="triggerNodeId">The trigger step the run starts from; null for the first trigger in the graph.</param>
     public async Task<TestRunResult> RunAsync(string orgId, string workflowId, WorkflowGraph graph, JsonNode? testData, bool live,
-        IReadOnlyDictionary<string, JsonNode?>? events, CancellationToken ct)
+        IReadOnlyDictionary<string, JsonNode?>? events, CancellationToken ct, string? triggerNodeId = null)
     {
         using var budget = new Budget(limits.Value.TestRunMaxSteps, limits.Value.TestRunTimeout, ct);
-        var result = await RunAsync(orgId, workflowId, graph, testData, live, events, budget, 0);
+        var result = await RunAsync(orgId, workflowId, graph, testData, live, events, budget, 0, triggerNodeId);
         if (budget.Exceeded is { } reason) Logs.TestRunStopped(logger, workflowId, orgId, reason);
         return result;
     }
 
     private async Task<TestRunResult> RunAsync(string orgId, string workflowId, WorkflowGraph graph, JsonNode? testData, bool live,
-        IReadOnlyDictionary<string, JsonNode?>? events, Budget budget, int depth)
+        IReadOnlyDictionary<string, JsonNode?>? events, Budget budget, int depth, string? triggerNodeId = null)
     {
         var ct = budget.Token;
         var watch = Stopwatch.StartNew();
         var executionId = "test_" + Guid.NewGuid().ToString("N");
         var index = new GraphIndex(graph, catalog);
         var state = new ExecutionState(executionId);
-        var inbox = new List<HistoryEvent> { new ExecutionStarted(workflowId, 0, testData) { Timestamp = clock.GetUtcNow() } };
+        var inbox = new List<HistoryEvent> { new ExecutionStarted(workflowId, 0, testData, triggerNodeId) { Timestamp = clock.GetUtcNow() } };
         foreach (var (name, payload) in events ?? new Dictionary<string, JsonNode?>())
         {
             inbox.Add(new EventRaised(name, payload?.DeepClone()) { Timestamp = clock.GetUtcNow() });

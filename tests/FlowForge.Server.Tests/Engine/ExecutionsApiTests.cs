@@ -262,6 +262,28 @@ public class ExecutionsApiTests(EngineFixture server) : IClassFixture<EngineFixt
     }
 
     [Fact]
+    public async Task Test_StartsFromTheNamedTrigger_AndRefusesAStepThatIsNotATrigger()
+    {
+        var created = await (await _client.PostJson("/api/workflows", """
+            { "name": "test-two-triggers", "nodes": [
+                { "id": "chat", "type": "trigger_manual" },
+                { "id": "mail", "type": "trigger_manual" },
+                { "id": "fromChat", "type": "logic_set_variable", "config": { "variables": { "via": "chat" } } },
+                { "id": "fromMail", "type": "logic_set_variable", "config": { "variables": { "via": "mail" } } } ],
+              "edges": [ { "source": "chat", "target": "fromChat" }, { "source": "mail", "target": "fromMail" } ] }
+            """)).Expect(HttpStatusCode.Created);
+        var id = (string)created["id"]!;
+
+        var first = await (await _client.PostJson($"/api/workflows/{id}/test", "{}")).Expect(HttpStatusCode.OK);
+        Assert.Equal("chat", (string?)first["finalOutput"]!["via"]);
+        var second = await (await _client.PostJson($"/api/workflows/{id}/test", """{ "triggerNodeId": "mail" }""")).Expect(HttpStatusCode.OK);
+        Assert.Equal("mail", (string?)second["finalOutput"]!["via"]);
+        Assert.Equal(["mail", "fromMail"], second["steps"]!.AsArray().Select(s => (string)s!["stepId"]!));
+
+        await (await _client.PostJson($"/api/workflows/{id}/test", """{ "triggerNodeId": "fromChat" }""")).ExpectProblem(HttpStatusCode.BadRequest, "bad-request");
+    }
+
+    [Fact]
     public async Task Test_InvalidDraft_Is400WithValidationErrors()
     {
         var created = await (await _client.PostJson("/api/workflows", Workflows.NoTrigger())).Expect(HttpStatusCode.Created);

@@ -1353,6 +1353,7 @@ export interface components {
         TestBody: {
             testData?: unknown;
             live?: boolean;
+            triggerNodeId?: null | string;
             events?: null | Record<string, never>;
         };
         TestResponse: {
@@ -2816,7 +2817,8 @@ export interface operations {
                  *         "approval": {
                  *           "approved": true
                  *         }
-                 *       }
+                 *       },
+                 *       "triggerNodeId": "start"
                  *     }
                  */
                 "application/json": components["schemas"]["TestBody"];
