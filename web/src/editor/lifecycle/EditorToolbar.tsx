@@ -69,6 +69,9 @@ export function EditorToolbar() {
 
   const badge = status.data ? statusLabel(status.data) : null;
   const published = status.data?.status === 'published';
+  const saveState = useEditor((s) => s.saveState);
+  // Publishing an unchanged draft would only add an identical version.
+  const upToDate = published && !status.data?.hasUnpublishedChanges && saveState === 'saved';
 
   return (
     <header className="editor-toolbar">
@@ -126,7 +129,13 @@ export function EditorToolbar() {
             Unpublish
           </button>
         )}
-        <button type="button" className="btn btn-sm btn-primary" onClick={run('publish', () => publish(client))} disabled={busy !== null}>
+        <button
+          type="button"
+          className="btn btn-sm btn-primary tip"
+          data-tip={upToDate ? `Version ${status.data?.publishedVersion} is live and the draft has no changes` : 'Validate and publish the draft'}
+          onClick={run('publish', () => publish(client))}
+          disabled={busy !== null || upToDate}
+        >
           {busy === 'publish' ? <Loader2 size={15} className="spin" aria-hidden /> : <Rocket size={15} aria-hidden />}
           Publish
         </button>
