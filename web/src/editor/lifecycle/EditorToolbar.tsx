@@ -124,10 +124,9 @@ export function EditorToolbar() {
           Test
         </button>
         {published && (
-          <button type="button" className="btn btn-sm btn-ghost" onClick={() => setDialog('unpublish')} disabled={busy !== null}>
-            <CircleSlash size={15} aria-hidden />
-            Unpublish
-          </button>
+          <ToolButton label="Unpublish" tip="Unpublish: stop its triggers" onClick={() => setDialog('unpublish')} disabled={busy !== null}>
+            <CircleSlash size={16} />
+          </ToolButton>
         )}
         <button
           type="button"
