@@ -86,7 +86,13 @@ export function TestPanel() {
         <h2 className="drawer-title">Test run</h2>
         <span className="muted small hide-narrow">Runs the saved draft; messages, calls and CRM updates are previewed, not sent.</span>
         <span className="grow" />
-        <button type="button" className="btn btn-primary btn-sm" onClick={() => void run()} disabled={!parsed.ok || running || !trigger}>
+        <button
+          type="button"
+          className="btn btn-primary btn-sm tip"
+          data-tip={`Run the draft with this data (${/Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl+'}Enter in the data)`}
+          onClick={() => void run()}
+          disabled={!parsed.ok || running || !trigger}
+        >
           {running ? <Loader2 size={15} className="spin" aria-hidden /> : <Play size={15} aria-hidden />}
           Run test
         </button>
