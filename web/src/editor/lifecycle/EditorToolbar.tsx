@@ -131,6 +131,8 @@ export function EditorToolbar() {
         <button
           type="button"
           className="btn btn-sm btn-primary tip"
+          // The tooltip is CSS generated content, which browsers add to a button's name: the label keeps it "Publish".
+          aria-label="Publish"
           data-tip={upToDate ? `Version ${status.data?.publishedVersion} is live and the draft has no changes` : 'Validate and publish the draft'}
           onClick={run('publish', () => publish(client))}
           disabled={busy !== null || upToDate}

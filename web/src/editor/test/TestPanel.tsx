@@ -89,6 +89,7 @@ export function TestPanel() {
         <button
           type="button"
           className="btn btn-primary btn-sm tip"
+          aria-label="Run test"
           data-tip={`Run the draft with this data (${/Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl+'}Enter in the data)`}
           onClick={() => void run()}
           disabled={!parsed.ok || running || !trigger}
@@ -125,6 +126,7 @@ export function TestPanel() {
             <button
               type="button"
               className="btn btn-ghost btn-sm tip"
+              aria-label="Reset to the sample"
               data-tip="Put the sample back"
               onClick={() => inputs.setText(workflowId, trigger?.id ?? '', sample)}
               disabled={!trigger || text === sample}
