@@ -1,0 +1,72 @@
+import { createContext, useContext, type ReactNode } from 'react';
+
+/** Server validation messages for the form, by field path (`retry.maxAttempts`, `variants[0].name`). */
+export interface FieldMessages {
+  errors: Map<string, string[]>;
+  warnings: Map<string, string[]>;
+}
+
+export const FieldMessagesContext = createContext<FieldMessages>({ errors: new Map(), warnings: new Map() });
+
+export function useFieldMessages(path: string) {
+  const { errors, warnings } = useContext(FieldMessagesContext);
+  return { errors: errors.get(path) ?? [], warnings: warnings.get(path) ?? [] };
+}
+
+/** A DOM id for a field path: `cfg-escalate-retry-maxAttempts`. */
+export const fieldId = (prefix: string, path: string) => `${prefix}-${path.replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+
+interface Props {
+  id: string;
+  label: string;
+  required?: boolean;
+  help?: string;
+  /** Shown under the field while typing (a duration's parse error); the server's errors for `path` follow it. */
+  localError?: string | null;
+  hint?: ReactNode;
+  path: string;
+  /** A switch puts its label beside the control. */
+  inline?: boolean;
+  children: ReactNode;
+}
+
+/** Label, control, help, and the errors for one field, wired together for screen readers. */
+export function FieldShell({ id, label, required, help, localError, hint, path, inline, children }: Props) {
+  const { errors, warnings } = useFieldMessages(path);
+  const messages = [...(localError ? [localError] : []), ...errors];
+  return (
+    <div className={inline ? 'cfg-field cfg-field-inline' : 'cfg-field'}>
+      <label className="field-label" htmlFor={id}>
+        {label}
+        {required && (
+          <span className="required" aria-hidden>
+            *
+          </span>
+        )}
+        {required && <span className="sr-only"> (required)</span>}
+      </label>
+      {children}
+      {hint && <div className="cfg-hint">{hint}</div>}
+      {help && (
+        <div className="field-help" id={`${id}-help`}>
+          {help}
+        </div>
+      )}
+      {messages.map((m, i) => (
+        <div className="field-error" id={i === 0 ? `${id}-error` : undefined} key={`e${i}`} role={i === 0 && localError ? 'alert' : undefined}>
+          {m}
+        </div>
+      ))}
+      {warnings.map((m, i) => (
+        <div className="cfg-warning" key={`w${i}`}>
+          {m}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** The `aria-describedby` of a field: its help and its first error. */
+export function describedBy(id: string, help: string | undefined, hasError: boolean): string | undefined {
+  return [help ? `${id}-help` : null, hasError ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
+}
