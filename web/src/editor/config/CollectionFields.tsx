@@ -54,7 +54,7 @@ export function MapField(props: FieldProps) {
   };
   const names = rows.map((r) => r.key.trim());
   return (
-    <FieldShell id={id} label={label} required={props.required} help={help} path={props.path}>
+    <FieldShell id={id} label={label} required={props.required} help={help} path={props.path} helpAbove>
       <div className="cfg-map" id={id} role="group" aria-label={label}>
         {rows.map((row, i) => (
           <div className="cfg-map-row" key={i}>
@@ -170,7 +170,7 @@ export function AnyField(props: FieldProps) {
   const parsed = looksJson ? parseJson(text) : null;
   const local = parsed && !parsed.ok ? `${parsed.error} (it will be sent as text)` : null;
   return (
-    <FieldShell id={id} label={label} required={props.required} help={help} path={props.path} localError={local} hint="JSON or text; may use {{templates}}">
+    <FieldShell id={id} label={label} required={props.required} help={help} path={props.path} localError={local}>
       <TemplateInput
         id={id}
         multiline

@@ -91,7 +91,7 @@ export function ConditionBuilder(props: FieldProps & { kind: 'condition' | 'filt
 
   const json = state.mode === 'json' ? parseJson(state.text) : null;
   return (
-    <FieldShell id={id} label={label} required={props.required} help={help} path={props.path} localError={json && !json.ok ? json.error : null}>
+    <FieldShell id={id} label={label} required={props.required} help={help} path={props.path} localError={json && !json.ok ? json.error : null} helpAbove>
       <div className="cond" id={id} role="group" aria-label={label} aria-describedby={describedBy(id, help, hasError)}>
         {props.kind === 'condition' && state.mode !== 'json' && (
           <div className="cond-modes" role="group" aria-label="Condition editor">

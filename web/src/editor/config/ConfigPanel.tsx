@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Trash2, X } from 'lucide-react';
+import { useShallow } from 'zustand/react/shallow';
 import { useEditor } from '../store';
 import { useNodeTypes, type NodeType } from '../../catalog/nodeTypes';
 import { NodeIcon } from '../../catalog/icons';
@@ -28,25 +29,31 @@ const selectedId = (s: { nodes: StepNode[] }) => {
  */
 export function ConfigPanel() {
   const id = useEditor(selectedId);
-  const node = useEditor((s) => (id ? s.nodes.find((n) => n.id === id) : undefined));
+  // The step's data, not the node: dragging it moves the node but leaves its data (and this form) alone.
+  const data = useEditor((s) => (id ? s.nodes.find((n) => n.id === id)?.data : undefined));
   const catalog = useNodeTypes().data;
-  if (!id || !node) return null;
-  const type = catalog?.find(node.data.type);
+  if (!id || !data) return null;
+  const type = catalog?.find(data.type);
   return (
     <aside className="editor-config cfg-panel" aria-label="Step settings">
-      <StepSettings key={id} node={node} type={type} />
+      <StepSettings key={id} node={{ id, data }} type={type} />
     </aside>
   );
 }
 
-function StepSettings({ node, type }: { node: StepNode; type: NodeType | undefined }) {
+function StepSettings({ node, type }: { node: Pick<StepNode, 'id' | 'data'>; type: NodeType | undefined }) {
   const { checkpoint, updateConfig, select, deleteSelection } = useEditor.getState();
-  const nodes = useEditor((s) => s.nodes);
+  // Ids and data only (shallowly compared), so moving steps around the canvas does not recompute the scope.
+  const ids = useEditor(useShallow((s) => s.nodes.map((n) => n.id)));
+  const datas = useEditor(useShallow((s) => s.nodes.map((n) => n.data)));
   const edges = useEditor((s) => s.edges);
   const validation = useEditor((s) => s.validation);
   const catalog = useNodeTypes().data;
 
-  const suggestions = useMemo(() => (catalog ? templateSuggestions({ nodes, edges }, catalog, node.id) : []), [catalog, nodes, edges, node.id]);
+  const suggestions = useMemo(
+    () => (catalog ? templateSuggestions({ nodes: ids.map((id, i) => ({ id, data: datas[i] })), edges }, catalog, node.id) : []),
+    [catalog, ids, datas, edges, node.id],
+  );
   // Messages for the step as a whole, or for a field the form does not show, go above the form.
   const shown = useMemo(() => new Set(Object.keys((type?.configSchema as JsonSchema | undefined)?.properties ?? {})), [type]);
   const messages = useMemo(() => messagesFor(validation, node.id, shown), [validation, node.id, shown]);

@@ -27,11 +27,13 @@ interface Props {
   path: string;
   /** A switch puts its label beside the control. */
   inline?: boolean;
+  /** Rows (a condition, name/value pairs) read better with their explanation above them. */
+  helpAbove?: boolean;
   children: ReactNode;
 }
 
 /** Label, control, help, and the errors for one field, wired together for screen readers. */
-export function FieldShell({ id, label, required, help, localError, hint, path, inline, children }: Props) {
+export function FieldShell({ id, label, required, help, localError, hint, path, inline, helpAbove, children }: Props) {
   const { errors, warnings } = useFieldMessages(path);
   const messages = [...(localError ? [localError] : []), ...errors];
   return (
@@ -45,9 +47,14 @@ export function FieldShell({ id, label, required, help, localError, hint, path, 
         )}
         {required && <span className="sr-only"> (required)</span>}
       </label>
+      {help && helpAbove && (
+        <div className="field-help" id={`${id}-help`}>
+          {help}
+        </div>
+      )}
       {children}
       {hint && <div className="cfg-hint">{hint}</div>}
-      {help && (
+      {help && !helpAbove && (
         <div className="field-help" id={`${id}-help`}>
           {help}
         </div>

@@ -6,6 +6,7 @@ import { fieldId, useFieldMessages } from './FieldShell';
 import { BooleanField, DurationField, EnumField, NumberField, TextField, type FieldProps } from './ScalarFields';
 import { AnyField, EnumListField, JsonField, MapField, TagsField } from './CollectionFields';
 import { ConditionBuilder } from './ConditionBuilder';
+import { isTemplate } from './values';
 
 interface FormProps {
   schema: JsonSchema;
@@ -42,7 +43,7 @@ export function SchemaForm({ schema, value, onChange, idPrefix }: FormProps) {
       {own.length === 0 && <p className="cfg-empty">This step has nothing to configure.</p>}
       {own.map(field)}
       {execution.size > 0 && (
-        <Collapsible title="Execution settings" summary="Retries, time limit and what happens on failure" open={[...execution].some((n) => value[n] !== undefined)}>
+        <Collapsible title="Execution settings" summary="Retries, timeout, on error" open={[...execution].some((n) => value[n] !== undefined)}>
           {[...execution].map(field)}
         </Collapsible>
       )}
@@ -68,7 +69,7 @@ function Collapsible({ title, summary, open: initiallyOpen, children }: { title:
 export function SchemaField(props: FieldProps) {
   const kind = fieldKind(props.name, props.schema);
   // A template stands in for any value (resolved at run time), so a templated number or list is edited as text.
-  if (typeof props.value === 'string' && ['number', 'integer', 'boolean', 'enum', 'map', 'objectList', 'stringList', 'enumList', 'fieldset', 'json'].includes(kind)) {
+  if (typeof props.value === 'string' && isTemplate(props.value) && ['number', 'integer', 'boolean', 'enum', 'map', 'objectList', 'stringList', 'enumList', 'fieldset', 'json'].includes(kind)) {
     return <TextField {...props} multiline={false} />;
   }
   switch (kind) {
