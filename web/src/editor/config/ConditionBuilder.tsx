@@ -142,7 +142,7 @@ export function ConditionBuilder(props: FieldProps & { kind: 'condition' | 'filt
             onChange={setRows}
             onRow={setRow}
             variableSuggestions={variableSuggestions}
-            variablePlaceholder={props.kind === 'filter' ? 'message_text' : 'steps.sentiment.sentiment'}
+            variablePlaceholder={props.kind === 'filter' ? 'Trigger field, e.g. message_text' : 'Variable, e.g. steps.sentiment.sentiment'}
           />
         )}
       </div>

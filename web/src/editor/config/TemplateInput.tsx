@@ -55,6 +55,15 @@ export function TemplateInput({ id, value, onChange, multiline, placeholder, inv
     document.getElementById(`${listId}-${active}`)?.scrollIntoView?.({ block: 'nearest' });
   }, [active, shown, listId]);
 
+  // Near the bottom of the panel the list opens upwards, so it is not cut off by the panel's scrolling.
+  const [upwards, setUpwards] = useState(false);
+  useLayoutEffect(() => {
+    if (!shown || !ref.current) return;
+    const field = ref.current.getBoundingClientRect();
+    const box = ref.current.closest('.cfg-body')?.getBoundingClientRect() ?? { top: 0, bottom: window.innerHeight };
+    setUpwards(box.bottom - field.bottom < 250 && field.top - box.top > box.bottom - field.bottom);
+  }, [shown]);
+
   const openAt = (o: Open | null) => {
     setOpen(o);
     setActive(0);
@@ -154,7 +163,7 @@ export function TemplateInput({ id, value, onChange, multiline, placeholder, inv
         <input {...common} className={clsx('input tpl-input', className)} />
       )}
       {shown && (
-        <ul className="tpl-list" role="listbox" id={listId} aria-label="Suggestions">
+        <ul className={clsx('tpl-list', upwards && 'tpl-list-up')} role="listbox" id={listId} aria-label="Suggestions">
           {matches.map((s, i) => (
             <li
               key={s.path}
