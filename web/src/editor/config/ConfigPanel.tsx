@@ -90,7 +90,7 @@ function StepSettings({ node, type }: { node: Pick<StepNode, 'id' | 'data'>; typ
       </header>
 
       <div className="cfg-body">
-        <StepName id={node.id} />
+        <StepName id={node.id} trigger={catalog?.isTrigger(node.data.type) ?? false} />
         {general.length > 0 && (
           <div className="cfg-general" role="alert">
             {general.map((m, i) => (
@@ -126,7 +126,7 @@ function StepSettings({ node, type }: { node: Pick<StepNode, 'id' | 'data'>; typ
 }
 
 /** The step's name (its id): applied on Enter or leaving the field, Escape puts the old one back. */
-function StepName({ id }: { id: string }) {
+function StepName({ id, trigger }: { id: string; trigger: boolean }) {
   const renameNode = useEditor((s) => s.renameNode);
   const [name, setName] = useState(id);
   const [error, setError] = useState<string | null>(null);
@@ -167,7 +167,15 @@ function StepName({ id }: { id: string }) {
         </div>
       )}
       <div className="field-help" id="cfg-step-name-help">
-        Later steps read this step's output as <code>{`{{steps.${id}.…}}`}</code>; renaming updates those references.
+        {trigger ? (
+          <>
+            Later steps read this trigger's data as <code>{'{{trigger.…}}'}</code>, whatever its name.
+          </>
+        ) : (
+          <>
+            Later steps read this step's output as <code>{`{{steps.${id}.…}}`}</code>; renaming updates those references.
+          </>
+        )}
       </div>
     </div>
   );

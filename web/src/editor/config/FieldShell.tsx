@@ -8,9 +8,24 @@ export interface FieldMessages {
 
 export const FieldMessagesContext = createContext<FieldMessages>({ errors: new Map(), warnings: new Map() });
 
-export function useFieldMessages(path: string) {
+/**
+ * The messages for one field. With `nested`, also those for paths inside it (`filter.conditions[0].operator` under
+ * the filter), prefixed with where they are: a field whose control has no sub-fields must still show them.
+ */
+export function useFieldMessages(path: string, nested = false) {
   const { errors, warnings } = useContext(FieldMessagesContext);
-  return { errors: errors.get(path) ?? [], warnings: warnings.get(path) ?? [] };
+  const collect = (map: Map<string, string[]>) => {
+    const out = [...(map.get(path) ?? [])];
+    if (!nested) return out;
+    for (const [key, list] of map) {
+      if (key.length > path.length && key.startsWith(path) && (key[path.length] === '.' || key[path.length] === '[')) {
+        const where = key.slice(path.length).replace(/^\./, '');
+        out.push(...list.map((m) => `${where}: ${m}`));
+      }
+    }
+    return out;
+  };
+  return { errors: collect(errors), warnings: collect(warnings) };
 }
 
 /** A DOM id for a field path: `cfg-escalate-retry-maxAttempts`. */
@@ -34,7 +49,7 @@ interface Props {
 
 /** Label, control, help, and the errors for one field, wired together for screen readers. */
 export function FieldShell({ id, label, required, help, localError, hint, path, inline, helpAbove, children }: Props) {
-  const { errors, warnings } = useFieldMessages(path);
+  const { errors, warnings } = useFieldMessages(path, true);
   const messages = [...(localError ? [localError] : []), ...errors];
   return (
     <div className={inline ? 'cfg-field cfg-field-inline' : 'cfg-field'}>

@@ -19,7 +19,7 @@ export interface FieldProps {
 
 export function useFieldIds(props: FieldProps) {
   const id = fieldId(props.idPrefix, props.path);
-  const { errors } = useFieldMessages(props.path);
+  const { errors } = useFieldMessages(props.path, true);
   return { id, label: labelOf(props.name, props.schema), help: props.schema.description, hasError: errors.length > 0 };
 }
 

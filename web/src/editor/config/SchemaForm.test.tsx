@@ -182,6 +182,11 @@ describe('SchemaForm', () => {
     expect(screen.getByText('Must be at least 1')).toBeTruthy();
   });
 
+  it('shows errors inside a field without sub-fields (a filter\'s conditions) under that field, saying where', () => {
+    render(<FormHarness type="trigger_whatsapp" errors={{ 'filter.conditions[0].operator': ['Is required'] }} initial={{ filter: { conditions: [{ variable: 'message_text', operator: 'equals', value: 'x' }] } }} />);
+    expect(screen.getByText('conditions[0].operator: Is required')).toBeTruthy();
+  });
+
   it('decides field kinds from the schema', () => {
     expect(fieldKind('prompt', { type: 'string' })).toBe('multiline');
     expect(fieldKind('messageTemplate', { type: 'string' })).toBe('multiline');

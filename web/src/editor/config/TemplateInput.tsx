@@ -1,4 +1,4 @@
-import { createContext, useContext, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { Fragment, createContext, useContext, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import clsx from 'clsx';
 import { filterSuggestions, insertSuggestion, openPlaceholder, type Suggestion } from './templateSuggestions';
 
@@ -165,22 +165,28 @@ export function TemplateInput({ id, value, onChange, multiline, placeholder, inv
       {shown && (
         <ul className={clsx('tpl-list', upwards && 'tpl-list-up')} role="listbox" id={listId} aria-label="Suggestions">
           {matches.map((s, i) => (
-            <li
-              key={s.path}
-              id={`${listId}-${i}`}
-              role="option"
-              aria-selected={i === active}
-              className={clsx('tpl-option', i === active && 'is-active')}
-              onMouseDown={(e) => e.preventDefault()}
-              onMouseEnter={() => setActive(i)}
-              onClick={() => choose(s)}
-            >
-              <span className="tpl-path">{s.path}</span>
-              <span className="tpl-meta">
-                <span className="tpl-type">{s.type}</span>
-                {s.description}
-              </span>
-            </li>
+            <Fragment key={s.path}>
+              {mode === 'template' && s.group !== matches[i - 1]?.group && (
+                <li className="tpl-group" role="presentation">
+                  {s.group}
+                </li>
+              )}
+              <li
+                id={`${listId}-${i}`}
+                role="option"
+                aria-selected={i === active}
+                className={clsx('tpl-option', i === active && 'is-active')}
+                onMouseDown={(e) => e.preventDefault()}
+                onMouseEnter={() => setActive(i)}
+                onClick={() => choose(s)}
+              >
+                <span className="tpl-path">{s.path}</span>
+                <span className="tpl-meta">
+                  <span className="tpl-type">{s.type}</span>
+                  {s.description}
+                </span>
+              </li>
+            </Fragment>
           ))}
         </ul>
       )}
