@@ -38,6 +38,17 @@ describe('ConditionBuilder', () => {
     expect(last(onConfig)).toEqual({ condition: text });
   });
 
+  it('shows unedited rows in the Text toggle exactly as they were written', async () => {
+    const onConfig = vi.fn();
+    const user = userEvent.setup();
+    const condition = "{{steps.intent.intent}}  equals \"refund\"";
+    render(<FormHarness type="logic_condition" initial={{ condition }} onConfig={onConfig} />);
+    expect(screen.getAllByRole('group', { name: /^Condition \d$/ })).toHaveLength(1);
+    await user.click(screen.getByRole('button', { name: 'Text' }));
+    expect((screen.getByLabelText('Condition text') as HTMLTextAreaElement).value).toBe(condition);
+    expect(onConfig).not.toHaveBeenCalled();
+  });
+
   it('keeps a condition the rows cannot express in text mode, with a note, untouched', async () => {
     const onConfig = vi.fn();
     const user = userEvent.setup();

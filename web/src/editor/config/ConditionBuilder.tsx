@@ -79,7 +79,10 @@ export function ConditionBuilder(props: FieldProps & { kind: 'condition' | 'filt
   const setRow = (i: number, row: ConditionRow) => setRows({ ...state.rows, rows: state.rows.rows.map((r, j) => (j === i ? row : r)) });
 
   const toText = () => {
-    const text = rowsToText(state.rows);
+    // Unedited rows show the text as it was written (aliases, quotes and spacing kept), not a rewrite of it.
+    const written = typeof props.value === 'string' ? props.value : null;
+    const parsed = written !== null ? textToRows(written) : null;
+    const text = written !== null && parsed && rowsToText(parsed) === rowsToText(state.rows) ? written : rowsToText(state.rows);
     setState({ ...state, mode: 'text', text, note: null });
     write(text || undefined);
   };
