@@ -38,6 +38,7 @@ export function WorkflowsPage() {
   const [dragging, setDragging] = useState(false);
   const dragDepth = useRef(0);
   const fileInput = useRef<HTMLInputElement>(null);
+  const importButton = useRef<HTMLButtonElement>(null);
   const searchInput = useRef<HTMLInputElement>(null);
   const queryClient = useQueryClient();
   const now = useNow();
@@ -132,7 +133,7 @@ export function WorkflowsPage() {
           <p>Design what happens when a message, an email or a schedule arrives.</p>
         </div>
         <div className="grow" />
-        <button type="button" className="btn" onClick={() => fileInput.current?.click()} disabled={importing}>
+        <button ref={importButton} type="button" className="btn" onClick={() => fileInput.current?.click()} disabled={importing}>
           <Upload size={16} aria-hidden />
           {importing ? 'Importing…' : 'Import'}
         </button>
@@ -156,53 +157,53 @@ export function WorkflowsPage() {
 
       {/* A new organisation gets the call to action alone: nothing to search or filter yet. */}
       {!(list.data && list.data.total === 0 && !filtered) && (
-      <div className="wf-toolbar">
-        <div className="wf-search">
-          <Search size={16} className="wf-search-icon" aria-hidden />
-          <input
-            ref={searchInput}
-            type="search"
-            className="input"
-            aria-label="Search workflows"
-            placeholder="Search by name"
-            value={searchText}
-            onChange={(e) => setSearchText(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === 'Escape' && searchText) {
-                e.preventDefault();
-                setSearchText('');
-              }
-            }}
-          />
-          {searchText && (
-            <button
-              type="button"
-              className="btn btn-ghost btn-sm btn-icon wf-search-clear"
-              aria-label="Clear search"
-              onClick={() => {
-                setSearchText('');
-                searchInput.current?.focus();
+        <div className="wf-toolbar">
+          <div className="wf-search">
+            <Search size={16} className="wf-search-icon" aria-hidden />
+            <input
+              ref={searchInput}
+              type="search"
+              className="input"
+              aria-label="Search workflows"
+              placeholder="Search by name"
+              value={searchText}
+              onChange={(e) => setSearchText(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Escape' && searchText) {
+                  e.preventDefault();
+                  setSearchText('');
+                }
               }}
-            >
-              <X size={14} aria-hidden />
-            </button>
+            />
+            {searchText && (
+              <button
+                type="button"
+                className="btn btn-ghost btn-sm btn-icon wf-search-clear"
+                aria-label="Clear search"
+                onClick={() => {
+                  setSearchText('');
+                  searchInput.current?.focus();
+                }}
+              >
+                <X size={14} aria-hidden />
+              </button>
+            )}
+          </div>
+          <div className="segmented" role="group" aria-label="Status">
+            {filters.map((f) => (
+              <button key={f.value} type="button" aria-pressed={status === f.value} className={clsx('segment', status === f.value && 'segment-on')} onClick={() => update({ status: f.value, page: null })}>
+                {f.label}
+              </button>
+            ))}
+          </div>
+          <div className="grow" />
+          {list.isFetching && !list.isPending && <span className="wf-refreshing" aria-hidden />}
+          {list.data && total > 0 && (
+            <span className="muted wf-count" aria-live="polite">
+              {total === 1 ? '1 workflow' : `${total} workflows`}
+            </span>
           )}
         </div>
-        <div className="segmented" role="group" aria-label="Status">
-          {filters.map((f) => (
-            <button key={f.value} type="button" aria-pressed={status === f.value} className={clsx('segment', status === f.value && 'segment-on')} onClick={() => update({ status: f.value, page: null })}>
-              {f.label}
-            </button>
-          ))}
-        </div>
-        <div className="grow" />
-        {list.isFetching && !list.isPending && <span className="wf-refreshing" aria-hidden />}
-        {list.data && total > 0 && (
-          <span className="muted wf-count" aria-live="polite">
-            {total === 1 ? '1 workflow' : `${total} workflows`}
-          </span>
-        )}
-      </div>
       )}
 
       {list.isPending ? (
@@ -301,7 +302,15 @@ export function WorkflowsPage() {
 
       <NewWorkflowDialog open={creating} onClose={() => setCreating(false)} />
       <DeleteWorkflowDialog workflow={deleting} onClose={() => setDeleting(null)} />
-      <ImportProblemDialog problem={problem} onClose={clearProblem} onChooseAnother={() => fileInput.current?.click()} />
+      <ImportProblemDialog
+        problem={problem}
+        onClose={() => {
+          clearProblem();
+          // The dialog opened after an asynchronous import, not from a click it could return focus to.
+          requestAnimationFrame(() => importButton.current?.focus());
+        }}
+        onChooseAnother={() => fileInput.current?.click()}
+      />
     </div>
   );
 }

@@ -23,7 +23,10 @@ export function useWorkflowImport() {
       toast.success(`Imported “${created.name}”`);
       navigate(`/workflows/${created.id}`);
     } catch (e) {
-      setProblem({ fileName: file.name, message: e instanceof ImportFileError ? e.message : describeError(e), errors: fieldErrors(e) });
+      const errors = fieldErrors(e);
+      // With field errors the detail only repeats them: a lead-in line, then the list.
+      const message = e instanceof ImportFileError ? e.message : errors.length > 0 ? 'The server refused the workflow in this file. Correct these fields and import it again:' : describeError(e);
+      setProblem({ fileName: file.name, message, errors });
     } finally {
       setImporting(false);
     }
