@@ -65,6 +65,11 @@ export function WorkflowsPage() {
     return () => clearTimeout(timer);
   }, [searchText]);
 
+  // Back and Forward change the URL's search: the box follows, unless someone is typing in it.
+  useEffect(() => {
+    if (document.activeElement !== searchInput.current) setSearchText(search);
+  }, [search]);
+
   // A delete can empty the last page: show the one before instead of an empty table.
   const pages = list.data?.pages ?? 0;
   useEffect(() => {
