@@ -13,6 +13,7 @@ import { NewWorkflowDialog } from './NewWorkflowDialog';
 import { DeleteWorkflowDialog } from './DeleteWorkflowDialog';
 import { ImportProblemDialog } from './ImportProblemDialog';
 import { useWorkflowImport } from './useWorkflowImport';
+import { useFileDrop } from './useFileDrop';
 import type { WorkflowSummary } from './status';
 import './WorkflowsPage.css';
 
@@ -35,8 +36,6 @@ export function WorkflowsPage() {
   const [searchText, setSearchText] = useState(search);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<WorkflowSummary | null>(null);
-  const [dragging, setDragging] = useState(false);
-  const dragDepth = useRef(0);
   const fileInput = useRef<HTMLInputElement>(null);
   const importButton = useRef<HTMLButtonElement>(null);
   const searchInput = useRef<HTMLInputElement>(null);
@@ -44,6 +43,7 @@ export function WorkflowsPage() {
   const now = useNow();
   const list = useWorkflowList({ search, status, page });
   const { importFile, importing, problem, clearProblem } = useWorkflowImport();
+  const drop = useFileDrop((file) => void importFile(file));
 
   const update = (changes: Record<string, string | null>) =>
     setParams(
@@ -102,36 +102,8 @@ export function WorkflowsPage() {
   const rows = list.data?.workflows ?? [];
   const first = (page - 1) * pageSize + 1;
 
-  const hasFiles = (e: React.DragEvent) => [...e.dataTransfer.types].includes('Files');
-
   return (
-    <div
-      className="page wf-page"
-      onDragEnter={(e) => {
-        if (!hasFiles(e)) return;
-        e.preventDefault();
-        dragDepth.current += 1;
-        setDragging(true);
-      }}
-      onDragOver={(e) => {
-        if (!hasFiles(e)) return;
-        e.preventDefault();
-        e.dataTransfer.dropEffect = 'copy';
-      }}
-      onDragLeave={(e) => {
-        if (!hasFiles(e)) return;
-        dragDepth.current -= 1;
-        if (dragDepth.current <= 0) setDragging(false);
-      }}
-      onDrop={(e) => {
-        if (!hasFiles(e)) return;
-        e.preventDefault();
-        dragDepth.current = 0;
-        setDragging(false);
-        const file = e.dataTransfer.files[0];
-        if (file) void importFile(file);
-      }}
-    >
+    <div className="page wf-page" {...drop.handlers}>
       <div className="page-header">
         <div>
           <h1>Workflows</h1>
@@ -275,27 +247,11 @@ export function WorkflowsPage() {
       ) : (
         <div className="card wf-card">
           <WorkflowTable workflows={rows} actions={actions} now={now} busy={list.isFetching} />
-          {pages > 1 && (
-            <nav className="wf-pager" aria-label="Pages">
-              <span className="muted">
-                {first}–{first + rows.length - 1} of {total}
-              </span>
-              <div className="grow" />
-              <span className="muted">
-                Page {page} of {pages}
-              </span>
-              <button type="button" className="btn btn-sm" aria-label="Previous page" disabled={page <= 1} onClick={() => update({ page: String(page - 1) })}>
-                <ChevronLeft size={16} aria-hidden />
-              </button>
-              <button type="button" className="btn btn-sm" aria-label="Next page" disabled={page >= pages} onClick={() => update({ page: String(page + 1) })}>
-                <ChevronRight size={16} aria-hidden />
-              </button>
-            </nav>
-          )}
+          {pages > 1 && <Pager page={page} pages={pages} first={first} count={rows.length} total={total} onPage={(p) => update({ page: String(p) })} />}
         </div>
       )}
 
-      {dragging && (
+      {drop.dragging && (
         <div className="wf-drop" aria-hidden>
           <div className="wf-drop-inner">
             <FileUp size={28} />
@@ -328,4 +284,24 @@ function useNow(interval = 60_000): Date {
     return () => clearInterval(timer);
   }, [interval]);
   return now;
+}
+
+function Pager({ page, pages, first, count, total, onPage }: { page: number; pages: number; first: number; count: number; total: number; onPage(page: number): void }) {
+  return (
+    <nav className="wf-pager" aria-label="Pages">
+      <span className="muted">
+        {first}–{first + count - 1} of {total}
+      </span>
+      <div className="grow" />
+      <span className="muted">
+        Page {page} of {pages}
+      </span>
+      <button type="button" className="btn btn-sm" aria-label="Previous page" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+        <ChevronLeft size={16} aria-hidden />
+      </button>
+      <button type="button" className="btn btn-sm" aria-label="Next page" disabled={page >= pages} onClick={() => onPage(page + 1)}>
+        <ChevronRight size={16} aria-hidden />
+      </button>
+    </nav>
+  );
 }
