@@ -14,6 +14,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 800,
   },
   server: {
+    // The new-workflow dialog bundles the server's triage sample file (workflows/templates.ts).
+    fs: { allow: ['.', '../src/FlowForge.Server/Samples'] },
     proxy: {
       '/api': server,
       '/hooks': server,

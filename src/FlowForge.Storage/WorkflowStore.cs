@@ -62,6 +62,28 @@ public abstract class WorkflowStore(IRelationalDatabase db, TimeProvider? timePr
         return new Page<WorkflowRecord>([.. rows.Select(ToRecord)], (int)total);
     }
 
+    public async Task<IReadOnlyDictionary<string, LastExecution>> LastExecutionsAsync(string orgId, IReadOnlyCollection<string> workflowIds, CancellationToken ct = default)
+    {
+        if (workflowIds.Count == 0) return new Dictionary<string, LastExecution>();
+        await using var c = await db.OpenConnectionAsync(ct);
+        // Executions live in the execution store's table, but this is one statement for both backends, so it is written
+        // once here, beside the list it serves. The correlated subquery reads one entry of ix_executions_org_workflow
+        // (org_id, workflow_id, created_at) backwards per workflow: a page costs the same whatever the run history holds.
+        // The id breaks ties between executions started in the same tick, as the executions list orders them.
+        var rows = await c.QueryAsync<LastExecutionRow>(new CommandDefinition(
+            $"""
+            SELECT w.id AS WorkflowId, e.id AS ExecutionId, e.status AS Status, e.created_at AS StartedAt
+            FROM workflows w
+            JOIN executions e ON e.id = (
+                SELECT x.id FROM executions x
+                WHERE x.org_id = w.org_id AND x.workflow_id = w.id
+                ORDER BY x.created_at DESC, x.id DESC LIMIT 1)
+            WHERE w.org_id = @orgId AND {_sql.AnyOf("w.id", "@ids")}
+            """,
+            new { orgId, ids = workflowIds.Distinct().ToArray() }, cancellationToken: ct));
+        return rows.ToDictionary(r => r.WorkflowId, r => new LastExecution(r.WorkflowId, r.ExecutionId, r.Status, _sql.ReadTimestamp(r.StartedAt)));
+    }
+
     public async Task<(WriteOutcome Outcome, WorkflowRecord? Record)> UpdateAsync(
         string orgId, string id, WorkflowDefinition definition, long expectedRevision, CancellationToken ct = default)
     {
@@ -192,6 +214,14 @@ public abstract class WorkflowStore(IRelationalDatabase db, TimeProvider? timePr
         public long Revision { get; set; }
         public object CreatedAt { get; set; } = null!;
         public object UpdatedAt { get; set; } = null!;
+    }
+
+    private sealed class LastExecutionRow
+    {
+        public string WorkflowId { get; set; } = "";
+        public string ExecutionId { get; set; } = "";
+        public string Status { get; set; } = "";
+        public object StartedAt { get; set; } = null!;
     }
 
     private sealed class VersionRow

@@ -9,4 +9,6 @@ public sealed class PostgresWorkflowStoreTests(PostgresSchemaFixture fixture) : 
 {
     protected override Task<(ITenantStore Tenants, IWorkflowStore Workflows)> CreateStoresAsync() =>
         Task.FromResult<(ITenantStore, IWorkflowStore)>((new PostgresTenantStore(fixture.Database), new PostgresWorkflowStore(fixture.Database)));
+
+    protected override IExecutionClientStore CreateExecutionStore(TimeProvider clock) => new PostgresExecutionStore(fixture.Database, clock);
 }

@@ -9,4 +9,6 @@ public sealed class SqliteWorkflowStoreTests(SqliteDatabaseFixture fixture) : Wo
 {
     protected override Task<(ITenantStore Tenants, IWorkflowStore Workflows)> CreateStoresAsync() =>
         Task.FromResult<(ITenantStore, IWorkflowStore)>((new SqliteTenantStore(fixture.Database), new SqliteWorkflowStore(fixture.Database)));
+
+    protected override IExecutionClientStore CreateExecutionStore(TimeProvider clock) => new SqliteExecutionStore(fixture.Database, clock);
 }

@@ -35,6 +35,9 @@ public static class WorkflowStatus
 /// <summary>An immutable published version: executions pin one and replay only it.</summary>
 public sealed record WorkflowVersionRecord(string WorkflowId, string OrgId, int Version, WorkflowDefinition Definition, DateTimeOffset PublishedAt);
 
+/// <summary>A workflow's most recent execution (by start time), as the workflow list shows it.</summary>
+public sealed record LastExecution(string WorkflowId, string ExecutionId, string Status, DateTimeOffset StartedAt);
+
 public sealed record WorkflowQuery(string? Status, string? Search, int Page, int Limit);
 
 public sealed record Page<T>(IReadOnlyList<T> Items, int Total);
@@ -51,6 +54,12 @@ public interface IWorkflowStore
     Task<WorkflowRecord?> GetAsync(string orgId, string id, CancellationToken ct = default);
 
     Task<Page<WorkflowRecord>> ListAsync(string orgId, WorkflowQuery query, CancellationToken ct = default);
+
+    /// <summary>
+    /// The most recent execution of each of <paramref name="workflowIds"/> that has one, keyed by workflow id: one query
+    /// for a whole page of the list, however many workflows and executions there are.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, LastExecution>> LastExecutionsAsync(string orgId, IReadOnlyCollection<string> workflowIds, CancellationToken ct = default);
 
     /// <summary>
     /// Replaces the definition when the stored revision equals <paramref name="expectedRevision"/>.

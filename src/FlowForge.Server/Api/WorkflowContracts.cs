@@ -69,14 +69,18 @@ internal sealed record WorkflowResponse(
         r.Definition.Graph.Nodes, r.Definition.Graph.Edges, r.Definition.Canvas, r.CreatedAt, r.UpdatedAt, triggers ?? []);
 }
 
+/// <param name="LastExecution">The most recent execution (test runs are not executions), or null when it never ran.</param>
 internal sealed record WorkflowSummary(
     string Id, string Name, string? Description, string Status, int Version, int? PublishedVersion, long Revision,
-    bool HasUnpublishedChanges, int NodeCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    bool HasUnpublishedChanges, int NodeCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, LastExecutionSummary? LastExecution)
 {
-    public static WorkflowSummary From(WorkflowRecord r) => new(
+    public static WorkflowSummary From(WorkflowRecord r, LastExecution? last) => new(
         r.Id, r.Definition.Name, r.Definition.Description, r.Status, r.Version, r.PublishedVersion, r.Revision,
-        r.HasUnpublishedChanges, r.Definition.Graph.Nodes.Count, r.CreatedAt, r.UpdatedAt);
+        r.HasUnpublishedChanges, r.Definition.Graph.Nodes.Count, r.CreatedAt, r.UpdatedAt,
+        last is null ? null : new LastExecutionSummary(last.ExecutionId, last.Status, last.StartedAt));
 }
+
+internal sealed record LastExecutionSummary(string ExecutionId, string Status, DateTimeOffset StartedAt);
 
 internal sealed record WorkflowList(IReadOnlyList<WorkflowSummary> Workflows, int Total, int Page, int Limit, int Pages);
 

@@ -55,8 +55,9 @@ internal static class WorkflowsApi
         var paging = Paging.Parse(page, limit);
         if (paging.Problem is not null) return paging.Problem;
         var result = await store.ListAsync(http.User.OrgId(), new WorkflowQuery(status, search, paging.Page, paging.Limit), ct);
+        var last = await store.LastExecutionsAsync(http.User.OrgId(), [.. result.Items.Select(w => w.Id)], ct);
         return TypedResults.Ok(new WorkflowList(
-            [.. result.Items.Select(WorkflowSummary.From)], result.Total, paging.Page, paging.Limit, Paging.Pages(result.Total, paging.Limit)));
+            [.. result.Items.Select(w => WorkflowSummary.From(w, last.GetValueOrDefault(w.Id)))], result.Total, paging.Page, paging.Limit, Paging.Pages(result.Total, paging.Limit)));
     }
 
     public static async Task<Results<Ok<WorkflowResponse>, ProblemHttpResult>> Get(HttpContext http, IWorkflowStore store, TriggerRegistry triggers, string id, CancellationToken ct)

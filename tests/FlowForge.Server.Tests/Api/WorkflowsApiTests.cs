@@ -229,4 +229,25 @@ public class WorkflowsApiTests(ServerFixture server) : IClassFixture<ServerFixtu
     [InlineData("limit=abc")]
     public async Task List_BadQuery_Is400(string query) =>
         await (await _client.GetAsync($"/api/workflows?{query}")).ExpectProblem(HttpStatusCode.BadRequest, "bad-request");
+
+    [Fact]
+    public async Task List_ShowsEachWorkflowsLastExecution_OrNullWhenItNeverRan()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var ran = await _client.Publish(Workflows.Simple($"Last run {tag} ran"));
+        var never = (string)(await Create(Workflows.Simple($"Last run {tag} never")))["id"]!;
+        await (await _client.PostJson($"/api/workflows/{ran}/execute", """{ "triggerData": { "name": "first" } }""")).Expect(HttpStatusCode.Accepted);
+        var second = (string)(await (await _client.PostJson($"/api/workflows/{ran}/execute", """{ "triggerData": { "name": "second" } }""")).Expect(HttpStatusCode.Accepted))["executionId"]!;
+        var finished = await _client.WaitFinished(second);
+
+        var list = await (await _client.GetAsync($"/api/workflows?search={tag}")).Expect(HttpStatusCode.OK);
+        var rows = list["workflows"]!.AsArray().ToDictionary(w => (string)w!["id"]!);
+
+        var last = rows[ran]!["lastExecution"]!;
+        Assert.Equal(second, (string?)last["executionId"]);
+        Assert.Equal((string?)finished["status"], (string?)last["status"]);
+        Assert.Equal((DateTimeOffset)finished["startedAt"]!, (DateTimeOffset)last["startedAt"]!);
+        Assert.Null(rows[never]!["lastExecution"]);
+        Assert.True(rows[never]!.AsObject().ContainsKey("lastExecution")); // present as null: the client tells "never ran" from a missing field
+    }
 }

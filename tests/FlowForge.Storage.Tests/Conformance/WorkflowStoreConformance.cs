@@ -13,6 +13,17 @@ public abstract class WorkflowStoreConformance
     /// <summary>Stores on one migrated database. Called once per test; may share the database with other tests.</summary>
     protected abstract Task<(ITenantStore Tenants, IWorkflowStore Workflows)> CreateStoresAsync();
 
+    /// <summary>An execution store on the same database, whose start times come from <paramref name="clock"/>.</summary>
+    protected abstract IExecutionClientStore CreateExecutionStore(TimeProvider clock);
+
+    /// <summary>A clock the test sets: whole seconds, so both backends store the instant exactly.</summary>
+    private sealed class SetClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
     private static string NewId(string prefix) => $"{prefix}_{Guid.NewGuid():N}";
 
     private static WorkflowDefinition Definition(string name, string? description = null, string marker = "v1") => new(
@@ -265,5 +276,52 @@ public abstract class WorkflowStoreConformance
         Assert.True(await tenants.RevokeApiKeyAsync(org, key.Id)); // revoking again keeps the first time
         Assert.Equal(revoked.RevokedAt, (await tenants.ListApiKeysAsync(org)).Single(k => k.Id == key.Id).RevokedAt);
         Assert.False(await tenants.RevokeApiKeyAsync(org, NewId("key")));
+    }
+
+    // ---- Last executions (the workflow list's "last run") --------------------------------------
+
+    [Fact]
+    public async Task LastExecutions_AreEachWorkflowsLatestStart_InItsOwnOrganisationOnly()
+    {
+        var (tenants, store, org) = await ArrangeAsync();
+        var other = NewId("org");
+        await tenants.EnsureOrganizationAsync(other, "Other");
+        var ran = await store.CreateAsync(org, Definition("Ran twice"));
+        var once = await store.CreateAsync(org, Definition("Ran once"));
+        var never = await store.CreateAsync(org, Definition("Never ran"));
+        var clock = new SetClock(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
+        var executions = CreateExecutionStore(clock);
+        var tag = Guid.NewGuid().ToString("N");
+
+        await executions.StartAsync(new NewExecution($"ex_{tag}_1", org, ran.Id, 1, null));
+        clock.Now = clock.Now.AddSeconds(1);
+        await executions.StartAsync(new NewExecution($"ex_{tag}_2", org, ran.Id, 1, null));
+        await executions.StartAsync(new NewExecution($"ex_{tag}_3", org, once.Id, 1, null));
+        // Later, but another organisation's execution that happens to name the same workflow id: not this org's run.
+        clock.Now = clock.Now.AddSeconds(5);
+        await executions.StartAsync(new NewExecution($"ex_{tag}_4", other, ran.Id, 1, null));
+
+        var last = await store.LastExecutionsAsync(org, [ran.Id, once.Id, never.Id, NewId("wf")]);
+
+        Assert.Equal(new[] { ran.Id, once.Id }.Order(), last.Keys.Order());
+        Assert.Equal(new LastExecution(ran.Id, $"ex_{tag}_2", ExecutionStatus.Pending, new DateTimeOffset(2026, 3, 1, 9, 0, 1, TimeSpan.Zero)), last[ran.Id]);
+        Assert.Equal($"ex_{tag}_3", last[once.Id].ExecutionId);
+        Assert.Empty(await store.LastExecutionsAsync(other, [ran.Id]));
+        Assert.Empty(await store.LastExecutionsAsync(org, []));
+    }
+
+    [Fact]
+    public async Task LastExecutions_StartedInTheSameInstant_TheGreaterIdIsTheLast()
+    {
+        var (_, store, org) = await ArrangeAsync();
+        var workflow = await store.CreateAsync(org, Definition("Burst"));
+        var executions = CreateExecutionStore(new SetClock(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero)));
+        var tag = Guid.NewGuid().ToString("N");
+
+        // Started in the opposite order of their ids: the same order the executions list uses (created_at, then id).
+        await executions.StartAsync(new NewExecution($"ex_{tag}_b", org, workflow.Id, 1, null));
+        await executions.StartAsync(new NewExecution($"ex_{tag}_a", org, workflow.Id, 1, null));
+
+        Assert.Equal($"ex_{tag}_b", (await store.LastExecutionsAsync(org, [workflow.Id]))[workflow.Id].ExecutionId);
     }
 }

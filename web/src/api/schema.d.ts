@@ -1237,6 +1237,12 @@ export interface components {
         JsonElement: unknown;
         JsonNode: unknown;
         JsonObject: Record<string, never>;
+        LastExecutionSummary: {
+            executionId: string;
+            status: string;
+            /** Format: date-time */
+            startedAt: string;
+        };
         NodeDefinition: {
             id: string;
             type: string;
@@ -1560,6 +1566,7 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            lastExecution: null | components["schemas"]["LastExecutionSummary"];
         };
     };
     responses: never;
