@@ -1,5 +1,5 @@
 import { NavLink, Outlet } from 'react-router';
-import { BookOpen, LogOut, Workflow } from 'lucide-react';
+import { BookOpen, Inbox, KeyRound, LockKeyhole, LogOut, Send, Workflow, Zap } from 'lucide-react';
 import { useSession } from '../auth/session';
 import { Logo } from '../ui/Logo';
 import './Shell.css';
@@ -16,6 +16,21 @@ export function Shell() {
         </div>
         <NavLink to="/workflows" className="shell-link">
           <Workflow size={18} aria-hidden /> Workflows
+        </NavLink>
+        <NavLink to="/approvals" className="shell-link">
+          <Inbox size={18} aria-hidden /> Approvals
+        </NavLink>
+        <NavLink to="/triggers" className="shell-link">
+          <Zap size={18} aria-hidden /> Triggers
+        </NavLink>
+        <NavLink to="/outbox" className="shell-link">
+          <Send size={18} aria-hidden /> Outbox
+        </NavLink>
+        <NavLink to="/credentials" className="shell-link">
+          <LockKeyhole size={18} aria-hidden /> Credentials
+        </NavLink>
+        <NavLink to="/keys" className="shell-link">
+          <KeyRound size={18} aria-hidden /> API keys
         </NavLink>
         <div className="shell-spacer" />
         <a className="shell-link" href="/docs" target="_blank" rel="noreferrer">
