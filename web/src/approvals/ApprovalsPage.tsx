@@ -10,6 +10,7 @@ import { Spinner } from '../ui/Spinner';
 import { toast } from '../ui/toast';
 import { fullTime, relativeTime } from '../workflows/relativeTime';
 import { decisionPayload, isUrgent, timeLeft } from './approvalText';
+import '../ui/DataTable.css';
 import './ApprovalsPage.css';
 
 type Approval = Schemas['ApprovalItem'];
