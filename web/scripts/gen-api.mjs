@@ -43,7 +43,7 @@ const server = spawn('dotnet', [dll, '--urls', base], {
   env: {
     ...process.env,
     ASPNETCORE_ENVIRONMENT: 'Production',
-    Storage__SqlitePath: join(temp, 'flowforge.db'),
+    Storage__ConnectionString: `Data Source=${join(temp, 'flowforge.db')}`,
     Samples__Enabled: 'false',
     Logging__LogLevel__Default: 'Warning',
   },
