@@ -37,6 +37,8 @@ export function Canvas() {
   const wrapper = useRef<HTMLDivElement>(null);
   // Read once: the viewport saved with the draft is where the canvas opens; without one it fits the steps.
   const initialViewport = useRef(useEditor.getState().viewport).current;
+  // An empty workflow has nothing to fit; fitting later would jump to the first step dropped on it.
+  const fitOnOpen = useRef(!initialViewport && useEditor.getState().nodes.length > 0).current;
   // Programmatic moves (fit, focus, zoom buttons) are saved only when the person asked for them.
   const saveNextMove = useRef(false);
 
@@ -45,17 +47,29 @@ export function Canvas() {
   }, [catalog]);
 
   // Edges as React Flow draws them: each handle named by its canonical port (`yes` → `true`, none → `out`), so
-  // edges the API accepted in another spelling still find their handle.
+  // edges the API accepted in another spelling still find their handle. The array keeps its identity while no edge
+  // changes (a drag changes only nodes), so React Flow does not re-process every edge on every frame.
+  const renamed = useRef(new WeakMap<StepEdge, StepEdge>());
+  const lastEdges = useRef<StepEdge[]>([]);
   const viewEdges = useMemo(() => {
     if (!catalog) return edges;
     const byId = new Map(nodes.map((n) => [n.id, n]));
-    return edges.map((e) => {
+    const next = edges.map((e) => {
       const source = byId.get(e.source);
       const port = source ? resolveEdgePort(catalog, source, e.sourceHandle) : null;
-      return port && port !== e.sourceHandle ? { ...e, sourceHandle: port } : e;
+      if (!port || port === e.sourceHandle) return e;
+      const cached = renamed.current.get(e);
+      if (cached?.sourceHandle === port) return cached;
+      const view = { ...e, sourceHandle: port };
+      renamed.current.set(e, view);
+      return view;
     });
-    // Nodes matter only for their ports, which change with a config (A/B split variants) — rarely; the cost is a map.
+    const same = next.length === lastEdges.current.length && next.every((e, i) => e === lastEdges.current[i]);
+    if (!same) lastEdges.current = next;
+    return lastEdges.current;
   }, [edges, nodes, catalog]);
+
+  const minimapColor = useCallback((n: StepNode) => `var(--cat-${catalog?.find(n.data.type)?.category ?? 'logic'})`, [catalog]);
 
   const isValidConnection = useCallback(
     (c: Connection | Edge) => {
@@ -170,7 +184,7 @@ export function Canvas() {
           onDragOver={onDragOver}
           onDrop={onDrop}
           defaultViewport={initialViewport ?? undefined}
-          fitView={!initialViewport}
+          fitView={fitOnOpen}
           fitViewOptions={fitOptions}
           minZoom={0.1}
           maxZoom={2}
@@ -189,15 +203,15 @@ export function Canvas() {
             onZoomOut={() => (saveNextMove.current = true)}
             onFitView={() => (saveNextMove.current = true)}
           />
-          <MiniMap<StepNode>
+          {nodes.length > 0 && <MiniMap<StepNode>
             position="bottom-right"
             pannable
             zoomable
             ariaLabel="Minimap"
-            nodeColor={(n) => `var(--cat-${catalog?.find(n.data.type)?.category ?? 'logic'})`}
+            nodeColor={minimapColor}
             nodeBorderRadius={4}
-            maskColor="rgb(246 247 249 / 0.7)"
-          />
+            maskColor="color-mix(in srgb, var(--bg) 70%, transparent)"
+          />}
           <ConnectionHint catalog={catalog} />
           {nodes.length === 0 && <EmptyCanvasHint />}
         </ReactFlow>
@@ -262,7 +276,7 @@ function EmptyCanvasHint() {
     <div className="canvas-empty">
       <MousePointerClick size={22} aria-hidden />
       <strong>Start with a trigger</strong>
-      <span>Drag one from the library on the left, or select it and press Enter.</span>
+      <span>Drag one from the library on the left, or press Enter on it.</span>
     </div>
   );
 }

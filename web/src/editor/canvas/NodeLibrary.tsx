@@ -8,7 +8,7 @@ import { describeError } from '../../api/problem';
 import { Spinner } from '../../ui/Spinner';
 import { useEditor } from '../store';
 import { nodeDragType } from './Canvas';
-import { defaultNodeSize } from './layout';
+import { defaultNodeSize, freeSpot } from './layout';
 import './canvas.css';
 
 const collapsedKey = 'flowforge.library.collapsed';
@@ -129,7 +129,7 @@ const LibraryEntry = memo(function LibraryEntry({ type, onAdd }: { type: NodeTyp
   );
 });
 
-/** Adds a step of a type in the middle of what the canvas shows, a little further on if a step is already there. */
+/** Adds a step of a type in the middle of what the canvas shows, or the nearest free place around it. */
 function useAddAtCentre(): (type: string) => void {
   const rf = useReactFlow();
   const store = useStoreApi();
@@ -137,11 +137,8 @@ function useAddAtCentre(): (type: string) => void {
     const { domNode } = store.getState();
     const box = domNode?.getBoundingClientRect();
     const centre = box ? rf.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 }) : { x: 0, y: 0 };
-    let position = { x: Math.round(centre.x - defaultNodeSize.width / 2), y: Math.round(centre.y - defaultNodeSize.height / 2) };
-    const taken = useEditor.getState().nodes.map((n) => n.position);
-    while (taken.some((p) => Math.abs(p.x - position.x) < 12 && Math.abs(p.y - position.y) < 12)) {
-      position = { x: position.x + 28, y: position.y + 28 };
-    }
-    useEditor.getState().addNode(type, position);
+    const start = { x: Math.round(centre.x - defaultNodeSize.width / 2), y: Math.round(centre.y - defaultNodeSize.height / 2) };
+    useEditor.getState().addNode(type, freeSpot(start, useEditor.getState().nodes));
   };
 }
+

@@ -99,3 +99,29 @@ function keepPortOrder(
     }
   }
 }
+
+/** Offsets tried around the wanted place, nearest first: below, above, right, left, then the corners, further out. */
+const around = [[0, 0], [0, 1], [0, -1], [1, 0], [-1, 0], [1, 1], [1, -1], [-1, 1], [-1, -1]];
+
+/** The first place near `want` where a new card (or a pasted group, of `size`) overlaps no other (or `want` itself when it is crowded everywhere). */
+export function freeSpot(
+  want: { x: number; y: number },
+  nodes: readonly { position: { x: number; y: number }; measured?: { width?: number; height?: number } }[],
+  size: { width: number; height: number } = defaultNodeSize,
+) {
+  const w = size.width;
+  const h = size.height;
+  const overlaps = (p: { x: number; y: number }) =>
+    nodes.some((n) => {
+      const nw = n.measured?.width ?? defaultNodeSize.width;
+      const nh = n.measured?.height ?? defaultNodeSize.height;
+      return p.x < n.position.x + nw + 16 && n.position.x < p.x + w + 16 && p.y < n.position.y + nh + 16 && n.position.y < p.y + h + 16;
+    });
+  for (let ring = 1; ring <= 4; ring++) {
+    for (const [dx, dy] of around) {
+      const p = { x: want.x + dx * (w + 40) * ring, y: want.y + dy * (h + 30) * ring };
+      if (!overlaps(p)) return p;
+    }
+  }
+  return want;
+}

@@ -2,6 +2,7 @@ import { useEffect, type RefObject } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { useEditor } from '../store';
 import type { StepEdge, StepNode } from '../model';
+import { defaultNodeSize, freeSpot } from './layout';
 import { copySelection, fromClipboardText, shifted, toClipboardText, type CopiedSteps } from './clipboard';
 
 /** Flow units an arrow key moves the selection; with Shift, the big step. */
@@ -48,9 +49,19 @@ export function useCanvasKeys(wrapper: RefObject<HTMLElement | null>): void {
 
     const paste = (from: CopiedSteps | null) => {
       if (!from) return;
-      const placed = intoView(from);
+      const placed = clear(intoView(from));
       useEditor.getState().paste(placed.nodes, placed.edges);
       copied = shifted(placed, pasteOffset, pasteOffset);
+    };
+
+    /** Moved, if need be, so the pasted steps (which land `pasteOffset` further on) cover none already there. */
+    const clear = (from: CopiedSteps): CopiedSteps => {
+      const xs = from.nodes.map((n) => n.position.x);
+      const ys = from.nodes.map((n) => n.position.y);
+      const box = { x: Math.min(...xs) + pasteOffset, y: Math.min(...ys) + pasteOffset };
+      const size = { width: Math.max(...xs) - Math.min(...xs) + defaultNodeSize.width, height: Math.max(...ys) - Math.min(...ys) + defaultNodeSize.height };
+      const spot = freeSpot(box, useEditor.getState().nodes, size);
+      return shifted(from, spot.x - box.x, spot.y - box.y);
     };
 
     /** A copy from elsewhere (another workflow, far off on this one) is moved to the middle of the view. */
