@@ -19,7 +19,7 @@ import './canvas.css';
 /** The dataTransfer type the node library drags a node type under. */
 export const nodeDragType = 'application/flowforge-node';
 
-const fitOptions = { padding: 0.2, maxZoom: 1 };
+const fitOptions = { padding: 0.12, maxZoom: 1 };
 const triggerIntoMessage = 'Triggers start the workflow: nothing can lead into one.';
 
 /**

@@ -13,16 +13,29 @@ import './canvas.css';
 
 const collapsedKey = 'flowforge.library.collapsed';
 
+/** Whether the person hid the library last time (remembered on this browser). */
+function readCollapsed(): boolean {
+  try {
+    return localStorage.getItem(collapsedKey) === '1';
+  } catch {
+    return false;
+  }
+}
+
 /** The left-hand node library: the catalog grouped by category, searchable, dragged onto the canvas or added with Enter. */
 export function NodeLibrary() {
   const catalog = useNodeTypes();
   const [query, setQuery] = useState('');
-  const [collapsed, setCollapsed] = useState(() => sessionStorage.getItem(collapsedKey) === '1');
+  const [collapsed, setCollapsed] = useState(() => readCollapsed());
   const add = useAddAtCentre();
 
   const toggle = () => {
     setCollapsed(!collapsed);
-    sessionStorage.setItem(collapsedKey, collapsed ? '0' : '1');
+    try {
+      localStorage.setItem(collapsedKey, collapsed ? '0' : '1');
+    } catch {
+      // Storage may be off (private mode); the choice then lasts until the page closes.
+    }
   };
 
   const groups = useMemo(() => {

@@ -1,6 +1,6 @@
-import { memo, useEffect, useMemo, useRef } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import clsx from 'clsx';
-import { Handle, Position, useUpdateNodeInternals, type EdgeTypes, type NodeProps, type NodeTypes } from '@xyflow/react';
+import { Handle, NodeToolbar, Position, useUpdateNodeInternals, type EdgeTypes, type NodeProps, type NodeTypes } from '@xyflow/react';
 import { AlertTriangle, CheckCircle2, CircleDashed, Clock3, Eye, Loader2, Send, XCircle } from 'lucide-react';
 import { NodeIcon } from '../../catalog/icons';
 import { useNodeTypes, type NodeCatalog } from '../../catalog/nodeTypes';
@@ -156,24 +156,34 @@ function RunStatus({ run }: { run: StepRun }) {
 }
 
 function IssueBadge({ errors, warnings }: { errors: string[]; warnings: string[] }) {
+  const [open, setOpen] = useState(false);
   const count = errors.length + warnings.length;
   const label = `${count} ${count === 1 ? 'issue' : 'issues'}: ${[...errors, ...warnings].join(' ')}`;
   return (
-    <div className={clsx('step-issues', errors.length === 0 && 'is-warning')} role="note" aria-label={label}>
-      <span className="step-issues-count">{count}</span>
-      <div className="step-issues-tip" aria-hidden>
+    <>
+      <div
+        className={clsx('step-issues', errors.length === 0 && 'is-warning')}
+        role="note"
+        aria-label={label}
+        onMouseEnter={() => setOpen(true)}
+        onMouseLeave={() => setOpen(false)}
+      >
+        {count}
+      </div>
+      {/* In a NodeToolbar the messages stay readable at any zoom. */}
+      <NodeToolbar isVisible={open} position={Position.Top} align="end" offset={8} className="step-issues-tip" aria-hidden>
         {errors.map((m, i) => (
           <div key={`e${i}`} className="step-issues-row">
-            <XCircle size={13} className="tone-danger" /> {m}
+            <XCircle size={13} className="tone-danger" aria-hidden /> {m}
           </div>
         ))}
         {warnings.map((m, i) => (
           <div key={`w${i}`} className="step-issues-row">
-            <AlertTriangle size={13} className="tone-warning" /> {m}
+            <AlertTriangle size={13} className="tone-warning" aria-hidden /> {m}
           </div>
         ))}
-      </div>
-    </div>
+      </NodeToolbar>
+    </>
   );
 }
 
