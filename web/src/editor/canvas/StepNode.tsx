@@ -40,6 +40,8 @@ function StepCard({ id, data, selected, catalog }: Props & { catalog: NodeCatalo
   usePortsMeasured(id, ports);
   const issues = useEditor((s) => issuesByStep(s.validation)?.get(id));
   const run = useEditor((s) => runsByStep(s.testRun)?.get(id));
+  // A finished test run that never reached this step (a branch not taken): shown as skipped.
+  const skipped = useEditor((s) => !!s.testRun && (s.testRun.status === 'completed' || s.testRun.status === 'failed')) && !run;
 
   const main = ports.filter((p) => p !== 'error');
   const hasErrorPort = ports.includes('error');
@@ -50,7 +52,7 @@ function StepCard({ id, data, selected, catalog }: Props & { catalog: NodeCatalo
 
   return (
     <div
-      className={clsx('step-card', `cat-${category}`, selected && 'is-selected', errors > 0 && 'has-errors', run && `run-${runTone(run)}`)}
+      className={clsx('step-card', `cat-${category}`, selected && 'is-selected', errors > 0 && 'has-errors', run && `run-${runTone(run)}`, skipped && 'run-muted')}
       data-category={category}
     >
       {!trigger && <Handle type="target" position={Position.Left} className="step-handle step-handle-in" title="Input" />}
@@ -74,6 +76,12 @@ function StepCard({ id, data, selected, catalog }: Props & { catalog: NodeCatalo
         {summary || 'Not set up yet'}
       </div>
       {run && <RunStatus run={run} />}
+      {skipped && (
+        <div className="step-card-run tone-muted">
+          <CircleDashed size={13} aria-hidden />
+          <span>Skipped</span>
+        </div>
+      )}
       {labelled ? (
         <div className="step-card-ports">
           {main.map((port) => (
