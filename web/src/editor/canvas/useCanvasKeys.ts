@@ -28,9 +28,9 @@ function hasTextSelection(): boolean {
 
 /**
  * The canvas's keyboard: Delete/Backspace, Ctrl/Cmd+Z / Shift+Z / Y, Ctrl/Cmd+C / V (also through the system
- * clipboard, as JSON, when the browser allows), Ctrl/Cmd+A and the arrow keys (Shift: bigger steps). Delete, undo
- * and the clipboard work wherever the focus is except in a field or dialog; arrows and select-all only with the
- * focus on the canvas, where they would otherwise scroll.
+ * clipboard, as JSON, when the browser allows), Ctrl/Cmd+A, Escape (select nothing) and the arrow keys (Shift:
+ * bigger steps). Delete, undo and the clipboard work wherever the focus is except in a field or dialog; arrows,
+ * select-all and Escape only with the focus on the canvas, where they would otherwise scroll or close something.
  */
 export function useCanvasKeys(wrapper: RefObject<HTMLElement | null>): void {
   const rf = useReactFlow<StepNode, StepEdge>();
@@ -105,6 +105,8 @@ export function useCanvasKeys(wrapper: RefObject<HTMLElement | null>): void {
       } else if (mod && key === 'a' && onCanvas(event.target)) {
         event.preventDefault();
         s.select(s.nodes.map((n) => n.id));
+      } else if (event.key === 'Escape' && onCanvas(event.target) && (s.nodes.some((n) => n.selected) || s.edges.some((e) => e.selected))) {
+        s.select([]);
       } else if ((event.key === 'Delete' || event.key === 'Backspace') && !mod) {
         if (!s.nodes.some((n) => n.selected) && !s.edges.some((e) => e.selected)) return;
         event.preventDefault();
