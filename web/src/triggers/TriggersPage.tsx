@@ -231,7 +231,7 @@ function TriggerCard({ trigger: t, now, onRotate }: { trigger: Trigger; now: Dat
       </div>
       {t.url && (
         <div className="trg-url">
-          <code aria-label={`URL of ${t.stepId}`}>{t.url}</code>
+          <code title={t.url}>{t.url}</code>
           <CopyButton value={t.url} label={`Copy URL of ${t.stepId}`} text="Copy" />
         </div>
       )}

@@ -11,9 +11,8 @@ export function SecretOnce({ value, label, warning }: { value: string; label: st
         <span>{warning}</span>
       </div>
       <div className="secret-once-value">
-        <code aria-label={label} tabIndex={0}>
-          {value}
-        </code>
+        {/* A read-only field: selectable in one click, and named for screen readers. */}
+        <input className="secret-once-input" readOnly value={value} aria-label={label} onFocus={(e) => e.currentTarget.select()} spellCheck={false} />
         <CopyButton value={value} label={`Copy ${label.toLowerCase()}`} text="Copy" />
       </div>
     </div>
