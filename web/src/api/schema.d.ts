@@ -1431,6 +1431,8 @@ export interface components {
             duplicates: number;
             /** Format: int32 */
             skipped: number;
+            /** Format: int32 */
+            refused: number;
         };
         TriggerEventResponse: {
             stepId: string;

@@ -248,6 +248,11 @@ function TriggerCard({ trigger: t, now, onRotate }: { trigger: Trigger; now: Dat
         <span>
           <strong>{c.skipped}</strong> skipped
         </span>
+        {c.refused > 0 && (
+          <span className="trg-refused" title="Calls refused for their credentials (at most one logged per 10 seconds)">
+            <strong>{c.refused}</strong> refused
+          </span>
+        )}
         <span className="grow" />
         {t.nextFireAt && <span title={fullTime(t.nextFireAt)}>Next run {fullTime(t.nextFireAt)}</span>}
         {t.lastFireAt && <span title={fullTime(t.lastFireAt)}>Last fired {relativeTime(t.lastFireAt, now)}</span>}
