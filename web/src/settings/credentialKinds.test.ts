@@ -21,7 +21,7 @@ describe('credential forms', () => {
     const dup = validateCredential('x', 'http', [{ name: 'a', value: '1' }, { name: 'a', value: '2' }]);
     expect(dup?.fields[1]).toMatch(/given twice/);
     expect(validateCredential('x', 'http', [{ name: '', value: '' }])?.values).toMatch(/at least one/);
-    expect(validateCredential('x', 'smtp', [{ name: 'other', value: '1' }])?.values).toMatch(/needs “host”|needs “from”/);
+    expect(validateCredential('x', 'smtp', [{ name: 'other', value: '1' }])?.values).toMatch(/need “host”|need “from”/);
   });
 
   it('type secrets into password fields, addresses in the clear', () => {

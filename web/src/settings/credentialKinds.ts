@@ -59,12 +59,12 @@ export function validateCredential(name: string, kind: string, rows: ValueRow[])
     if (!n) errors.fields[i] = 'Name this value.';
     else if (n.length > 100) errors.fields[i] = 'Value names are at most 100 characters.';
     else if (seen.has(n)) errors.fields[i] = `“${n}” is given twice.`;
-    else if (required.includes(n) && !r.value.trim()) errors.fields[i] = `Required for a ${kindLabel(kind)} credential.`;
+    else if (required.includes(n) && !r.value.trim()) errors.fields[i] = `Required for ${kindLabel(kind)} credentials.`;
     else if (r.value.length > 16_000) errors.fields[i] = 'At most 16,000 characters.';
     seen.add(n);
   });
   for (const req of required) {
-    if (!seen.has(req)) errors.values = `A ${kindLabel(kind)} credential needs “${req}”.`;
+    if (!seen.has(req)) errors.values = `${kindLabel(kind)} credentials need “${req}”.`;
   }
   return errors.name || errors.values || Object.keys(errors.fields).length > 0 ? errors : null;
 }
