@@ -54,7 +54,9 @@ public sealed partial class PostgresExecutionStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// One transaction (one WAL flush) for the batch; each commit runs inside its own SAVEPOINT so a
+    /// First all turns in one round trip (<see cref="TryCommitInOneRoundTripAsync"/>): the usual case, where no turn
+    /// conflicts. If one does, nothing of that attempt was written, and the batch is committed one by one:
+    /// one transaction (one WAL flush) for the batch; each commit runs inside its own SAVEPOINT so a
     /// conflicting one is rolled back alone and writes nothing, while the others still apply. In
     /// PostgreSQL an error aborts the transaction, so the history primary-key violation is caught and
     /// rolled back to the savepoint too. The turns are applied in execution-id order (results keep the
@@ -63,12 +65,24 @@ public sealed partial class PostgresExecutionStore
     public async Task<IReadOnlyList<CommitResult>> CommitOrchestrationsAsync(string owner, IReadOnlyList<OrchestrationCommit> commits, CancellationToken ct = default)
     {
         if (commits.Count == 0) return [];
+        var now = PostgresValues.Now(_time);
+        // Ordinal order, the same as ORDER BY id COLLATE "C" in the statements that lock several executions.
+        var order = Enumerable.Range(0, commits.Count).OrderBy(i => commits[i].ExecutionId, StringComparer.Ordinal).ThenBy(i => i).ToList();
+        var results = commits.Any(x => x.Children is { Count: > 0 }) ? null : await TryCommitInOneRoundTripAsync(owner, commits, order, now, ct);
+        results ??= await CommitOneByOneAsync(owner, commits, order, now, ct);
+        for (var i = 0; i < commits.Count; i++)
+        {
+            if (results[i].Outcome == CommitOutcome.Committed && commits[i].NewEvents.Count > 0)
+                _feed.Committed(commits[i].ExecutionId, commits[i].ExpectedLastSequence + 1, commits[i].ExpectedLastSequence + commits[i].NewEvents.Count, _time.GetUtcNow());
+        }
+        return results;
+    }
+
+    private async Task<CommitResult[]> CommitOneByOneAsync(string owner, IReadOnlyList<OrchestrationCommit> commits, List<int> order, DateTimeOffset now, CancellationToken ct)
+    {
         await using var c = await db.OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
-        var now = PostgresValues.Now(_time);
         var results = new CommitResult[commits.Count];
-        // Ordinal order, the same as ORDER BY id COLLATE "C" in the statements that lock several executions.
-        var order = Enumerable.Range(0, commits.Count).OrderBy(i => commits[i].ExecutionId, StringComparer.Ordinal).ThenBy(i => i);
         foreach (var i in order)
         {
             var savepoint = $"commit_{i}";

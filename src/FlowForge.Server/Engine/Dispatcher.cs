@@ -42,6 +42,9 @@ internal sealed class Dispatcher(
 
     private DateTimeOffset _nextInboxCheck = DateTimeOffset.MinValue;
 
+    /// <summary>A partial batch was claimed and the next due message (a timer) is not planned yet.</summary>
+    private bool _planNeeded;
+
     private List<ActivityCompletion> _uncommittedResults = [];
 
     private long _poisonTurns;
@@ -69,15 +72,34 @@ internal sealed class Dispatcher(
                 if (signals.TakeInboxWork() || clock.GetUtcNow() >= _nextInboxCheck)
                 {
                     storeCalled = true;
-                    if (await RunOnceAsync(stoppingToken))
+                    var claimed = await RunOnceAsync(stoppingToken);
+                    if (claimed >= _options.DispatcherBatchSize)
                     {
+                        // A full batch: more may be due at once.
                         worked = true;
                         _nextInboxCheck = DateTimeOffset.MinValue;
                     }
+                    else if (claimed > 0)
+                    {
+                        // A partial batch took everything due: claiming again at once would find nothing (it used to cost one
+                        // empty claim and one look-up per start, in front of the first step's result). The next due moment is
+                        // planned once the loop is idle; new work in this process signals, other processes' within a poll.
+                        worked = true;
+                        _planNeeded = true;
+                        // Under steady load the loop is never idle: a claim within 100 ms still catches timers due meanwhile.
+                        _nextInboxCheck = clock.GetUtcNow() + TimeSpan.FromTicks(Math.Min(_options.PollInterval.Ticks, TimeSpan.TicksPerMillisecond * 100));
+                    }
                     else
                     {
+                        _planNeeded = false;
                         _nextInboxCheck = await NextInboxCheckAsync(stoppingToken);
                     }
+                }
+                else if (!worked && _planNeeded)
+                {
+                    storeCalled = true;
+                    _planNeeded = false;
+                    _nextInboxCheck = await NextInboxCheckAsync(stoppingToken);
                 }
                 if (storeCalled) _backoff.Succeeded();
             }
@@ -181,12 +203,12 @@ internal sealed class Dispatcher(
         }
     }
 
-    /// <summary>One batch: claim, decide, commit. Returns false when there was nothing to do.</summary>
-    public async Task<bool> RunOnceAsync(CancellationToken ct)
+    /// <summary>One batch: claim, decide, commit. Returns how many executions were claimed (0: nothing to do).</summary>
+    public async Task<int> RunOnceAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var items = await store.ClaimOrchestrationsAsync(Owner, _options.DispatcherBatchSize, _options.OrchestrationLease, now, ct);
-        if (items.Count == 0) return false;
+        if (items.Count == 0) return 0;
 
         var commits = new List<OrchestrationCommit>(items.Count);
         var turns = new List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result)>(items.Count);
@@ -212,7 +234,7 @@ internal sealed class Dispatcher(
 
         var outcomes = await CommitIsolatingAsync(commits, turns, (i, error) => FailedAsync(items[i].Execution, items[i].Messages, null, error, now, ct), ct);
         Applied(turns, commits, outcomes);
-        return true;
+        return items.Count;
     }
 
     /// <summary>
@@ -267,7 +289,7 @@ internal sealed class Dispatcher(
         IReadOnlyList<OrchestrationCommit> commits,
         IReadOnlyList<CommitResult> outcomes)
     {
-        var leased = 0;
+        var unleased = 0;
         var inboxWork = false;
         for (var i = 0; i < outcomes.Count; i++)
         {
@@ -279,13 +301,12 @@ internal sealed class Dispatcher(
             // A failure built outside the decider (poison, a broken turn) carries no folded state: never cache it.
             if (state.TerminalStatus is null && !ExecutionStatus.IsTerminal(commits[i].Status) && _states.Count < MaxCachedStates) _states[record.Id] = (state, committed);
             feed.Publish(record, commits[i].ExpectedLastSequence, result);
-            foreach (var activity in outcomes[i].LeasedActivities)
-            {
-                activities.Enqueue(activity);
-                leased++;
-            }
+            foreach (var activity in outcomes[i].LeasedActivities) activities.Enqueue(activity);
+            if (commits[i].ActivityLeaseOwner is null) unleased += commits[i].Activities?.Count ?? 0;
         }
-        if (leased > 0) signals.WakeWorkers();
+        // Leased activities wake the runners through the queue itself; only activities committed unleased (the local queue
+        // was full) need a claim from the store. Waking the claim loop for every step cost one empty claim per step.
+        if (unleased > 0) signals.WakeWorkers();
         if (inboxWork) signals.WakeDispatcher();
     }
 
@@ -293,7 +314,8 @@ internal sealed class Dispatcher(
     private async Task<(OrchestrationCommit Commit, ExecutionState State, DeciderResult Result)> DecideAsync(
         ExecutionRecord execution, List<HistoryEvent> inbox, List<long> consumed, ExecutionState? cached, DateTimeOffset now, CancellationToken ct)
     {
-        var state = cached ?? ExecutionState.Replay(execution.Id, await store.GetHistoryAsync(execution.Id, 0, ct));
+        // last_sequence counts the history (the compare-and-set keeps it so): a new execution's first turn has none to read.
+        var state = cached ?? ExecutionState.Replay(execution.Id, execution.LastSequence == 0 ? [] : await store.GetHistoryAsync(execution.Id, 0, ct));
 
         var graph = await graphs.GetAsync(execution.OrgId, execution.WorkflowId, execution.Version, ct);
         DeciderResult result;
