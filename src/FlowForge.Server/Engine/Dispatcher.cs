@@ -56,6 +56,9 @@ internal sealed class Dispatcher(
     /// <summary>This process's name on the leases it takes.</summary>
     public string Owner => activities.Owner;
 
+    /// <summary>Whether the folded state of <paramref name="executionId"/> is held in memory (tests: waiting executions must not be).</summary>
+    internal bool HoldsState(string executionId) => _states.ContainsKey(executionId);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         results.Start();
@@ -298,8 +301,15 @@ internal sealed class Dispatcher(
             // New timers, children and messages to parents are inbox work: look again (and re-plan the next timer).
             inboxWork |= commits[i].Messages is { Count: > 0 } || commits[i].Children is { Count: > 0 };
             var committed = record with { LastSequence = commits[i].ExpectedLastSequence + commits[i].NewEvents.Count, Status = commits[i].Status };
+            // Kept only while a result is on its way back in memory (an activity leased to this process's workers): that is the
+            // path that needs it. An execution that waits (a timer, an approval, a child, an unleased activity) may wait for days;
+            // its state is replayed from the history when it wakes, rather than pinning memory meanwhile.
             // A failure built outside the decider (poison, a broken turn) carries no folded state: never cache it.
-            if (state.TerminalStatus is null && !ExecutionStatus.IsTerminal(commits[i].Status) && _states.Count < MaxCachedStates) _states[record.Id] = (state, committed);
+            if (state.TerminalStatus is null && !ExecutionStatus.IsTerminal(commits[i].Status) && outcomes[i].LeasedActivities.Count > 0
+                && _states.Count < MaxCachedStates)
+            {
+                _states[record.Id] = (state, committed);
+            }
             feed.Publish(record, commits[i].ExpectedLastSequence, result);
             foreach (var activity in outcomes[i].LeasedActivities) activities.Enqueue(activity);
             if (commits[i].ActivityLeaseOwner is null) unleased += commits[i].Activities?.Count ?? 0;
