@@ -42,9 +42,6 @@ internal sealed class Dispatcher(
 
     private DateTimeOffset _nextInboxCheck = DateTimeOffset.MinValue;
 
-    /// <summary>A partial batch was claimed and the next due message (a timer) is not planned yet.</summary>
-    private bool _planNeeded;
-
     private List<ActivityCompletion> _uncommittedResults = [];
 
     private long _poisonTurns;
@@ -84,25 +81,17 @@ internal sealed class Dispatcher(
                     }
                     else if (claimed > 0)
                     {
-                        // A partial batch took everything due: claiming again at once would find nothing (it used to cost one
-                        // empty claim and one look-up per start, in front of the first step's result). The next due moment is
-                        // planned once the loop is idle; new work in this process signals, other processes' within a poll.
+                        // A partial batch took everything due: claiming again at once would find nothing, and planning the next
+                        // due moment now would sit in front of the first step's result (both used to cost a query per start on
+                        // the latency path). New work in this process signals; the next claim, within 100 ms, also re-plans
+                        // timers (when it finds nothing), so a timer is at most that late; other processes' work within a poll.
                         worked = true;
-                        _planNeeded = true;
-                        // Under steady load the loop is never idle: a claim within 100 ms still catches timers due meanwhile.
                         _nextInboxCheck = clock.GetUtcNow() + TimeSpan.FromTicks(Math.Min(_options.PollInterval.Ticks, TimeSpan.TicksPerMillisecond * 100));
                     }
                     else
                     {
-                        _planNeeded = false;
                         _nextInboxCheck = await NextInboxCheckAsync(stoppingToken);
                     }
-                }
-                else if (!worked && _planNeeded)
-                {
-                    storeCalled = true;
-                    _planNeeded = false;
-                    _nextInboxCheck = await NextInboxCheckAsync(stoppingToken);
                 }
                 if (storeCalled) _backoff.Succeeded();
             }
