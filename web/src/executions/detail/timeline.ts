@@ -166,3 +166,26 @@ export function ticks(span: number, count = 5): number[] {
   for (let t = 0; t <= span + 1e-9; t += step) out.push(t);
   return out;
 }
+
+/** A step waiting for an external event now (an approval): what the page offers to answer. */
+export interface OpenWait {
+  stepKey: string;
+  nodeId: string;
+  eventName: string;
+  until: string | undefined;
+}
+
+/** The waits the history opened and nothing has settled yet (no completion or failure of that step after them). */
+export function openWaits(events: readonly HistoryEventJson[]): OpenWait[] {
+  const waits = new Map<string, OpenWait>();
+  for (const e of events) {
+    if (e.type === 'waitStarted' && e.stepKey) {
+      waits.set(e.stepKey, { stepKey: e.stepKey, nodeId: e.nodeId ?? e.stepKey, eventName: e.eventName ?? 'approval', until: e.until });
+    } else if ((e.type === 'stepCompleted' || e.type === 'stepFailed') && e.stepKey) {
+      waits.delete(e.stepKey);
+    } else if (e.type === 'executionCompleted' || e.type === 'executionFailed' || e.type === 'executionCancelled') {
+      waits.clear();
+    }
+  }
+  return [...waits.values()];
+}
