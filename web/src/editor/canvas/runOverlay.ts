@@ -1,4 +1,6 @@
 import { createContext, useContext } from 'react';
+import type { TestStep } from '../model';
+import type { StepRun } from './stepStatus';
 
 /** A step's run state as a read-only canvas shows it (an execution's page); see `executions/detail/liveState.ts`. */
 export interface RunOverlayStep {
@@ -18,4 +20,11 @@ export const RunOverlayContext = createContext<ReadonlyMap<string, RunOverlaySte
 
 export function useRunOverlay(): ReadonlyMap<string, RunOverlayStep> | null {
   return useContext(RunOverlayContext);
+}
+
+/** An overlay entry as the card's run line takes it (the shape of a test run's step); skipped steps have none. */
+export function overlayRun(id: string, step: RunOverlayStep | undefined): StepRun | undefined {
+  if (!step || step.status === 'skipped') return undefined;
+  const last: TestStep = { stepId: id, nodeType: '', stepType: '', status: step.status, output: null, error: null, duration: step.duration, preview: false };
+  return { last, runs: step.runs, duration: step.duration, detail: step.detail };
 }

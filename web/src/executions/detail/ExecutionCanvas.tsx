@@ -1,7 +1,9 @@
 import { useMemo } from 'react';
 import { Background, Controls, ReactFlow, type Edge } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { stepNodeTypes } from '../../editor/canvas/StepNode';
+import { stepEdgeTypes, stepNodeTypes } from '../../editor/canvas/StepNode';
+import { EdgeMarkers } from '../../editor/canvas/FlowEdge';
+import { StepCatalogProvider } from '../../editor/canvas/catalogContext';
 import { RunOverlayContext } from '../../editor/canvas/runOverlay';
 import { toGraph, type StepNode } from '../../editor/model';
 import type { Schemas } from '../../api/client';
@@ -50,26 +52,30 @@ export function ExecutionCanvas({ version, overlay, selected, onSelect }: Props)
     [graph.edges, overlay],
   );
   return (
-    <RunOverlayContext.Provider value={overlay}>
-      <ReactFlow
-        className="exec-canvas"
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={stepNodeTypes}
-        nodesDraggable={false}
-        nodesConnectable={false}
-        edgesFocusable={false}
-        deleteKeyCode={null}
-        onNodeClick={(_, node) => onSelect(node.id)}
-        onPaneClick={() => onSelect(null)}
-        fitView
-        fitViewOptions={{ padding: 0.2, maxZoom: 1.1 }}
-        minZoom={0.2}
-        proOptions={{ hideAttribution: true }}
-      >
-        <Background gap={20} size={1} />
-        <Controls showInteractive={false} />
-      </ReactFlow>
-    </RunOverlayContext.Provider>
+    <StepCatalogProvider>
+      <RunOverlayContext.Provider value={overlay}>
+        <ReactFlow
+          className="exec-canvas"
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={stepNodeTypes}
+          edgeTypes={stepEdgeTypes}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          edgesFocusable={false}
+          deleteKeyCode={null}
+          onNodeClick={(_, node) => onSelect(node.id)}
+          onPaneClick={() => onSelect(null)}
+          fitView
+          fitViewOptions={{ padding: 0.2, maxZoom: 1.1 }}
+          minZoom={0.2}
+          proOptions={{ hideAttribution: true }}
+        >
+          <Background gap={20} size={1} />
+          <Controls showInteractive={false} />
+          <EdgeMarkers />
+        </ReactFlow>
+      </RunOverlayContext.Provider>
+    </StepCatalogProvider>
   );
 }
