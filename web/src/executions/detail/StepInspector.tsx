@@ -32,7 +32,6 @@ export function StepInspector({ detail, nodeId, nodeType, overlay, catalog, onCl
           </div>
         </header>
         <div className="exec-inspector-body">
-          {detail.errorMessage && <ErrorBox message={detail.errorMessage} />}
           <Section title="Trigger data">
             <JsonView value={detail.triggerData} label="Trigger data" />
           </Section>

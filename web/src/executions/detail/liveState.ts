@@ -100,7 +100,14 @@ export function stepStates(state: LiveState): Map<string, StepKeyState> {
       status,
       attempt: log.attempts,
       duration: log.duration ?? null,
-      detail: status === 'retrying' ? `attempt ${log.attempts}` : status === 'waiting' ? waitingDetail(log.nodeType) : undefined,
+      detail:
+        status === 'retrying'
+          ? `attempt ${log.attempts}`
+          : status === 'waiting'
+            ? waitingDetail(log.nodeType)
+            : status === 'failed' && log.attempts > 1
+              ? `after ${log.attempts} attempts`
+              : undefined,
       error: log.errorMessage,
     });
   }
