@@ -173,6 +173,7 @@ test.describe('execution detail', () => {
     await cancel.getByLabel('Reason (optional)').fill('Customer withdrew');
     await cancel.getByRole('button', { name: 'Cancel execution' }).click();
     await expect(status(page)).toHaveText('Cancelled');
+    await expect(card(page, 'review')).toHaveAttribute('aria-label', /^review: Cancelled/);
     await expect(page.getByRole('button', { name: 'Cancel', exact: true })).toBeHidden();
     await page.getByRole('tab', { name: /History/ }).click();
     await expect(page.getByRole('list', { name: 'History events' })).toContainText('Customer withdrew');

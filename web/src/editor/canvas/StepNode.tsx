@@ -139,6 +139,7 @@ function runTone(run: StepRun): 'success' | 'danger' | 'muted' | 'warning' | 'in
     case 'failed':
       return 'danger';
     case 'skipped':
+    case 'cancelled':
       return 'muted';
     case 'waiting':
       return 'warning';
@@ -148,7 +149,9 @@ function runTone(run: StepRun): 'success' | 'danger' | 'muted' | 'warning' | 'in
 }
 
 const runIcons = { success: CheckCircle2, danger: XCircle, muted: CircleDashed, warning: Clock3, info: Loader2 };
-const runLabels: Record<string, string> = { completed: 'Completed', failed: 'Failed', skipped: 'Skipped', waiting: 'Waiting', running: 'Running', retrying: 'Retrying' };
+const runLabels: Record<string, string> = {
+  completed: 'Completed', failed: 'Failed', skipped: 'Skipped', waiting: 'Waiting', running: 'Running', retrying: 'Retrying', cancelled: 'Cancelled',
+};
 
 function RunStatus({ run }: { run: StepRun }) {
   const tone = runTone(run);

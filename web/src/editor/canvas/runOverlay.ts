@@ -4,7 +4,7 @@ import type { StepRun } from './stepStatus';
 
 /** A step's run state as a read-only canvas shows it (an execution's page); see `executions/detail/liveState.ts`. */
 export interface RunOverlayStep {
-  status: 'running' | 'completed' | 'failed' | 'waiting' | 'retrying' | 'skipped';
+  status: 'running' | 'completed' | 'failed' | 'waiting' | 'retrying' | 'skipped' | 'cancelled';
   /** How many times the node ran (loop iterations); 0 when skipped. */
   runs: number;
   duration: number | null;

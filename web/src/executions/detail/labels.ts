@@ -8,6 +8,7 @@ const stepLabels: Record<StepRunStatus, string> = {
   waiting: 'Waiting',
   retrying: 'Retrying',
   skipped: 'Skipped',
+  cancelled: 'Cancelled',
 };
 
 export const statusLabel = (status: StepRunStatus) => stepLabels[status];
@@ -21,6 +22,7 @@ export const stepTone: Record<StepRunStatus, Tone> = {
   waiting: 'warning',
   retrying: 'warning',
   skipped: 'neutral',
+  cancelled: 'neutral',
 };
 
 export const barKindLabel: Record<BarKind, string> = {

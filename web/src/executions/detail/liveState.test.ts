@@ -119,3 +119,14 @@ describe('live state merge', () => {
     expect(liveStatus(state)).toBe('completed');
   });
 });
+
+describe('a cancelled run', () => {
+  it('shows the steps it left open as cancelled, not still waiting', () => {
+    const state = withDetail(
+      emptyLive,
+      detail(6, [log('start', 'completed'), log('review', 'waiting', { nodeType: 'logic_approval' })], { status: 'cancelled' }),
+    );
+    expect(nodeOverlay(state).get('review')).toMatchObject({ status: 'cancelled' });
+    expect(nodeOverlay(state).get('start')).toMatchObject({ status: 'completed' });
+  });
+});

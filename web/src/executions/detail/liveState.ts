@@ -11,7 +11,7 @@ export type ExecutionDetail = Schemas['ExecutionDetail'];
 export type StepLog = Schemas['StepLog'];
 
 /** The status of a step on the canvas. */
-export type StepRunStatus = 'running' | 'completed' | 'failed' | 'waiting' | 'retrying' | 'skipped';
+export type StepRunStatus = 'running' | 'completed' | 'failed' | 'waiting' | 'retrying' | 'skipped' | 'cancelled';
 
 /** One event from `/hubs/executions` (the README's "Live progress" table), tagged with its hub method. */
 export interface LiveEvent {
@@ -139,12 +139,15 @@ export function stepStates(state: LiveState): Map<string, StepKeyState> {
 }
 
 // A node that ran in several loop iterations shows the most telling one: a failure beats a wait beats running ...
-const weight: Record<StepRunStatus, number> = { failed: 6, retrying: 5, waiting: 4, running: 3, completed: 2, skipped: 1 };
+const weight: Record<StepRunStatus, number> = { failed: 7, retrying: 6, waiting: 5, running: 4, cancelled: 3, completed: 2, skipped: 1 };
 
 /** The canvas overlay: one entry per node id. */
 export function nodeOverlay(state: LiveState): Map<string, StepOverlay> {
   const byNode = new Map<string, StepOverlay>();
-  for (const step of stepStates(state).values()) {
+  // A cancelled run leaves its open steps as they were (waiting, running): they will not go on, so they show cancelled.
+  const cancelled = liveStatus(state) === 'cancelled';
+  for (const found of stepStates(state).values()) {
+    const step = cancelled && (found.status === 'running' || found.status === 'waiting' || found.status === 'retrying') ? { ...found, status: 'cancelled' as const, detail: undefined } : found;
     const prev = byNode.get(step.nodeId);
     const ran = step.status === 'skipped' ? 0 : 1;
     if (!prev) {
