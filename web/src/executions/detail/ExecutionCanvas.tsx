@@ -55,6 +55,11 @@ export function ExecutionCanvas({ version, overlay, selected, onSelect }: Props)
     <StepCatalogProvider>
       <RunOverlayContext.Provider value={overlay}>
         <ReactFlow
+          // A focused card (Tab reaches each) opens its step data with Enter or Space, as a click does.
+          onKeyDown={(e) => {
+            const card = (e.target as HTMLElement).closest?.('.react-flow__node');
+            if (card && (e.key === 'Enter' || e.key === ' ')) onSelect(card.getAttribute('data-id'));
+          }}
           className="exec-canvas"
           nodes={nodes}
           edges={edges}
