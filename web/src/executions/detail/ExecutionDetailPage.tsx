@@ -55,7 +55,9 @@ export function ExecutionDetailPage() {
   const [tab, setTab] = useState<'timeline' | 'history'>('timeline');
   const [selected, setSelected] = useState<string | null>(null);
   const [dialog, setDialog] = useState<Dialogs>(null);
-  const historyQuery = useExecutionHistory(id, detailQuery.isSuccess);
+  // Keyed on having data, not on the last fetch's success: a failed refetch must not drop the hub connection.
+  const loaded = detailQuery.data !== undefined;
+  const historyQuery = useExecutionHistory(id, loaded);
   const detail = live.detail;
   const version = useWorkflowVersion(detail?.workflowId, detail?.version);
   const catalog = useNodeTypes().data ?? null;
@@ -85,7 +87,7 @@ export function ExecutionDetailPage() {
   );
   const connection = useExecutionLive(
     id,
-    detailQuery.isSuccess,
+    loaded,
     (event) => {
       dispatch({ type: 'event', event });
       refetch();
