@@ -44,6 +44,9 @@ export function TimelineView({ timeline, selected, onSelect }: Props) {
               {axis.map((t) => (
                 <span key={t} className="tl-grid" style={{ left: pct(t) }} aria-hidden />
               ))}
+              {timeline.markers.map((m, i) => (
+                <span key={`m${i}`} className={clsx('tl-marker', `tl-marker-${m.kind}`)} style={{ left: pct(m.at) }} title={m.label} aria-hidden />
+              ))}
               {row.bars.map((b, i) => (
                 <span
                   key={i}
@@ -64,6 +67,7 @@ export function TimelineView({ timeline, selected, onSelect }: Props) {
         <span><i className="tl-bar tl-timer" /> Timer</span>
         <span><i className="tl-bar tl-wait" /> Waiting</span>
         <span><i className="tl-bar tl-inline tl-completed" /> Decided at once</span>
+        {timeline.markers.some((m) => m.kind === 'resumed') && <span><i className="tl-marker tl-marker-resumed" /> Resumed</span>}
       </div>
     </div>
   );

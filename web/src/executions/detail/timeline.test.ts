@@ -34,6 +34,16 @@ describe('timeline from history', () => {
       ['attempt', 452, 480, 'failed', 2],
     ]);
     expect(call.bars[0].label).toBe('Attempt 1 failed: answered 500');
+    expect(timeline.markers).toEqual([{ at: 480, kind: 'failed', label: 'Execution failed' }]);
+  });
+
+  it('continues a resumed step with its next attempt after the resume marker', () => {
+    seq = 50;
+    const resumed = [...retried, ev(2000, 'executionResumed'), ev(2000, 'stepScheduled', { stepKey: 'call', nodeId: 'call', nodeType: 'action_http', attempt: 3 }),
+      ev(2010, 'stepCompleted', { stepKey: 'call', nodeId: 'call', nodeType: 'action_http', attempt: 3, port: 'out' })];
+    const timeline = buildTimeline(resumed);
+    expect(timeline.markers.map((m) => [m.kind, m.at])).toEqual([['failed', 480], ['resumed', 2000]]);
+    expect(timeline.rows[1].bars.at(-1)).toMatchObject({ kind: 'attempt', attempt: 3, start: 2000, end: 2010, outcome: 'completed', label: 'Attempt 3 completed' });
   });
 
   it('keeps a running attempt open up to now, and a backoff not fired yet up to its due time', () => {
@@ -89,7 +99,7 @@ describe('timeline from history', () => {
   });
 
   it('an empty history is an empty timeline', () => {
-    expect(buildTimeline([])).toEqual({ origin: 0, span: 1, rows: [] });
+    expect(buildTimeline([])).toEqual({ origin: 0, span: 1, rows: [], markers: [] });
   });
 
   it('puts round ticks over the span', () => {

@@ -47,12 +47,20 @@ export interface TimelineRow {
   bars: TimelineBar[];
 }
 
+/** A moment of the whole execution drawn across every row: it failed, was resumed, a cancel was asked for. */
+export interface TimelineMarker {
+  at: number;
+  kind: 'failed' | 'resumed' | 'cancel';
+  label: string;
+}
+
 export interface Timeline {
   /** Epoch milliseconds of the first event. */
   origin: number;
   /** Milliseconds the timeline spans (at least 1). */
   span: number;
   rows: TimelineRow[];
+  markers: TimelineMarker[];
 }
 
 const isRetry = (purpose: string | undefined) => purpose?.toLowerCase() === 'retry';
@@ -62,7 +70,7 @@ const isDelay = (purpose: string | undefined) => purpose?.toLowerCase() === 'del
  * @param now epoch ms that bars still open end at (the page's clock while the run goes on, else the last event).
  */
 export function buildTimeline(events: readonly HistoryEventJson[], now?: number): Timeline {
-  if (events.length === 0) return { origin: 0, span: 1, rows: [] };
+  if (events.length === 0) return { origin: 0, span: 1, rows: [], markers: [] };
   const origin = Date.parse(events[0].timestamp);
   const lastAt = Date.parse(events[events.length - 1].timestamp);
   const openEnd = Math.max(now ?? lastAt, lastAt) - origin;
@@ -71,6 +79,7 @@ export function buildTimeline(events: readonly HistoryEventJson[], now?: number)
   const open = new Map<string, TimelineBar>();
   // Timers by id, so a fired retry or delay timer closes its bar at the time it really fired.
   const timers = new Map<string, TimelineBar>();
+  const markers: TimelineMarker[] = [];
 
   const row = (e: HistoryEventJson): TimelineRow => {
     const key = e.stepKey!;
@@ -144,6 +153,15 @@ export function buildTimeline(events: readonly HistoryEventJson[], now?: number)
       case 'childRequested':
         start(e, at, { kind: 'child', label: 'Sub-workflow' });
         break;
+      case 'executionFailed':
+        markers.push({ at, kind: 'failed', label: 'Execution failed' });
+        break;
+      case 'executionResumed':
+        markers.push({ at, kind: 'resumed', label: 'Resumed' });
+        break;
+      case 'cancelRequested':
+        markers.push({ at, kind: 'cancel', label: 'Cancel requested' });
+        break;
       case 'childCompleted':
       case 'childFailed':
         // The child settles; the step itself completes (or retries) with the next events.
@@ -153,7 +171,7 @@ export function buildTimeline(events: readonly HistoryEventJson[], now?: number)
   // A backoff not fired yet ends at its due time (possibly in the future): keep it, the span grows to show it.
   let span = Math.max(1, openEnd);
   for (const r of rows.values()) for (const b of r.bars) span = Math.max(span, b.end);
-  return { origin, span, rows: [...rows.values()] };
+  return { origin, span, rows: [...rows.values()], markers };
 }
 
 /** "+1.2 s" axis labels: a few round ticks over the span. */
