@@ -12,6 +12,7 @@ import { Spinner } from '../ui/Spinner';
 
 // The editor carries React Flow and the canvas: loaded when first opened, so the list shows fast.
 const EditorPage = lazy(() => import('../editor/EditorPage').then((m) => ({ default: m.EditorPage })));
+const ExecutionDetailPage = lazy(() => import('../executions/detail/ExecutionDetailPage').then((m) => ({ default: m.ExecutionDetailPage })));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -51,6 +52,14 @@ export function App() {
               element={
                 <Suspense fallback={<Spinner label="Opening the editor" block />}>
                   <EditorPage />
+                </Suspense>
+              }
+            />
+            <Route
+              path="/executions/:id"
+              element={
+                <Suspense fallback={<Spinner label="Opening the execution" block />}>
+                  <ExecutionDetailPage />
                 </Suspense>
               }
             />
