@@ -17,6 +17,7 @@ const TriggersPage = lazy(() => import('../triggers/TriggersPage').then((m) => (
 const OutboxPage = lazy(() => import('../outbox/OutboxPage').then((m) => ({ default: m.OutboxPage })));
 const CredentialsPage = lazy(() => import('../settings/CredentialsPage').then((m) => ({ default: m.CredentialsPage })));
 const KeysPage = lazy(() => import('../settings/KeysPage').then((m) => ({ default: m.KeysPage })));
+const ExecutionDetailPage = lazy(() => import('../executions/detail/ExecutionDetailPage').then((m) => ({ default: m.ExecutionDetailPage })));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -64,6 +65,14 @@ export function App() {
             <Route path="/outbox" element={<Suspense fallback={<Spinner label="Loading" block />}><OutboxPage /></Suspense>} />
             <Route path="/credentials" element={<Suspense fallback={<Spinner label="Loading" block />}><CredentialsPage /></Suspense>} />
             <Route path="/keys" element={<Suspense fallback={<Spinner label="Loading" block />}><KeysPage /></Suspense>} />
+            <Route
+              path="/executions/:id"
+              element={
+                <Suspense fallback={<Spinner label="Opening the execution" block />}>
+                  <ExecutionDetailPage />
+                </Suspense>
+              }
+            />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>
