@@ -7,6 +7,7 @@ import { describeError } from '../api/problem';
 import { NodeIcon } from '../catalog/icons';
 import { useNodeTypes } from '../catalog/nodeTypes';
 import { CopyButton } from '../ui/CopyButton';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { Dialog } from '../ui/Dialog';
 import { EmptyState } from '../ui/EmptyState';
 import { SecretOnce } from '../ui/SecretOnce';
@@ -268,26 +269,16 @@ function TriggerCard({ trigger: t, now, onRotate }: { trigger: Trigger; now: Dat
 
 /** Asks, rotates, then shows the new secret once; the old one keeps working for the grace period the server reports. */
 function RotateDialog({ workflowId, trigger, onClose }: { workflowId: string; trigger: Trigger; onClose(): void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [rotated, setRotated] = useState<Schemas['RotatedSecret'] | null>(null);
   const queryClient = useQueryClient();
   const kind = trigger.auth === 'token' ? 'token' : 'signing secret';
 
   const rotate = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await unwrap(
-        api.POST('/api/workflows/{id}/triggers/{stepId}/rotate-secret', { params: { path: { id: workflowId, stepId: trigger.stepId } } }),
-      );
-      setRotated(r);
-      await queryClient.invalidateQueries({ queryKey: ['triggers', workflowId] });
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
+    const r = await unwrap(
+      api.POST('/api/workflows/{id}/triggers/{stepId}/rotate-secret', { params: { path: { id: workflowId, stepId: trigger.stepId } } }),
+    );
+    setRotated(r);
+    await queryClient.invalidateQueries({ queryKey: ['triggers', workflowId] });
   };
 
   if (rotated?.secret) {
@@ -317,30 +308,17 @@ function RotateDialog({ workflowId, trigger, onClose }: { workflowId: string; tr
     );
   }
   return (
-    <Dialog
+    <ConfirmDialog
       key="ask"
       open
       onClose={onClose}
-      busy={busy}
-      size="sm"
+      tone="primary"
+      closeOnDone={false}
       title={`Rotate the ${kind} of ${trigger.stepId}?`}
       description={`A new ${kind} is created and shown once. The current one keeps working for a grace period (24 hours by default), so senders can switch over.`}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="button" className="btn btn-primary" onClick={rotate} disabled={busy} data-autofocus>
-            {busy ? 'Rotating…' : `Rotate ${kind}`}
-          </button>
-        </>
-      }
-    >
-      {error && (
-        <div className="form-error" role="alert">
-          {error}
-        </div>
-      )}
-    </Dialog>
+      confirmLabel={`Rotate ${kind}`}
+      busyLabel="Rotating…"
+      onConfirm={rotate}
+    />
   );
 }

@@ -8,7 +8,7 @@ import { toast } from '../../ui/toast';
 import { stepNodeTypes } from '../canvas/StepNode';
 import { toGraph } from '../model';
 import { useEditor } from '../store';
-import { Dialog } from './Dialog';
+import { Dialog } from '../../ui/Dialog';
 import { getVersion, listVersions } from './workflowCalls';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -22,7 +22,7 @@ export function VersionsDialog({ workflowId, onClose }: { workflowId: string; on
     return <VersionView workflowId={workflowId} version={viewing} onBack={() => setViewing(null)} onClose={onClose} />;
   }
   return (
-    <Dialog title="Versions" icon={<History size={18} />} onClose={onClose}>
+    <Dialog open title="Versions" icon={<History size={18} />} onClose={onClose}>
       {versions.isPending && <Spinner block label="Loading versions" />}
       {versions.isError && <p className="text-danger">{describeError(versions.error)}</p>}
       {versions.data && versions.data.versions.length === 0 && (
@@ -76,7 +76,8 @@ function VersionView({ workflowId, version, onBack, onClose }: { workflowId: str
 
   return (
     <Dialog
-      wide
+      open
+      size="lg"
       title={v.data ? `Version ${version} · ${v.data.name}` : `Version ${version}`}
       icon={<History size={18} />}
       onClose={onClose}
