@@ -10,6 +10,7 @@ import { Spinner } from '../ui/Spinner';
 import { toast } from '../ui/toast';
 import { fullTime, relativeTime } from '../workflows/relativeTime';
 import { credentialKinds, kindLabel, rowsFor, validateCredential, valuesObject, type CredentialFormErrors, type ValueRow } from './credentialKinds';
+import { TableHead } from '../ui/TableHead';
 import '../ui/DataTable.css';
 import './Settings.css';
 
@@ -53,18 +54,7 @@ export function CredentialsPage() {
       ) : (
         <div className="card data-card">
           <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Values</th>
-                <th scope="col">Created</th>
-                <th scope="col">Updated</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Kind', 'Values', 'Created', 'Updated']} actions />
             <tbody>
               {list.map((c) => (
                 <tr key={c.name}>

@@ -12,6 +12,7 @@ import { Spinner } from '../ui/Spinner';
 import { toast } from '../ui/toast';
 import { fullTime, relativeTime } from '../workflows/relativeTime';
 import { isSessionKey, keyLabel, keysQueryKey, sortKeys, useApiKeys, type ApiKey } from './keys';
+import { TableHead } from '../ui/TableHead';
 import '../ui/DataTable.css';
 
 /** The organisation's API keys: create one (its secret shown once), see them all, revoke. */
@@ -61,17 +62,7 @@ export function KeysPage() {
       ) : (
         <div className="card data-card">
           <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Created</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Key', 'Created', 'Status']} actions />
             <tbody>
               {keys.map((k) => (
                 <tr key={k.id}>

@@ -14,6 +14,7 @@ import { SecretOnce } from '../ui/SecretOnce';
 import { Spinner } from '../ui/Spinner';
 import { fullTime, relativeTime } from '../workflows/relativeTime';
 import { authLabel, badgeClassFor, canRotate, outcomeBadge } from './triggerText';
+import { TableHead } from '../ui/TableHead';
 import '../ui/DataTable.css';
 import './TriggersPage.css';
 
@@ -116,14 +117,7 @@ function WorkflowTriggers({ workflowId, name }: { workflowId: string; name: stri
           <h2>Upcoming runs</h2>
           <div className="card data-card">
             <table className="data-table">
-              <thead>
-                <tr>
-                  <th scope="col">Step</th>
-                  <th scope="col">Schedule</th>
-                  <th scope="col">Next runs (your time)</th>
-                  <th scope="col">Last fired</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Step', 'Schedule', 'Next runs (your time)', 'Last fired']} />
               <tbody>
                 {schedules.map((s) => (
                   <tr key={s.stepId}>
@@ -163,15 +157,7 @@ function WorkflowTriggers({ workflowId, name }: { workflowId: string; name: stri
         ) : (
           <div className="card data-card">
             <table className="data-table" aria-label="Recent deliveries">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Trigger</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Detail</th>
-                  <th scope="col">Run</th>
-                </tr>
-              </thead>
+              <TableHead columns={['When', 'Trigger', 'Outcome', 'Detail', 'Run']} />
               <tbody>
                 {triggers.data.recentEvents.map((e, i) => {
                   const badge = outcomeBadge(e.outcome);

@@ -10,6 +10,7 @@ import { toGraph } from '../model';
 import { useEditor } from '../store';
 import { Dialog } from '../../ui/Dialog';
 import { getVersion, listVersions } from './workflowCalls';
+import { TableHead } from '../../ui/TableHead';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -30,16 +31,7 @@ export function VersionsDialog({ workflowId, onClose }: { workflowId: string; on
       )}
       {versions.data && versions.data.versions.length > 0 && (
         <table className="versions-table">
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Name</th>
-              <th scope="col">Published</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Version', 'Name', 'Published']} actions />
           <tbody>
             {versions.data.versions.map((v) => (
               <tr key={v.version}>
