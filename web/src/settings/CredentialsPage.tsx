@@ -4,7 +4,7 @@ import { LockKeyhole, Plus, Trash2, X } from 'lucide-react';
 import { api, unwrap, type Schemas } from '../api/client';
 import { ApiError, describeError } from '../api/problem';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
-import { Dialog } from '../ui/Dialog';
+import { Dialog, FormFooter } from '../ui/Dialog';
 import { EmptyState } from '../ui/EmptyState';
 import { Spinner } from '../ui/Spinner';
 import { toast } from '../ui/toast';
@@ -174,16 +174,7 @@ function CredentialDialog({ replace, onClose }: { replace: Credential | null; on
           : 'Values are encrypted at rest and never shown again, here or in the API.'
       }
       onSubmit={save}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : replace ? 'Replace values' : 'Save credential'}
-          </button>
-        </>
-      }
+      footer={<FormFooter onCancel={onClose} submitLabel={replace ? 'Replace values' : 'Save credential'} busyLabel="Saving…" busy={busy} />}
     >
       <div className="form-stack">
         <div className="cred-grid">

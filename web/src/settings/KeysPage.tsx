@@ -5,7 +5,7 @@ import { api, unwrap } from '../api/client';
 import { describeError } from '../api/problem';
 import { useSession } from '../auth/session';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
-import { Dialog } from '../ui/Dialog';
+import { Dialog, FormFooter } from '../ui/Dialog';
 import { EmptyState } from '../ui/EmptyState';
 import { SecretOnce } from '../ui/SecretOnce';
 import { Spinner } from '../ui/Spinner';
@@ -183,16 +183,7 @@ function CreateKeyDialog({ open, onClose }: { open: boolean; onClose(): void }) 
       title="Create API key"
       description="Name it after what will use it (a script, a service), so you know what stops working if you revoke it."
       onSubmit={create}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={close} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create key'}
-          </button>
-        </>
-      }
+      footer={<FormFooter onCancel={close} submitLabel="Create key" busyLabel="Creating…" busy={busy} />}
     >
       <div className="form-stack">
         <label className="field">

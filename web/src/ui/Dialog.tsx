@@ -119,3 +119,26 @@ function OpenDialog({ onClose, title, icon, description, children, footer, busy 
     </dialog>
   );
 }
+
+/**
+ * The footer of a form dialog (one with `onSubmit`): a way out, disabled while the action runs, and the submit button,
+ * which reads `busyLabel` meanwhile when one is given.
+ */
+export function FormFooter({ onCancel, cancelLabel = 'Cancel', submitLabel, busyLabel, busy = false }: {
+  onCancel(): void;
+  cancelLabel?: string;
+  submitLabel: string;
+  busyLabel?: string;
+  busy?: boolean;
+}) {
+  return (
+    <>
+      <button type="button" className="btn" onClick={onCancel} disabled={busy}>
+        {cancelLabel}
+      </button>
+      <button type="submit" className="btn btn-primary" disabled={busy}>
+        {busy && busyLabel ? busyLabel : submitLabel}
+      </button>
+    </>
+  );
+}

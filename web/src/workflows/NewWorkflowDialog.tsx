@@ -3,7 +3,7 @@ import { useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { FilePlus2, Sparkles } from 'lucide-react';
 import clsx from 'clsx';
-import { Dialog } from '../ui/Dialog';
+import { Dialog, FormFooter } from '../ui/Dialog';
 import { describeError } from '../api/problem';
 import { toast } from '../ui/toast';
 import { createWorkflow, workflowListKey } from './api';
@@ -54,16 +54,7 @@ function NewWorkflowForm({ onClose }: { onClose(): void }) {
       title="New workflow"
       description="Name it now; everything else can change later."
       onSubmit={submit}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create workflow'}
-          </button>
-        </>
-      }
+      footer={<FormFooter onCancel={onClose} submitLabel="Create workflow" busyLabel="Creating…" busy={busy} />}
     >
       <div className="field">
         <label className="field-label" htmlFor={ids.name}>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { describeError } from '../../api/problem';
-import { Dialog } from '../../ui/Dialog';
+import { Dialog, FormFooter } from '../../ui/Dialog';
 import type { OpenWait } from './timeline';
 
 interface Common {
@@ -47,16 +47,7 @@ export function CancelDialog({ open, onClose, onCancel }: Common & { onCancel(re
       title="Cancel this execution?"
       description="It stops at its next step boundary: running steps finish, their results are dropped."
       onSubmit={() => run(() => onCancel(reason), onClose)}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose} disabled={busy}>
-            Keep running
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            Cancel execution
-          </button>
-        </>
-      }
+      footer={<FormFooter onCancel={onClose} cancelLabel="Keep running" submitLabel="Cancel execution" busy={busy} />}
     >
       <label className="field">
         <span className="field-label">Reason (optional)</span>
@@ -135,16 +126,7 @@ export function SendEventDialog({
       title="Send an event"
       description="Steps waiting for an event with this name receive it; if none waits yet, the first one that does will."
       onSubmit={submit}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose} disabled={busy}>
-            Close
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            Send event
-          </button>
-        </>
-      }
+      footer={<FormFooter onCancel={onClose} cancelLabel="Close" submitLabel="Send event" busy={busy} />}
     >
       <div className="exec-dialog-fields">
         <label className="field">
