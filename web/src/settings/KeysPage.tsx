@@ -6,6 +6,7 @@ import { describeError } from '../api/problem';
 import { useSession } from '../auth/session';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { Dialog, FormFooter } from '../ui/Dialog';
+import { useAction } from '../ui/useAction';
 import { EmptyState } from '../ui/EmptyState';
 import { SecretOnce } from '../ui/SecretOnce';
 import { Spinner } from '../ui/Spinner';
@@ -125,8 +126,7 @@ export function KeysPage() {
 function CreateKeyDialog({ open, onClose }: { open: boolean; onClose(): void }) {
   const [name, setName] = useState('');
   const [created, setCreated] = useState<ApiKey | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
   const queryClient = useQueryClient();
 
   const close = () => {
@@ -140,17 +140,10 @@ function CreateKeyDialog({ open, onClose }: { open: boolean; onClose(): void }) 
       setError('A key name has at most 200 characters.');
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const key = await unwrap(api.POST('/api/keys', { body: { name: name.trim() || null } }));
-      setCreated(key);
+    await run(async () => {
+      setCreated(await unwrap(api.POST('/api/keys', { body: { name: name.trim() || null } })));
       await queryClient.invalidateQueries({ queryKey: keysQueryKey });
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (created?.key) {

@@ -1,6 +1,6 @@
-import { useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { Dialog } from './Dialog';
-import { describeError } from '../api/problem';
+import { useAction } from './useAction';
 
 interface ConfirmDialogProps {
   open: boolean;
@@ -21,24 +21,12 @@ interface ConfirmDialogProps {
 
 /** Asks before a destructive action, runs it, and keeps the dialog open with the reason when it fails. */
 export function ConfirmDialog({ open, title, description, children, confirmLabel, busyLabel, tone = 'danger', closeOnDone = true, onConfirm, onClose }: ConfirmDialogProps) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
   const close = () => {
     setError(null);
     onClose();
   };
-  const confirm = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await onConfirm();
-      if (closeOnDone) close();
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const confirm = () => run(onConfirm, closeOnDone ? close : undefined);
   return (
     <Dialog
       open={open}

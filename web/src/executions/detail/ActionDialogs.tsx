@@ -1,30 +1,11 @@
 import { useState } from 'react';
-import { describeError } from '../../api/problem';
 import { Dialog, FormFooter } from '../../ui/Dialog';
+import { useAction } from '../../ui/useAction';
 import type { OpenWait } from './timeline';
 
 interface Common {
   open: boolean;
   onClose(): void;
-}
-
-/** Runs an action, keeping the dialog open with the problem shown when it fails (a 409, a bad payload...). */
-function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const run = async (action: () => Promise<unknown>, done: () => void) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-      done();
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run };
 }
 
 function Problem({ message }: { message: string | null }) {
