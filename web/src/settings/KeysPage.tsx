@@ -8,7 +8,7 @@ import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { Dialog, FormFooter } from '../ui/Dialog';
 import { useAction } from '../ui/useAction';
 import { EmptyState } from '../ui/EmptyState';
-import { SecretOnce } from '../ui/SecretOnce';
+import { SecretOnceDialog } from '../ui/SecretOnce';
 import { Spinner } from '../ui/Spinner';
 import { toast } from '../ui/toast';
 import { fullTime, relativeTime } from '../workflows/relativeTime';
@@ -148,23 +148,15 @@ function CreateKeyDialog({ open, onClose }: { open: boolean; onClose(): void }) 
 
   if (created?.key) {
     return (
-      <Dialog
+      <SecretOnceDialog
         key="created"
         open={open}
         onClose={close}
         title={`Key “${keyLabel(created)}” created`}
-        footer={
-          <button type="button" className="btn btn-primary" onClick={close} data-autofocus>
-            Done
-          </button>
-        }
-      >
-        <SecretOnce
-          value={created.key}
-          label="New API key"
-          warning="Copy this key now and keep it somewhere safe. It is shown only once: after you close this dialog no one can see it again, not even here."
-        />
-      </Dialog>
+        value={created.key}
+        label="New API key"
+        warning="Copy this key now and keep it somewhere safe. It is shown only once: after you close this dialog no one can see it again, not even here."
+      />
     );
   }
   return (

@@ -8,9 +8,8 @@ import { NodeIcon } from '../catalog/icons';
 import { useNodeTypes } from '../catalog/nodeTypes';
 import { CopyButton } from '../ui/CopyButton';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
-import { Dialog } from '../ui/Dialog';
 import { EmptyState } from '../ui/EmptyState';
-import { SecretOnce } from '../ui/SecretOnce';
+import { SecretOnceDialog } from '../ui/SecretOnce';
 import { Spinner } from '../ui/Spinner';
 import { fullTime, relativeTime } from '../workflows/relativeTime';
 import { authLabel, badgeClassFor, canRotate, outcomeBadge } from './triggerText';
@@ -269,9 +268,8 @@ function RotateDialog({ workflowId, trigger, onClose }: { workflowId: string; tr
 
   if (rotated?.secret) {
     return (
-      <Dialog
+      <SecretOnceDialog
         key="rotated"
-        open
         onClose={onClose}
         title={`New ${kind} for ${trigger.stepId}`}
         description={
@@ -279,18 +277,10 @@ function RotateDialog({ workflowId, trigger, onClose }: { workflowId: string; tr
             ? `The previous ${kind} keeps working until ${fullTime(rotated.previousSecretValidUntil)}: update your senders before then.`
             : undefined
         }
-        footer={
-          <button type="button" className="btn btn-primary" onClick={onClose} data-autofocus>
-            Done
-          </button>
-        }
-      >
-        <SecretOnce
-          value={rotated.secret}
-          label={trigger.auth === 'token' ? 'New token' : 'New signing secret'}
-          warning={`Copy the new ${kind} now: it is shown only once and cannot be read back later.`}
-        />
-      </Dialog>
+        value={rotated.secret}
+        label={trigger.auth === 'token' ? 'New token' : 'New signing secret'}
+        warning={`Copy the new ${kind} now: it is shown only once and cannot be read back later.`}
+      />
     );
   }
   return (
