@@ -2,18 +2,17 @@ import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { KeyRound, Plus } from 'lucide-react';
 import { api, unwrap } from '../api/client';
-import { describeError } from '../api/problem';
 import { useSession } from '../auth/session';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { Dialog, FormFooter } from '../ui/Dialog';
-import { useAction } from '../ui/useAction';
 import { EmptyState } from '../ui/EmptyState';
+import { QueryState } from '../ui/QueryState';
 import { SecretOnceDialog } from '../ui/SecretOnce';
-import { Spinner } from '../ui/Spinner';
+import { TableHead } from '../ui/TableHead';
 import { toast } from '../ui/toast';
+import { useAction } from '../ui/useAction';
 import { fullTime, relativeTime } from '../workflows/relativeTime';
 import { isSessionKey, keyLabel, keysQueryKey, sortKeys, useApiKeys, type ApiKey } from './keys';
-import { TableHead } from '../ui/TableHead';
 import '../ui/DataTable.css';
 
 /** The organisation's API keys: create one (its secret shown once), see them all, revoke. */
@@ -50,57 +49,60 @@ export function KeysPage() {
         </button>
       </header>
 
-      {isPending ? (
-        <Spinner label="Loading API keys" block />
-      ) : error ? (
-        <div className="form-error" role="alert">
-          {describeError(error)}
-        </div>
-      ) : keys.length === 0 ? (
-        <EmptyState icon={<KeyRound size={22} />} title="No API keys">
-          Create a key for each script or service that calls the API, so each can be revoked on its own.
-        </EmptyState>
-      ) : (
-        <div className="card data-card">
-          <table className="data-table">
-            <TableHead columns={['Name', 'Key', 'Created', 'Status']} actions />
-            <tbody>
-              {keys.map((k) => (
-                <tr key={k.id}>
-                  <td>
-                    <span className="cell-main">{k.name?.trim() || <span className="muted">Unnamed</span>}</span>
-                    {isSessionKey(k, sessionKey) && (
-                      <span className="badge badge-accent" style={{ marginLeft: 8 }}>
-                        This session
-                      </span>
-                    )}
-                  </td>
-                  <td className="cell-mono">{k.prefix}…</td>
-                  <td className="cell-time" title={fullTime(k.createdAt)}>
-                    {relativeTime(k.createdAt, now)}
-                  </td>
-                  <td>
-                    {k.revokedAt ? (
-                      <span className="badge" title={fullTime(k.revokedAt)}>
-                        Revoked {relativeTime(k.revokedAt, now)}
-                      </span>
-                    ) : (
-                      <span className="badge badge-success">Active</span>
-                    )}
-                  </td>
-                  <td className="cell-actions">
-                    {!k.revokedAt && (
-                      <button type="button" className="btn btn-sm btn-danger" onClick={() => setRevoking(k)} aria-label={`Revoke ${keyLabel(k)}`}>
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryState
+        pending={isPending}
+        error={error}
+        loadingLabel="Loading API keys"
+        empty={
+          keys.length === 0 && (
+            <EmptyState icon={<KeyRound size={22} />} title="No API keys">
+              Create a key for each script or service that calls the API, so each can be revoked on its own.
+            </EmptyState>
+          )
+        }
+      >
+        {() => (
+          <div className="card data-card">
+            <table className="data-table">
+              <TableHead columns={['Name', 'Key', 'Created', 'Status']} actions />
+              <tbody>
+                {keys.map((k) => (
+                  <tr key={k.id}>
+                    <td>
+                      <span className="cell-main">{k.name?.trim() || <span className="muted">Unnamed</span>}</span>
+                      {isSessionKey(k, sessionKey) && (
+                        <span className="badge badge-accent" style={{ marginLeft: 8 }}>
+                          This session
+                        </span>
+                      )}
+                    </td>
+                    <td className="cell-mono">{k.prefix}…</td>
+                    <td className="cell-time" title={fullTime(k.createdAt)}>
+                      {relativeTime(k.createdAt, now)}
+                    </td>
+                    <td>
+                      {k.revokedAt ? (
+                        <span className="badge" title={fullTime(k.revokedAt)}>
+                          Revoked {relativeTime(k.revokedAt, now)}
+                        </span>
+                      ) : (
+                        <span className="badge badge-success">Active</span>
+                      )}
+                    </td>
+                    <td className="cell-actions">
+                      {!k.revokedAt && (
+                        <button type="button" className="btn btn-sm btn-danger" onClick={() => setRevoking(k)} aria-label={`Revoke ${keyLabel(k)}`}>
+                          Revoke
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryState>
 
       <CreateKeyDialog open={creating} onClose={() => setCreating(false)} />
       <ConfirmDialog

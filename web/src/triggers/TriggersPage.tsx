@@ -3,17 +3,17 @@ import { Link, useSearchParams } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { CalendarClock, RefreshCw, Webhook, Zap } from 'lucide-react';
 import { api, unwrap, type Schemas } from '../api/client';
-import { describeError } from '../api/problem';
 import { NodeIcon } from '../catalog/icons';
 import { useNodeTypes } from '../catalog/nodeTypes';
-import { CopyButton } from '../ui/CopyButton';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
+import { CopyButton } from '../ui/CopyButton';
 import { EmptyState } from '../ui/EmptyState';
+import { LoadError, QueryState } from '../ui/QueryState';
 import { SecretOnceDialog } from '../ui/SecretOnce';
 import { Spinner } from '../ui/Spinner';
+import { TableHead } from '../ui/TableHead';
 import { fullTime, relativeTime } from '../workflows/relativeTime';
 import { authLabel, badgeClassFor, canRotate, outcomeBadge } from './triggerText';
-import { TableHead } from '../ui/TableHead';
 import '../ui/DataTable.css';
 import './TriggersPage.css';
 
@@ -37,35 +37,38 @@ export function TriggersPage() {
           <p>How each published workflow starts: its URLs, their authentication, what arrived lately and when schedules fire next.</p>
         </div>
       </header>
-      {published.isPending ? (
-        <Spinner label="Loading workflows" block />
-      ) : published.error ? (
-        <div className="form-error" role="alert">
-          {describeError(published.error)}
-        </div>
-      ) : workflows.length === 0 ? (
-        <EmptyState icon={<Zap size={22} />} title="No published workflows">
-          Triggers go live when a workflow is published. Publish one from the <Link to="/workflows">workflows list</Link>.
-        </EmptyState>
-      ) : (
-        <div className="trg-layout">
-          <nav className="card trg-nav" aria-label="Published workflows">
-            {workflows.map((w) => (
-              <button
-                key={w.id}
-                type="button"
-                className={w.id === selected?.id ? 'trg-nav-item trg-nav-on' : 'trg-nav-item'}
-                aria-current={w.id === selected?.id ? 'true' : undefined}
-                onClick={() => setParams({ workflow: w.id }, { replace: true })}
-              >
-                <span className="trg-nav-name">{w.name}</span>
-                <span className="trg-nav-sub">v{w.publishedVersion}</span>
-              </button>
-            ))}
-          </nav>
-          {selected && <WorkflowTriggers key={selected.id} workflowId={selected.id} name={selected.name} />}
-        </div>
-      )}
+      <QueryState
+        pending={published.isPending}
+        error={published.error}
+        loadingLabel="Loading workflows"
+        empty={
+          workflows.length === 0 && (
+            <EmptyState icon={<Zap size={22} />} title="No published workflows">
+              Triggers go live when a workflow is published. Publish one from the <Link to="/workflows">workflows list</Link>.
+            </EmptyState>
+          )
+        }
+      >
+        {() => (
+          <div className="trg-layout">
+            <nav className="card trg-nav" aria-label="Published workflows">
+              {workflows.map((w) => (
+                <button
+                  key={w.id}
+                  type="button"
+                  className={w.id === selected?.id ? 'trg-nav-item trg-nav-on' : 'trg-nav-item'}
+                  aria-current={w.id === selected?.id ? 'true' : undefined}
+                  onClick={() => setParams({ workflow: w.id }, { replace: true })}
+                >
+                  <span className="trg-nav-name">{w.name}</span>
+                  <span className="trg-nav-sub">v{w.publishedVersion}</span>
+                </button>
+              ))}
+            </nav>
+            {selected && <WorkflowTriggers key={selected.id} workflowId={selected.id} name={selected.name} />}
+          </div>
+        )}
+      </QueryState>
     </div>
   );
 }
@@ -84,13 +87,7 @@ function WorkflowTriggers({ workflowId, name }: { workflowId: string; name: stri
   const now = new Date();
 
   if (triggers.isPending) return <Spinner label="Loading triggers" block />;
-  if (triggers.error) {
-    return (
-      <div className="form-error" role="alert">
-        {describeError(triggers.error)}
-      </div>
-    );
-  }
+  if (triggers.error) return <LoadError error={triggers.error} />;
   const list = triggers.data.triggers;
   const schedules = schedule.data?.schedules ?? [];
   return (

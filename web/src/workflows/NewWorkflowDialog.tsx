@@ -4,8 +4,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { FilePlus2, Sparkles } from 'lucide-react';
 import clsx from 'clsx';
 import { Dialog, FormFooter } from '../ui/Dialog';
-import { useAction } from '../ui/useAction';
 import { toast } from '../ui/toast';
+import { useAction } from '../ui/useAction';
 import { createWorkflow, workflowListKey } from './api';
 import { startingGraph, templates, type StartFrom } from './templates';
 

@@ -1,9 +1,9 @@
 import { Link } from 'react-router';
 import { Copy, Download, MoreHorizontal, Trash2, Workflow } from 'lucide-react';
 import { Menu } from '../ui/Menu';
+import { TableHead, type Column } from '../ui/TableHead';
 import { relativeTime, fullTime } from './relativeTime';
 import { badgeClass, lastRunBadge, lifecycleBadges, type WorkflowSummary } from './status';
-import { TableHead, type Column } from '../ui/TableHead';
 
 export interface RowActions {
   duplicate(w: WorkflowSummary): void;

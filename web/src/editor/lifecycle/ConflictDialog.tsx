@@ -2,9 +2,9 @@ import { useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { AlertTriangle, Loader2 } from 'lucide-react';
 import { describeError } from '../../api/problem';
+import { Dialog } from '../../ui/Dialog';
 import { toast } from '../../ui/toast';
 import { useEditor } from '../store';
-import { Dialog } from '../../ui/Dialog';
 import { activeSaver } from './useAutoSave';
 
 /**

@@ -3,14 +3,14 @@ import { useQuery } from '@tanstack/react-query';
 import { Background, Controls, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import { ArrowLeft, Eye, History, RotateCcw } from 'lucide-react';
 import { describeError } from '../../api/problem';
+import { Dialog } from '../../ui/Dialog';
 import { Spinner } from '../../ui/Spinner';
+import { TableHead } from '../../ui/TableHead';
 import { toast } from '../../ui/toast';
 import { stepNodeTypes } from '../canvas/StepNode';
 import { toGraph } from '../model';
 import { useEditor } from '../store';
-import { Dialog } from '../../ui/Dialog';
 import { getVersion, listVersions } from './workflowCalls';
-import { TableHead } from '../../ui/TableHead';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
