@@ -6,7 +6,7 @@ import { api, unwrap, type Schemas } from '../api/client';
 import { describeError } from '../api/problem';
 import { useSignerName } from '../settings/keys';
 import { EmptyState } from '../ui/EmptyState';
-import { Spinner } from '../ui/Spinner';
+import { QueryState } from '../ui/QueryState';
 import { toast } from '../ui/toast';
 import { fullTime, relativeTime } from '../workflows/relativeTime';
 import { decisionPayload, isUrgent, timeLeft } from './approvalText';
@@ -44,23 +44,26 @@ export function ApprovalsPage() {
           Live
         </span>
       </header>
-      {query.isPending ? (
-        <Spinner label="Loading approvals" block />
-      ) : query.error ? (
-        <div className="form-error" role="alert">
-          {describeError(query.error)}
-        </div>
-      ) : approvals.length === 0 ? (
-        <EmptyState icon={<Inbox size={22} />} title="Nothing waiting for you">
-          When a run reaches an Approval step, it shows up here with its question.
-        </EmptyState>
-      ) : (
-        <ul className="approvals" aria-label="Waiting approvals">
-          {approvals.map((a) => (
-            <ApprovalCard key={`${a.executionId}/${a.stepId}`} approval={a} now={now} />
-          ))}
-        </ul>
-      )}
+      <QueryState
+        pending={query.isPending}
+        error={query.error}
+        loadingLabel="Loading approvals"
+        empty={
+          approvals.length === 0 && (
+            <EmptyState icon={<Inbox size={22} />} title="Nothing waiting for you">
+              When a run reaches an Approval step, it shows up here with its question.
+            </EmptyState>
+          )
+        }
+      >
+        {() => (
+          <ul className="approvals" aria-label="Waiting approvals">
+            {approvals.map((a) => (
+              <ApprovalCard key={`${a.executionId}/${a.stepId}`} approval={a} now={now} />
+            ))}
+          </ul>
+        )}
+      </QueryState>
       {query.hasNextPage && (
         <div className="approvals-more">
           <button type="button" className="btn" onClick={() => query.fetchNextPage()} disabled={query.isFetchingNextPage}>

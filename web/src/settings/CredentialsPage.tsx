@@ -4,9 +4,10 @@ import { LockKeyhole, Plus, Trash2, X } from 'lucide-react';
 import { api, unwrap, type Schemas } from '../api/client';
 import { ApiError, describeError } from '../api/problem';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
-import { Dialog } from '../ui/Dialog';
+import { Dialog, FormFooter } from '../ui/Dialog';
 import { EmptyState } from '../ui/EmptyState';
-import { Spinner } from '../ui/Spinner';
+import { QueryState } from '../ui/QueryState';
+import { TableHead } from '../ui/TableHead';
 import { toast } from '../ui/toast';
 import { fullTime, relativeTime } from '../workflows/relativeTime';
 import { credentialKinds, kindLabel, rowsFor, validateCredential, valuesObject, type CredentialFormErrors, type ValueRow } from './credentialKinds';
@@ -40,67 +41,59 @@ export function CredentialsPage() {
         </button>
       </header>
 
-      {isPending ? (
-        <Spinner label="Loading credentials" block />
-      ) : error ? (
-        <div className="form-error" role="alert">
-          {describeError(error)}
-        </div>
-      ) : list.length === 0 ? (
-        <EmptyState icon={<LockKeyhole size={22} />} title="No credentials yet">
-          Add the keys of your email, WhatsApp, voice or AI providers here, then pick them by name in a step’s settings.
-        </EmptyState>
-      ) : (
-        <div className="card data-card">
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Values</th>
-                <th scope="col">Created</th>
-                <th scope="col">Updated</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((c) => (
-                <tr key={c.name}>
-                  <td className="cell-main">{c.name}</td>
-                  <td>
-                    <span className="badge">{kindLabel(c.kind)}</span>
-                  </td>
-                  <td>
-                    <span className="field-chips">
-                      {c.fields.map((f) => (
-                        <code key={f} className="field-chip" title="The value is stored encrypted and never shown">
-                          {f}
-                        </code>
-                      ))}
-                    </span>
-                  </td>
-                  <td className="cell-time" title={fullTime(c.createdAt)}>
-                    {relativeTime(c.createdAt, now)}
-                  </td>
-                  <td className="cell-time" title={fullTime(c.updatedAt)}>
-                    {relativeTime(c.updatedAt, now)}
-                  </td>
-                  <td className="cell-actions">
-                    <button type="button" className="btn btn-sm" onClick={() => setForm({ replace: c })} aria-label={`Replace ${c.name}`}>
-                      Replace
-                    </button>
-                    <button type="button" className="btn btn-sm btn-icon btn-danger" onClick={() => setDeleting(c)} aria-label={`Delete ${c.name}`} title="Delete">
-                      <Trash2 size={14} aria-hidden />
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryState
+        pending={isPending}
+        error={error}
+        loadingLabel="Loading credentials"
+        empty={
+          list.length === 0 && (
+            <EmptyState icon={<LockKeyhole size={22} />} title="No credentials yet">
+              Add the keys of your email, WhatsApp, voice or AI providers here, then pick them by name in a step’s settings.
+            </EmptyState>
+          )
+        }
+      >
+        {() => (
+          <div className="card data-card">
+            <table className="data-table">
+              <TableHead columns={['Name', 'Kind', 'Values', 'Created', 'Updated']} actions />
+              <tbody>
+                {list.map((c) => (
+                  <tr key={c.name}>
+                    <td className="cell-main">{c.name}</td>
+                    <td>
+                      <span className="badge">{kindLabel(c.kind)}</span>
+                    </td>
+                    <td>
+                      <span className="field-chips">
+                        {c.fields.map((f) => (
+                          <code key={f} className="field-chip" title="The value is stored encrypted and never shown">
+                            {f}
+                          </code>
+                        ))}
+                      </span>
+                    </td>
+                    <td className="cell-time" title={fullTime(c.createdAt)}>
+                      {relativeTime(c.createdAt, now)}
+                    </td>
+                    <td className="cell-time" title={fullTime(c.updatedAt)}>
+                      {relativeTime(c.updatedAt, now)}
+                    </td>
+                    <td className="cell-actions">
+                      <button type="button" className="btn btn-sm" onClick={() => setForm({ replace: c })} aria-label={`Replace ${c.name}`}>
+                        Replace
+                      </button>
+                      <button type="button" className="btn btn-sm btn-icon btn-danger" onClick={() => setDeleting(c)} aria-label={`Delete ${c.name}`} title="Delete">
+                        <Trash2 size={14} aria-hidden />
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryState>
 
       {form && <CredentialDialog replace={form.replace} onClose={() => setForm(null)} />}
       <ConfirmDialog
@@ -184,16 +177,7 @@ function CredentialDialog({ replace, onClose }: { replace: Credential | null; on
           : 'Values are encrypted at rest and never shown again, here or in the API.'
       }
       onSubmit={save}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : replace ? 'Replace values' : 'Save credential'}
-          </button>
-        </>
-      }
+      footer={<FormFooter onCancel={onClose} submitLabel={replace ? 'Replace values' : 'Save credential'} busyLabel="Saving…" busy={busy} />}
     >
       <div className="form-stack">
         <div className="cred-grid">

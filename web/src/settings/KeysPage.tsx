@@ -2,14 +2,15 @@ import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { KeyRound, Plus } from 'lucide-react';
 import { api, unwrap } from '../api/client';
-import { describeError } from '../api/problem';
 import { useSession } from '../auth/session';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
-import { Dialog } from '../ui/Dialog';
+import { Dialog, FormFooter } from '../ui/Dialog';
 import { EmptyState } from '../ui/EmptyState';
-import { SecretOnce } from '../ui/SecretOnce';
-import { Spinner } from '../ui/Spinner';
+import { QueryState } from '../ui/QueryState';
+import { SecretOnceDialog } from '../ui/SecretOnce';
+import { TableHead } from '../ui/TableHead';
 import { toast } from '../ui/toast';
+import { useAction } from '../ui/useAction';
 import { fullTime, relativeTime } from '../workflows/relativeTime';
 import { isSessionKey, keyLabel, keysQueryKey, sortKeys, useApiKeys, type ApiKey } from './keys';
 import '../ui/DataTable.css';
@@ -48,67 +49,60 @@ export function KeysPage() {
         </button>
       </header>
 
-      {isPending ? (
-        <Spinner label="Loading API keys" block />
-      ) : error ? (
-        <div className="form-error" role="alert">
-          {describeError(error)}
-        </div>
-      ) : keys.length === 0 ? (
-        <EmptyState icon={<KeyRound size={22} />} title="No API keys">
-          Create a key for each script or service that calls the API, so each can be revoked on its own.
-        </EmptyState>
-      ) : (
-        <div className="card data-card">
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Created</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => (
-                <tr key={k.id}>
-                  <td>
-                    <span className="cell-main">{k.name?.trim() || <span className="muted">Unnamed</span>}</span>
-                    {isSessionKey(k, sessionKey) && (
-                      <span className="badge badge-accent" style={{ marginLeft: 8 }}>
-                        This session
-                      </span>
-                    )}
-                  </td>
-                  <td className="cell-mono">{k.prefix}…</td>
-                  <td className="cell-time" title={fullTime(k.createdAt)}>
-                    {relativeTime(k.createdAt, now)}
-                  </td>
-                  <td>
-                    {k.revokedAt ? (
-                      <span className="badge" title={fullTime(k.revokedAt)}>
-                        Revoked {relativeTime(k.revokedAt, now)}
-                      </span>
-                    ) : (
-                      <span className="badge badge-success">Active</span>
-                    )}
-                  </td>
-                  <td className="cell-actions">
-                    {!k.revokedAt && (
-                      <button type="button" className="btn btn-sm btn-danger" onClick={() => setRevoking(k)} aria-label={`Revoke ${keyLabel(k)}`}>
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryState
+        pending={isPending}
+        error={error}
+        loadingLabel="Loading API keys"
+        empty={
+          keys.length === 0 && (
+            <EmptyState icon={<KeyRound size={22} />} title="No API keys">
+              Create a key for each script or service that calls the API, so each can be revoked on its own.
+            </EmptyState>
+          )
+        }
+      >
+        {() => (
+          <div className="card data-card">
+            <table className="data-table">
+              <TableHead columns={['Name', 'Key', 'Created', 'Status']} actions />
+              <tbody>
+                {keys.map((k) => (
+                  <tr key={k.id}>
+                    <td>
+                      <span className="cell-main">{k.name?.trim() || <span className="muted">Unnamed</span>}</span>
+                      {isSessionKey(k, sessionKey) && (
+                        <span className="badge badge-accent" style={{ marginLeft: 8 }}>
+                          This session
+                        </span>
+                      )}
+                    </td>
+                    <td className="cell-mono">{k.prefix}…</td>
+                    <td className="cell-time" title={fullTime(k.createdAt)}>
+                      {relativeTime(k.createdAt, now)}
+                    </td>
+                    <td>
+                      {k.revokedAt ? (
+                        <span className="badge" title={fullTime(k.revokedAt)}>
+                          Revoked {relativeTime(k.revokedAt, now)}
+                        </span>
+                      ) : (
+                        <span className="badge badge-success">Active</span>
+                      )}
+                    </td>
+                    <td className="cell-actions">
+                      {!k.revokedAt && (
+                        <button type="button" className="btn btn-sm btn-danger" onClick={() => setRevoking(k)} aria-label={`Revoke ${keyLabel(k)}`}>
+                          Revoke
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryState>
 
       <CreateKeyDialog open={creating} onClose={() => setCreating(false)} />
       <ConfirmDialog
@@ -134,8 +128,7 @@ export function KeysPage() {
 function CreateKeyDialog({ open, onClose }: { open: boolean; onClose(): void }) {
   const [name, setName] = useState('');
   const [created, setCreated] = useState<ApiKey | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
   const queryClient = useQueryClient();
 
   const close = () => {
@@ -149,38 +142,23 @@ function CreateKeyDialog({ open, onClose }: { open: boolean; onClose(): void }) 
       setError('A key name has at most 200 characters.');
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const key = await unwrap(api.POST('/api/keys', { body: { name: name.trim() || null } }));
-      setCreated(key);
+    await run(async () => {
+      setCreated(await unwrap(api.POST('/api/keys', { body: { name: name.trim() || null } })));
       await queryClient.invalidateQueries({ queryKey: keysQueryKey });
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (created?.key) {
     return (
-      <Dialog
+      <SecretOnceDialog
         key="created"
         open={open}
         onClose={close}
         title={`Key “${keyLabel(created)}” created`}
-        footer={
-          <button type="button" className="btn btn-primary" onClick={close} data-autofocus>
-            Done
-          </button>
-        }
-      >
-        <SecretOnce
-          value={created.key}
-          label="New API key"
-          warning="Copy this key now and keep it somewhere safe. It is shown only once: after you close this dialog no one can see it again, not even here."
-        />
-      </Dialog>
+        value={created.key}
+        label="New API key"
+        warning="Copy this key now and keep it somewhere safe. It is shown only once: after you close this dialog no one can see it again, not even here."
+      />
     );
   }
   return (
@@ -192,16 +170,7 @@ function CreateKeyDialog({ open, onClose }: { open: boolean; onClose(): void }) 
       title="Create API key"
       description="Name it after what will use it (a script, a service), so you know what stops working if you revoke it."
       onSubmit={create}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={close} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create key'}
-          </button>
-        </>
-      }
+      footer={<FormFooter onCancel={close} submitLabel="Create key" busyLabel="Creating…" busy={busy} />}
     >
       <div className="form-stack">
         <label className="field">

@@ -3,14 +3,15 @@ import { Link, useSearchParams } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { CalendarClock, RefreshCw, Webhook, Zap } from 'lucide-react';
 import { api, unwrap, type Schemas } from '../api/client';
-import { describeError } from '../api/problem';
 import { NodeIcon } from '../catalog/icons';
 import { useNodeTypes } from '../catalog/nodeTypes';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { CopyButton } from '../ui/CopyButton';
-import { Dialog } from '../ui/Dialog';
 import { EmptyState } from '../ui/EmptyState';
-import { SecretOnce } from '../ui/SecretOnce';
+import { LoadError, QueryState } from '../ui/QueryState';
+import { SecretOnceDialog } from '../ui/SecretOnce';
 import { Spinner } from '../ui/Spinner';
+import { TableHead } from '../ui/TableHead';
 import { fullTime, relativeTime } from '../workflows/relativeTime';
 import { authLabel, badgeClassFor, canRotate, outcomeBadge } from './triggerText';
 import '../ui/DataTable.css';
@@ -36,35 +37,38 @@ export function TriggersPage() {
           <p>How each published workflow starts: its URLs, their authentication, what arrived lately and when schedules fire next.</p>
         </div>
       </header>
-      {published.isPending ? (
-        <Spinner label="Loading workflows" block />
-      ) : published.error ? (
-        <div className="form-error" role="alert">
-          {describeError(published.error)}
-        </div>
-      ) : workflows.length === 0 ? (
-        <EmptyState icon={<Zap size={22} />} title="No published workflows">
-          Triggers go live when a workflow is published. Publish one from the <Link to="/workflows">workflows list</Link>.
-        </EmptyState>
-      ) : (
-        <div className="trg-layout">
-          <nav className="card trg-nav" aria-label="Published workflows">
-            {workflows.map((w) => (
-              <button
-                key={w.id}
-                type="button"
-                className={w.id === selected?.id ? 'trg-nav-item trg-nav-on' : 'trg-nav-item'}
-                aria-current={w.id === selected?.id ? 'true' : undefined}
-                onClick={() => setParams({ workflow: w.id }, { replace: true })}
-              >
-                <span className="trg-nav-name">{w.name}</span>
-                <span className="trg-nav-sub">v{w.publishedVersion}</span>
-              </button>
-            ))}
-          </nav>
-          {selected && <WorkflowTriggers key={selected.id} workflowId={selected.id} name={selected.name} />}
-        </div>
-      )}
+      <QueryState
+        pending={published.isPending}
+        error={published.error}
+        loadingLabel="Loading workflows"
+        empty={
+          workflows.length === 0 && (
+            <EmptyState icon={<Zap size={22} />} title="No published workflows">
+              Triggers go live when a workflow is published. Publish one from the <Link to="/workflows">workflows list</Link>.
+            </EmptyState>
+          )
+        }
+      >
+        {() => (
+          <div className="trg-layout">
+            <nav className="card trg-nav" aria-label="Published workflows">
+              {workflows.map((w) => (
+                <button
+                  key={w.id}
+                  type="button"
+                  className={w.id === selected?.id ? 'trg-nav-item trg-nav-on' : 'trg-nav-item'}
+                  aria-current={w.id === selected?.id ? 'true' : undefined}
+                  onClick={() => setParams({ workflow: w.id }, { replace: true })}
+                >
+                  <span className="trg-nav-name">{w.name}</span>
+                  <span className="trg-nav-sub">v{w.publishedVersion}</span>
+                </button>
+              ))}
+            </nav>
+            {selected && <WorkflowTriggers key={selected.id} workflowId={selected.id} name={selected.name} />}
+          </div>
+        )}
+      </QueryState>
     </div>
   );
 }
@@ -83,13 +87,7 @@ function WorkflowTriggers({ workflowId, name }: { workflowId: string; name: stri
   const now = new Date();
 
   if (triggers.isPending) return <Spinner label="Loading triggers" block />;
-  if (triggers.error) {
-    return (
-      <div className="form-error" role="alert">
-        {describeError(triggers.error)}
-      </div>
-    );
-  }
+  if (triggers.error) return <LoadError error={triggers.error} />;
   const list = triggers.data.triggers;
   const schedules = schedule.data?.schedules ?? [];
   return (
@@ -115,14 +113,7 @@ function WorkflowTriggers({ workflowId, name }: { workflowId: string; name: stri
           <h2>Upcoming runs</h2>
           <div className="card data-card">
             <table className="data-table">
-              <thead>
-                <tr>
-                  <th scope="col">Step</th>
-                  <th scope="col">Schedule</th>
-                  <th scope="col">Next runs (your time)</th>
-                  <th scope="col">Last fired</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Step', 'Schedule', 'Next runs (your time)', 'Last fired']} />
               <tbody>
                 {schedules.map((s) => (
                   <tr key={s.stepId}>
@@ -162,15 +153,7 @@ function WorkflowTriggers({ workflowId, name }: { workflowId: string; name: stri
         ) : (
           <div className="card data-card">
             <table className="data-table" aria-label="Recent deliveries">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Trigger</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Detail</th>
-                  <th scope="col">Run</th>
-                </tr>
-              </thead>
+              <TableHead columns={['When', 'Trigger', 'Outcome', 'Detail', 'Run']} />
               <tbody>
                 {triggers.data.recentEvents.map((e, i) => {
                   const badge = outcomeBadge(e.outcome);
@@ -268,33 +251,22 @@ function TriggerCard({ trigger: t, now, onRotate }: { trigger: Trigger; now: Dat
 
 /** Asks, rotates, then shows the new secret once; the old one keeps working for the grace period the server reports. */
 function RotateDialog({ workflowId, trigger, onClose }: { workflowId: string; trigger: Trigger; onClose(): void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [rotated, setRotated] = useState<Schemas['RotatedSecret'] | null>(null);
   const queryClient = useQueryClient();
   const kind = trigger.auth === 'token' ? 'token' : 'signing secret';
 
   const rotate = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await unwrap(
-        api.POST('/api/workflows/{id}/triggers/{stepId}/rotate-secret', { params: { path: { id: workflowId, stepId: trigger.stepId } } }),
-      );
-      setRotated(r);
-      await queryClient.invalidateQueries({ queryKey: ['triggers', workflowId] });
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
+    const r = await unwrap(
+      api.POST('/api/workflows/{id}/triggers/{stepId}/rotate-secret', { params: { path: { id: workflowId, stepId: trigger.stepId } } }),
+    );
+    setRotated(r);
+    await queryClient.invalidateQueries({ queryKey: ['triggers', workflowId] });
   };
 
   if (rotated?.secret) {
     return (
-      <Dialog
+      <SecretOnceDialog
         key="rotated"
-        open
         onClose={onClose}
         title={`New ${kind} for ${trigger.stepId}`}
         description={
@@ -302,45 +274,24 @@ function RotateDialog({ workflowId, trigger, onClose }: { workflowId: string; tr
             ? `The previous ${kind} keeps working until ${fullTime(rotated.previousSecretValidUntil)}: update your senders before then.`
             : undefined
         }
-        footer={
-          <button type="button" className="btn btn-primary" onClick={onClose} data-autofocus>
-            Done
-          </button>
-        }
-      >
-        <SecretOnce
-          value={rotated.secret}
-          label={trigger.auth === 'token' ? 'New token' : 'New signing secret'}
-          warning={`Copy the new ${kind} now: it is shown only once and cannot be read back later.`}
-        />
-      </Dialog>
+        value={rotated.secret}
+        label={trigger.auth === 'token' ? 'New token' : 'New signing secret'}
+        warning={`Copy the new ${kind} now: it is shown only once and cannot be read back later.`}
+      />
     );
   }
   return (
-    <Dialog
+    <ConfirmDialog
       key="ask"
       open
       onClose={onClose}
-      busy={busy}
-      size="sm"
+      tone="primary"
+      closeOnDone={false}
       title={`Rotate the ${kind} of ${trigger.stepId}?`}
       description={`A new ${kind} is created and shown once. The current one keeps working for a grace period (24 hours by default), so senders can switch over.`}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="button" className="btn btn-primary" onClick={rotate} disabled={busy} data-autofocus>
-            {busy ? 'Rotating…' : `Rotate ${kind}`}
-          </button>
-        </>
-      }
-    >
-      {error && (
-        <div className="form-error" role="alert">
-          {error}
-        </div>
-      )}
-    </Dialog>
+      confirmLabel={`Rotate ${kind}`}
+      busyLabel="Rotating…"
+      onConfirm={rotate}
+    />
   );
 }

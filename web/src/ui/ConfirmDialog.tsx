@@ -1,6 +1,6 @@
-import { useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { Dialog } from './Dialog';
-import { describeError } from '../api/problem';
+import { useAction } from './useAction';
 
 interface ConfirmDialogProps {
   open: boolean;
@@ -10,31 +10,23 @@ interface ConfirmDialogProps {
   /** The confirming button's text ("Revoke key"). */
   confirmLabel: string;
   busyLabel: string;
+  /** `primary` for a confirmation that destroys nothing (rotating a secret keeps the old one for a while). */
+  tone?: 'danger' | 'primary';
+  /** False when the caller goes on to show the outcome itself (a new secret) instead of closing. */
+  closeOnDone?: boolean;
   /** Runs the action; a thrown error is shown in the dialog, which stays open. */
   onConfirm(): Promise<void>;
   onClose(): void;
 }
 
 /** Asks before a destructive action, runs it, and keeps the dialog open with the reason when it fails. */
-export function ConfirmDialog({ open, title, description, children, confirmLabel, busyLabel, onConfirm, onClose }: ConfirmDialogProps) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+export function ConfirmDialog({ open, title, description, children, confirmLabel, busyLabel, tone = 'danger', closeOnDone = true, onConfirm, onClose }: ConfirmDialogProps) {
+  const { busy, error, setError, run } = useAction();
   const close = () => {
     setError(null);
     onClose();
   };
-  const confirm = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await onConfirm();
-      close();
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const confirm = () => run(onConfirm, closeOnDone ? close : undefined);
   return (
     <Dialog
       open={open}
@@ -48,7 +40,7 @@ export function ConfirmDialog({ open, title, description, children, confirmLabel
           <button type="button" className="btn" onClick={close} disabled={busy}>
             Cancel
           </button>
-          <button type="button" className="btn btn-danger-solid" onClick={confirm} disabled={busy} data-autofocus>
+          <button type="button" className={tone === 'danger' ? 'btn btn-danger-solid' : 'btn btn-primary'} onClick={confirm} disabled={busy} data-autofocus>
             {busy ? busyLabel : confirmLabel}
           </button>
         </>

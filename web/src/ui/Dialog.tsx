@@ -8,6 +8,8 @@ interface DialogProps {
   /** Called on Escape, the close button and a click on the backdrop (unless `busy`). */
   onClose(): void;
   title: string;
+  /** A small tile before the title, saying what kind of dialog this is. */
+  icon?: ReactNode;
   /** A line under the title. */
   description?: ReactNode;
   children?: ReactNode;
@@ -15,7 +17,8 @@ interface DialogProps {
   footer?: ReactNode;
   /** While an action runs the dialog cannot be dismissed, so its outcome is not lost. */
   busy?: boolean;
-  size?: 'sm' | 'md';
+  /** `lg` fits a read-only canvas or a wide table. */
+  size?: 'sm' | 'md' | 'lg';
   /** A form wrapping body and footer: Enter submits, and the footer's submit button is the default action. */
   onSubmit?(): void;
 }
@@ -29,7 +32,7 @@ export function Dialog(props: DialogProps) {
   return props.open ? <OpenDialog {...props} /> : null;
 }
 
-function OpenDialog({ onClose, title, description, children, footer, busy = false, size = 'md', onSubmit }: DialogProps) {
+function OpenDialog({ onClose, title, icon, description, children, footer, busy = false, size = 'md', onSubmit }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const descriptionId = useId();
@@ -66,6 +69,11 @@ function OpenDialog({ onClose, title, description, children, footer, busy = fals
   const body = (
     <>
       <header className="dialog-header">
+        {icon && (
+          <span className="dialog-icon" aria-hidden>
+            {icon}
+          </span>
+        )}
         <div className="dialog-titles">
           <h2 id={titleId}>{title}</h2>
           {description && (
@@ -109,5 +117,28 @@ function OpenDialog({ onClose, title, description, children, footer, busy = fals
         <div className="dialog-content">{body}</div>
       )}
     </dialog>
+  );
+}
+
+/**
+ * The footer of a form dialog (one with `onSubmit`): a way out, disabled while the action runs, and the submit button,
+ * which reads `busyLabel` meanwhile when one is given.
+ */
+export function FormFooter({ onCancel, cancelLabel = 'Cancel', submitLabel, busyLabel, busy = false }: {
+  onCancel(): void;
+  cancelLabel?: string;
+  submitLabel: string;
+  busyLabel?: string;
+  busy?: boolean;
+}) {
+  return (
+    <>
+      <button type="button" className="btn" onClick={onCancel} disabled={busy}>
+        {cancelLabel}
+      </button>
+      <button type="submit" className="btn btn-primary" disabled={busy}>
+        {busy && busyLabel ? busyLabel : submitLabel}
+      </button>
+    </>
   );
 }

@@ -1,5 +1,7 @@
 import { TriangleAlert } from 'lucide-react';
+import type { ReactNode } from 'react';
 import { CopyButton } from './CopyButton';
+import { Dialog } from './Dialog';
 import './SecretOnce.css';
 
 /** A secret the server returns once (a new API key, a rotated webhook secret): shown with a copy button and a clear warning. */
@@ -16,5 +18,32 @@ export function SecretOnce({ value, label, warning }: { value: string; label: st
         <CopyButton value={value} label={`Copy ${label.toLowerCase()}`} text="Copy" />
       </div>
     </div>
+  );
+}
+
+/** The dialog that hands over a new secret: the secret once, and "Done", which forgets it. */
+export function SecretOnceDialog({ open = true, onClose, title, description, ...secret }: {
+  open?: boolean;
+  onClose(): void;
+  title: string;
+  description?: ReactNode;
+  value: string;
+  label: string;
+  warning: string;
+}) {
+  return (
+    <Dialog
+      open={open}
+      onClose={onClose}
+      title={title}
+      description={description}
+      footer={
+        <button type="button" className="btn btn-primary" onClick={onClose} data-autofocus>
+          Done
+        </button>
+      }
+    >
+      <SecretOnce {...secret} />
+    </Dialog>
   );
 }

@@ -3,9 +3,9 @@ import { useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { FilePlus2, Sparkles } from 'lucide-react';
 import clsx from 'clsx';
-import { Dialog } from '../ui/Dialog';
-import { describeError } from '../api/problem';
+import { Dialog, FormFooter } from '../ui/Dialog';
 import { toast } from '../ui/toast';
+import { useAction } from '../ui/useAction';
 import { createWorkflow, workflowListKey } from './api';
 import { startingGraph, templates, type StartFrom } from './templates';
 
@@ -19,8 +19,7 @@ function NewWorkflowForm({ onClose }: { onClose(): void }) {
   const [description, setDescription] = useState('');
   const [start, setStart] = useState<StartFrom>('blank');
   const [nameError, setNameError] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const ids = { name: useId(), nameHelp: useId(), description: useId() };
@@ -32,18 +31,13 @@ function NewWorkflowForm({ onClose }: { onClose(): void }) {
       document.getElementById(ids.name)?.focus();
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const created = await createWorkflow({ name: trimmed, description: description.trim() || null, ...(await startingGraph(start)) });
       await queryClient.invalidateQueries({ queryKey: workflowListKey });
       toast.success(`Created “${created.name}”`);
       onClose();
       navigate(`/workflows/${created.id}`);
-    } catch (e) {
-      setError(describeError(e));
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -54,16 +48,7 @@ function NewWorkflowForm({ onClose }: { onClose(): void }) {
       title="New workflow"
       description="Name it now; everything else can change later."
       onSubmit={submit}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create workflow'}
-          </button>
-        </>
-      }
+      footer={<FormFooter onCancel={onClose} submitLabel="Create workflow" busyLabel="Creating…" busy={busy} />}
     >
       <div className="field">
         <label className="field-label" htmlFor={ids.name}>

@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import { Copy, Download, MoreHorizontal, Trash2, Workflow } from 'lucide-react';
 import { Menu } from '../ui/Menu';
+import { TableHead, type Column } from '../ui/TableHead';
 import { relativeTime, fullTime } from './relativeTime';
 import { badgeClass, lastRunBadge, lifecycleBadges, type WorkflowSummary } from './status';
 
@@ -14,7 +15,7 @@ export interface RowActions {
 export function WorkflowTable({ workflows, actions, now, busy }: { workflows: WorkflowSummary[]; actions: RowActions; now: Date; busy?: boolean }) {
   return (
     <table className="wf-table" aria-busy={busy || undefined}>
-      <TableHead />
+      <TableHead columns={columns} actions />
       <tbody>
         {workflows.map((w) => (
           <WorkflowRow key={w.id} workflow={w} actions={actions} now={now} />
@@ -24,24 +25,7 @@ export function WorkflowTable({ workflows, actions, now, busy }: { workflows: Wo
   );
 }
 
-function TableHead() {
-  return (
-    <thead>
-      <tr>
-        <th scope="col">Name</th>
-        <th scope="col">Status</th>
-        <th scope="col">Last run</th>
-        <th scope="col" className="wf-num">
-          Steps
-        </th>
-        <th scope="col">Updated</th>
-        <th scope="col">
-          <span className="sr-only">Actions</span>
-        </th>
-      </tr>
-    </thead>
-  );
-}
+const columns: Column[] = ['Name', 'Status', 'Last run', { label: 'Steps', className: 'wf-num' }, 'Updated'];
 
 function WorkflowRow({ workflow: w, actions, now }: { workflow: WorkflowSummary; actions: RowActions; now: Date }) {
   const last = w.lastExecution;
@@ -114,7 +98,7 @@ function WorkflowRow({ workflow: w, actions, now }: { workflow: WorkflowSummary;
 export function WorkflowTableSkeleton({ rows = 5 }: { rows?: number }) {
   return (
     <table className="wf-table" aria-hidden>
-      <TableHead />
+      <TableHead columns={columns} actions />
       <tbody>
         {Array.from({ length: rows }, (_, i) => (
           <tr key={i} className="wf-row">

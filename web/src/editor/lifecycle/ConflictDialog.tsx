@@ -2,9 +2,9 @@ import { useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { AlertTriangle, Loader2 } from 'lucide-react';
 import { describeError } from '../../api/problem';
+import { Dialog } from '../../ui/Dialog';
 import { toast } from '../../ui/toast';
 import { useEditor } from '../store';
-import { Dialog } from './Dialog';
 import { activeSaver } from './useAutoSave';
 
 /**
@@ -53,6 +53,8 @@ export function ConflictDialog() {
 
   return (
     <Dialog
+      open
+      busy={busy !== null}
       title="This workflow was changed elsewhere"
       icon={<AlertTriangle size={18} />}
       onClose={() => setHidden(true)}

@@ -8,8 +8,9 @@ import {
 import { useEditor, type SaveState } from '../store';
 import { ConflictDialog } from './ConflictDialog';
 import { VersionsDialog } from './VersionsDialog';
-import { Dialog } from './Dialog';
-import { exportDefinition, publish, unpublish, validate } from './actions';
+import { Dialog } from '../../ui/Dialog';
+import { downloadWorkflow } from '../../workflows/transfer';
+import { publish, unpublish, validate } from './actions';
 import { flushSave } from './useAutoSave';
 import { statusLabel, useWorkflowStatus } from './workflowStatus';
 import './lifecycle.css';
@@ -98,7 +99,7 @@ export function EditorToolbar() {
         <ToolButton label="Versions" onClick={() => setDialog('versions')}>
           <History size={16} />
         </ToolButton>
-        <ToolButton label="Export" tip="Export as JSON" onClick={() => exportDefinition(useEditor.getState().definition())}>
+        <ToolButton label="Export" tip="Export as JSON" onClick={() => downloadWorkflow(useEditor.getState().definition())}>
           <Download size={16} />
         </ToolButton>
       </div>
@@ -140,6 +141,7 @@ export function EditorToolbar() {
       {dialog === 'versions' && workflowId && <VersionsDialog workflowId={workflowId} onClose={() => setDialog(null)} />}
       {dialog === 'unpublish' && (
         <Dialog
+          open
           title="Unpublish this workflow?"
           icon={<CircleSlash size={18} />}
           onClose={() => setDialog(null)}

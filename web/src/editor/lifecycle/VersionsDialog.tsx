@@ -3,12 +3,13 @@ import { useQuery } from '@tanstack/react-query';
 import { Background, Controls, ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import { ArrowLeft, Eye, History, RotateCcw } from 'lucide-react';
 import { describeError } from '../../api/problem';
+import { Dialog } from '../../ui/Dialog';
 import { Spinner } from '../../ui/Spinner';
+import { TableHead } from '../../ui/TableHead';
 import { toast } from '../../ui/toast';
 import { stepNodeTypes } from '../canvas/StepNode';
 import { toGraph } from '../model';
 import { useEditor } from '../store';
-import { Dialog } from './Dialog';
 import { getVersion, listVersions } from './workflowCalls';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -22,7 +23,7 @@ export function VersionsDialog({ workflowId, onClose }: { workflowId: string; on
     return <VersionView workflowId={workflowId} version={viewing} onBack={() => setViewing(null)} onClose={onClose} />;
   }
   return (
-    <Dialog title="Versions" icon={<History size={18} />} onClose={onClose}>
+    <Dialog open title="Versions" icon={<History size={18} />} onClose={onClose}>
       {versions.isPending && <Spinner block label="Loading versions" />}
       {versions.isError && <p className="text-danger">{describeError(versions.error)}</p>}
       {versions.data && versions.data.versions.length === 0 && (
@@ -30,16 +31,7 @@ export function VersionsDialog({ workflowId, onClose }: { workflowId: string; on
       )}
       {versions.data && versions.data.versions.length > 0 && (
         <table className="versions-table">
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Name</th>
-              <th scope="col">Published</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Version', 'Name', 'Published']} actions />
           <tbody>
             {versions.data.versions.map((v) => (
               <tr key={v.version}>
@@ -76,7 +68,8 @@ function VersionView({ workflowId, version, onBack, onClose }: { workflowId: str
 
   return (
     <Dialog
-      wide
+      open
+      size="lg"
       title={v.data ? `Version ${version} · ${v.data.name}` : `Version ${version}`}
       icon={<History size={18} />}
       onClose={onClose}

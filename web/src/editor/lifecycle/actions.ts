@@ -2,7 +2,6 @@ import type { QueryClient } from '@tanstack/react-query';
 import { describeError } from '../../api/problem';
 import { toast } from '../../ui/toast';
 import { useEditor } from '../store';
-import type { WorkflowDefinition } from '../model';
 import { flushSave } from './useAutoSave';
 import { publishWorkflow, unpublishWorkflow, validateWorkflow, validationFromProblem } from './workflowCalls';
 import { setWorkflowStatus } from './workflowStatus';
@@ -81,25 +80,6 @@ export async function unpublish(client: QueryClient): Promise<void> {
   } catch (error) {
     toast.error(`Unpublishing failed: ${describeError(error)}`);
   }
-}
-
-/** The file name an export gets: the workflow's name made safe for a file system. */
-export function exportFileName(name: string): string {
-  const safe = name.trim().replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '-').replace(/\s+/g, ' ') || 'workflow';
-  return `${safe}.flowforge.json`;
-}
-
-/** Downloads the draft as the API's own definition shape, which the workflows list imports back. */
-export function exportDefinition(definition: WorkflowDefinition): void {
-  const blob = new Blob([JSON.stringify(definition, null, 2) + '\n'], { type: 'application/json' });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = exportFileName(definition.name);
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 export function plural(n: number, word: string): string {

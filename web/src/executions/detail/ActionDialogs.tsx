@@ -1,30 +1,11 @@
 import { useState } from 'react';
-import { describeError } from '../../api/problem';
-import { Dialog } from '../../ui/Dialog';
+import { Dialog, FormFooter } from '../../ui/Dialog';
+import { useAction } from '../../ui/useAction';
 import type { OpenWait } from './timeline';
 
 interface Common {
   open: boolean;
   onClose(): void;
-}
-
-/** Runs an action, keeping the dialog open with the problem shown when it fails (a 409, a bad payload...). */
-function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const run = async (action: () => Promise<unknown>, done: () => void) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-      done();
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run };
 }
 
 function Problem({ message }: { message: string | null }) {
@@ -47,16 +28,7 @@ export function CancelDialog({ open, onClose, onCancel }: Common & { onCancel(re
       title="Cancel this execution?"
       description="It stops at its next step boundary: running steps finish, their results are dropped."
       onSubmit={() => run(() => onCancel(reason), onClose)}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose} disabled={busy}>
-            Keep running
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            Cancel execution
-          </button>
-        </>
-      }
+      footer={<FormFooter onCancel={onClose} cancelLabel="Keep running" submitLabel="Cancel execution" busy={busy} />}
     >
       <label className="field">
         <span className="field-label">Reason (optional)</span>
@@ -135,16 +107,7 @@ export function SendEventDialog({
       title="Send an event"
       description="Steps waiting for an event with this name receive it; if none waits yet, the first one that does will."
       onSubmit={submit}
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose} disabled={busy}>
-            Close
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            Send event
-          </button>
-        </>
-      }
+      footer={<FormFooter onCancel={onClose} cancelLabel="Close" submitLabel="Send event" busy={busy} />}
     >
       <div className="exec-dialog-fields">
         <label className="field">
