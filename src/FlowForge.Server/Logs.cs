@@ -72,4 +72,8 @@ internal static partial class Logs
 
     [LoggerMessage(1723, LogLevel.Information, "Seeded and published the sample workflow {WorkflowId}")]
     public static partial void SampleWorkflowSeeded(ILogger logger, string workflowId);
+
+    // 1880–1899: analytics.
+    [LoggerMessage(1880, LogLevel.Debug, "Counted {Count} finished executions into the analytics roll-ups")]
+    public static partial void AnalyticsBatchCounted(ILogger logger, int count);
 }
