@@ -12,6 +12,7 @@ import { Spinner } from '../ui/Spinner';
 
 // The editor carries React Flow and the canvas: loaded when first opened, so the list shows fast.
 const EditorPage = lazy(() => import('../editor/EditorPage').then((m) => ({ default: m.EditorPage })));
+const AnalyticsPage = lazy(() => import('../analytics/AnalyticsPage').then((m) => ({ default: m.AnalyticsPage })));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -51,6 +52,14 @@ export function App() {
               element={
                 <Suspense fallback={<Spinner label="Opening the editor" block />}>
                   <EditorPage />
+                </Suspense>
+              }
+            />
+            <Route
+              path="/analytics"
+              element={
+                <Suspense fallback={<Spinner label="Loading analytics" block />}>
+                  <AnalyticsPage />
                 </Suspense>
               }
             />
