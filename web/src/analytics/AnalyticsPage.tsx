@@ -239,8 +239,8 @@ function Report({ report, names, orgWide, busy }: { report: AnalyticsReport; nam
 
 function Kpi({ icon, label, value, unit, children }: { icon: React.ReactNode; label: string; value: string; unit?: string; children: React.ReactNode }) {
   return (
-    <div className="card an-kpi">
-      <div className="an-kpi-label">
+    <div className="card an-kpi" role="group" aria-label={label}>
+      <div className="an-kpi-label" aria-hidden>
         <span className="an-kpi-icon" aria-hidden>
           {icon}
         </span>
