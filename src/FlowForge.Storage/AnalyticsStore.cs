@@ -143,13 +143,15 @@ public abstract class AnalyticsStore(IRelationalDatabase db) : IAnalyticsStore
     public async Task<AnalyticsRollup> ReadAsync(string orgId, string? workflowId, string fromDay, string toDay, CancellationToken ct = default)
     {
         await using var c = await db.OpenConnectionAsync(ct);
+        // Runs and histograms: one key range, the workflow's or the organisation-wide rows (workflow_id '').
+        var perDay = "org_id = @orgId AND workflow_id = @perDayWorkflow AND day >= @fromDay AND day <= @toDay";
         var where = "org_id = @orgId AND day >= @fromDay AND day <= @toDay" + (workflowId is null ? "" : " AND workflow_id = @workflowId");
-        var args = new { orgId, workflowId, fromDay, toDay };
+        var args = new { orgId, workflowId, fromDay, toDay, perDayWorkflow = workflowId ?? AnalyticsCounting.OrganizationWide };
         var runs = await c.QueryAsync<SumRow>(new CommandDefinition(
-            $"SELECT day AS Day, status AS Key, CAST(SUM(runs) AS bigint) AS A FROM analytics_runs WHERE {where} GROUP BY day, status",
+            $"SELECT day AS Day, status AS Key, runs AS A FROM analytics_runs WHERE {perDay}",
             args, cancellationToken: ct));
         var histograms = await c.QueryAsync<SumRow>(new CommandDefinition(
-            $"SELECT day AS Day, metric AS Key, bucket AS Bucket, CAST(SUM(count) AS bigint) AS A FROM analytics_histograms WHERE {where} GROUP BY day, metric, bucket",
+            $"SELECT day AS Day, metric AS Key, bucket AS Bucket, count AS A FROM analytics_histograms WHERE {perDay}",
             args, cancellationToken: ct));
         var steps = await c.QueryAsync<SumRow>(new CommandDefinition(
             $"""

@@ -13,6 +13,12 @@ public static class AnalyticsCounting
     public const string DurationMetric = "duration";
     public const string QueueMetric = "queue";
 
+    /// <summary>
+    /// The workflow id under which runs and histograms are also counted for the whole organisation (no workflow has it):
+    /// an organisation's report then reads as few rows as one workflow's, however many workflows it has.
+    /// </summary>
+    public const string OrganizationWide = "";
+
     /// <summary>Error messages are grouped by their first this many characters (a message with an id in it still groups by its start).</summary>
     public const int MessageLength = 200;
 
@@ -36,9 +42,13 @@ public static class AnalyticsCounting
 
         void AddRun(AnalyticsLedgerEntry e, int sign)
         {
-            Add(runs, (e.OrgId, e.WorkflowId, e.Day, e.Status), sign);
-            Add(histograms, (e.OrgId, e.WorkflowId, e.Day, DurationMetric, e.DurationBucket), sign);
-            if (e.QueueBucket is { } queue) Add(histograms, (e.OrgId, e.WorkflowId, e.Day, QueueMetric, queue), sign);
+            // Once for the workflow, once for the whole organisation (see OrganizationWide).
+            foreach (var workflow in new[] { e.WorkflowId, OrganizationWide })
+            {
+                Add(runs, (e.OrgId, workflow, e.Day, e.Status), sign);
+                Add(histograms, (e.OrgId, workflow, e.Day, DurationMetric, e.DurationBucket), sign);
+                if (e.QueueBucket is { } queue) Add(histograms, (e.OrgId, workflow, e.Day, QueueMetric, queue), sign);
+            }
             if (e.FailedNodeId is { } node)
             {
                 var key = (e.OrgId, e.WorkflowId, e.Day, node);

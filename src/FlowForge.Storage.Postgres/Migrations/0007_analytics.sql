@@ -2,6 +2,9 @@
 -- day of completion, kept up by the roll-up service, which reads terminal executions past the watermark in batches
 -- and commits each batch's increments together with the watermark's move. Reports read only these tables, so their
 -- cost follows the number of workflows and days asked for, never the number of executions stored.
+-- Runs and histograms are also kept for the whole organisation, under workflow_id '' (no workflow has that id): a
+-- report reads one range of (org_id, workflow_id, day) whether it covers one workflow or all of them, so it reads at most
+-- days x (statuses or buckets) rows. Steps, errors and variants are read per day across workflows, hence their key order.
 -- Days are yyyy-MM-dd text in both backends. Histogram buckets: see LogHistogram (bucket i = [2^(i/8), 2^((i+1)/8)) ms).
 
 CREATE TABLE analytics_watermark (
@@ -18,7 +21,7 @@ CREATE TABLE analytics_runs (
     workflow_id  text NOT NULL,
     status       text NOT NULL,
     runs         bigint NOT NULL,
-    PRIMARY KEY (org_id, day, workflow_id, status)
+    PRIMARY KEY (org_id, workflow_id, day, status)
 );
 
 CREATE TABLE analytics_histograms (
@@ -28,7 +31,7 @@ CREATE TABLE analytics_histograms (
     metric       text NOT NULL,  -- 'duration' (start to end) or 'queue' (start to the first step)
     bucket       bigint NOT NULL,
     count        bigint NOT NULL,
-    PRIMARY KEY (org_id, day, workflow_id, metric, bucket)
+    PRIMARY KEY (org_id, workflow_id, day, metric, bucket)
 );
 
 CREATE TABLE analytics_steps (
@@ -62,6 +65,11 @@ CREATE TABLE analytics_variants (
     completed    bigint NOT NULL,
     PRIMARY KEY (org_id, day, workflow_id, node_id, variant)
 );
+
+-- One workflow's report reads its own rows of these three, not every workflow's rows of each day.
+CREATE INDEX ix_analytics_steps_workflow ON analytics_steps(org_id, workflow_id, day);
+CREATE INDEX ix_analytics_step_errors_workflow ON analytics_step_errors(org_id, workflow_id, day);
+CREATE INDEX ix_analytics_variants_workflow ON analytics_variants(org_id, workflow_id, day);
 
 -- What counting each execution added at run level, so a failed execution that is resumed and ends again is recounted
 -- (the old contribution taken back) rather than counted twice. Only read by execution id, in batches; pruned by day
