@@ -21,7 +21,7 @@ public abstract class AnalyticsStore(IRelationalDatabase db) : IAnalyticsStore
         .. new[]
         {
             typeof(StepScheduled), typeof(StepCompleted), typeof(StepFailed), typeof(LoopStarted), typeof(TimerCreated),
-            typeof(WaitStarted), typeof(ChildRequested), typeof(ExecutionFailed), typeof(ExecutionResumed),
+            typeof(WaitStarted), typeof(ChildRequested), typeof(ChildFailed), typeof(ExecutionFailed), typeof(ExecutionResumed),
         }.Select(StoredEvent.TypeName),
     ];
 

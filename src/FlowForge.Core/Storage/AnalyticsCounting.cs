@@ -97,6 +97,24 @@ public static class AnalyticsCounting
                             Add(errors, (x.OrgId, x.WorkflowId, day, f.NodeId, Shorten(f.Error)), 1);
                         }
                         break;
+                    case LoopStarted l:
+                        nodeOfStep[l.StepKey] = (l.NodeId, NodeTypeNames.LogicLoop);
+                        break;
+                    case WaitStarted w:
+                        nodeOfStep[w.StepKey] = (w.NodeId, NodeTypeNames.LogicApproval);
+                        break;
+                    case ChildRequested child:
+                        nodeOfStep[child.StepKey] = (child.NodeId, NodeTypeNames.LogicSubworkflow);
+                        break;
+                    case ChildFailed cf when sequence > countedUpTo && nodeOfStep.TryGetValue(cf.StepKey, out var parent):
+                    {
+                        // A sub-workflow step fails when its child does: counted as that step's failure, with the child's error.
+                        var key = (x.OrgId, x.WorkflowId, day, parent.NodeId);
+                        var current = steps.GetValueOrDefault(key, ("", 0, 0));
+                        steps[key] = (parent.NodeType, current.Attempts + 1, current.Runs);
+                        Add(errors, (x.OrgId, x.WorkflowId, day, parent.NodeId, Shorten(cf.Error)), 1);
+                        break;
+                    }
                     case ExecutionFailed ef:
                         failedStepKey = ef.StepKey;
                         break;

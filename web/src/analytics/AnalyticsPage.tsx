@@ -58,6 +58,17 @@ export function AnalyticsPage() {
       { replace: true },
     );
 
+  const pickRange = (d: RangePreset) => update({ days: d === 30 ? null : String(d) });
+  const onRangeKey = (e: React.KeyboardEvent<HTMLDivElement>) => {
+    const step = e.key === 'ArrowRight' || e.key === 'ArrowDown' ? 1 : e.key === 'ArrowLeft' || e.key === 'ArrowUp' ? -1 : 0;
+    if (!step) return;
+    e.preventDefault();
+    const index = (rangePresets.indexOf(days) + step + rangePresets.length) % rangePresets.length;
+    pickRange(rangePresets[index]);
+    const buttons = e.currentTarget.querySelectorAll<HTMLButtonElement>('[role="radio"]');
+    buttons[index]?.focus();
+  };
+
   const workflowName = workflowId ? (names.get(workflowId) ?? workflowId) : null;
   const data = report.data;
 
@@ -97,15 +108,17 @@ export function AnalyticsPage() {
               </option>
             ))}
           </select>
-          <div className="an-segmented" role="radiogroup" aria-label="Time range">
+          <div className="an-segmented" role="radiogroup" aria-label="Time range" onKeyDown={onRangeKey}>
             {rangePresets.map((d) => (
               <button
                 key={d}
                 type="button"
                 role="radio"
                 aria-checked={d === days}
+                // A radio group is one tab stop; the arrow keys move the choice (WAI-ARIA radio group).
+                tabIndex={d === days ? 0 : -1}
                 className={clsx('an-segment', d === days && 'an-segment-on')}
-                onClick={() => update({ days: d === 30 ? null : String(d) })}
+                onClick={() => pickRange(d)}
               >
                 {d} days
               </button>
