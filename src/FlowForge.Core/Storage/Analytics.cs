@@ -93,9 +93,9 @@ public interface IAnalyticsStore
 }
 
 /// <summary>
-/// Fixed log-scale buckets for durations in milliseconds: bucket i holds [2^(i/8), 2^((i+1)/8)) ms, bucket 0 also
-/// everything under 1 ms. A percentile read from the buckets is the bucket's geometric middle, so it is within
-/// 2^(1/16) - 1 (4.4 %) of the true value (plus at most 0.5 ms under 1 ms).
+/// Fixed log-scale buckets for durations in milliseconds: bucket 0 holds everything under 1 ms, bucket i ≥ 1 holds
+/// [2^((i-1)/8), 2^(i/8)) ms. A percentile read from the buckets is the bucket's geometric middle, so it is within
+/// 2^(1/16) - 1 (4.4 %) of the true value; under 1 ms it reads 0.5 ms (within 0.5 ms).
 /// </summary>
 public static class LogHistogram
 {
@@ -104,14 +104,14 @@ public static class LogHistogram
     /// <summary>The largest bucket: 2^40 ms is about 35 years, longer than any run.</summary>
     public const int MaxBucket = 40 * PerDoubling;
 
-    /// <summary>The most a percentile read from the buckets is off, relative to the true value.</summary>
+    /// <summary>The most a percentile read from the buckets is off, relative to the true value (from 1 ms up).</summary>
     public static readonly double RelativeError = Math.Pow(2, 1.0 / (2 * PerDoubling)) - 1;
 
     public static int Bucket(double milliseconds) =>
-        milliseconds < 1 ? 0 : Math.Min(MaxBucket, (int)Math.Floor(Math.Log2(milliseconds) * PerDoubling));
+        milliseconds < 1 ? 0 : Math.Min(MaxBucket, 1 + (int)Math.Floor(Math.Log2(milliseconds) * PerDoubling));
 
-    /// <summary>The value a bucket stands for: its geometric middle.</summary>
-    public static double Value(int bucket) => Math.Pow(2, (bucket + 0.5) / PerDoubling);
+    /// <summary>The value a bucket stands for: its geometric middle (0.5 ms for the one under 1 ms).</summary>
+    public static double Value(int bucket) => bucket == 0 ? 0.5 : Math.Pow(2, (bucket - 0.5) / PerDoubling);
 
     /// <summary>The <paramref name="quantile"/> (0..1) of the counted values, or null when there are none.</summary>
     public static double? Percentile(IEnumerable<KeyValuePair<int, long>> counts, double quantile)

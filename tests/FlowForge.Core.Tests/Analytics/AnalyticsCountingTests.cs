@@ -87,6 +87,10 @@ public sealed class AnalyticsCountingTests
             Assert.InRange(Math.Abs(estimate / exact - 1), 0, LogHistogram.RelativeError + 1e-12);
         }
         Assert.Null(LogHistogram.Percentile([], 0.5));
+        // Under a millisecond: one bucket, read as half a millisecond.
+        Assert.Equal(0, LogHistogram.Bucket(0.99));
+        Assert.Equal(0.5, LogHistogram.Percentile([KeyValuePair.Create(LogHistogram.Bucket(0.2), 3L)], 0.5));
+        Assert.InRange(LogHistogram.Percentile([KeyValuePair.Create(LogHistogram.Bucket(1), 1L)], 0.5)!.Value, 1, 1 + LogHistogram.RelativeError);
         Assert.InRange(LogHistogram.RelativeError, 0.043, 0.045);
     }
 
