@@ -73,6 +73,14 @@ internal static partial class Logs
     [LoggerMessage(1723, LogLevel.Information, "Seeded and published the sample workflow {WorkflowId}")]
     public static partial void SampleWorkflowSeeded(ILogger logger, string workflowId);
 
+    // ---- approvals inbox (1870-1879) ----
+
+    [LoggerMessage(1870, LogLevel.Warning, "Execution {ExecutionId} is left out of the approvals inbox: its stored history cannot be read")]
+    public static partial void ApprovalUnreadable(ILogger logger, string executionId, Exception e);
+
+    [LoggerMessage(1871, LogLevel.Warning, "A refused call to trigger {WorkflowId}/{StepId} could not be logged")]
+    public static partial void RefusedDeliveryNotLogged(ILogger logger, string workflowId, string stepId, Exception e);
+
     // 1880–1899: analytics.
     [LoggerMessage(1880, LogLevel.Debug, "Counted {Count} finished executions into the analytics roll-ups")]
     public static partial void AnalyticsBatchCounted(ILogger logger, int count);

@@ -74,6 +74,7 @@ internal static class ServerApp
         api.MapCredentialsApi();
         app.MapFlowForgeLive();
         api.MapTriggersApi();
+        api.MapApprovalsApi();
         api.MapAnalyticsApi();
         app.MapFlowForgeWebApp();
         return app;

@@ -51,6 +51,9 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
 
     public Task<Page<ExecutionRecord>> ListAsync(string orgId, ExecutionQuery query, CancellationToken ct = default) => inner.ListAsync(orgId, query, ct);
 
+    public Task<IReadOnlyList<ExecutionRecord>> ListWaitingAsync(string orgId, ExecutionCursor? after, int limit, CancellationToken ct = default) =>
+        inner.ListWaitingAsync(orgId, after, limit, ct);
+
     public async Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default)
     {
         CheckUp();

@@ -12,7 +12,13 @@ import { Spinner } from '../ui/Spinner';
 
 // The editor carries React Flow and the canvas: loaded when first opened, so the list shows fast.
 const EditorPage = lazy(() => import('../editor/EditorPage').then((m) => ({ default: m.EditorPage })));
+const ApprovalsPage = lazy(() => import('../approvals/ApprovalsPage').then((m) => ({ default: m.ApprovalsPage })));
+const TriggersPage = lazy(() => import('../triggers/TriggersPage').then((m) => ({ default: m.TriggersPage })));
+const OutboxPage = lazy(() => import('../outbox/OutboxPage').then((m) => ({ default: m.OutboxPage })));
+const CredentialsPage = lazy(() => import('../settings/CredentialsPage').then((m) => ({ default: m.CredentialsPage })));
 const AnalyticsPage = lazy(() => import('../analytics/AnalyticsPage').then((m) => ({ default: m.AnalyticsPage })));
+const KeysPage = lazy(() => import('../settings/KeysPage').then((m) => ({ default: m.KeysPage })));
+const ExecutionDetailPage = lazy(() => import('../executions/detail/ExecutionDetailPage').then((m) => ({ default: m.ExecutionDetailPage })));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -55,11 +61,24 @@ export function App() {
                 </Suspense>
               }
             />
+            <Route path="/approvals" element={<Suspense fallback={<Spinner label="Loading" block />}><ApprovalsPage /></Suspense>} />
+            <Route path="/triggers" element={<Suspense fallback={<Spinner label="Loading" block />}><TriggersPage /></Suspense>} />
+            <Route path="/outbox" element={<Suspense fallback={<Spinner label="Loading" block />}><OutboxPage /></Suspense>} />
+            <Route path="/credentials" element={<Suspense fallback={<Spinner label="Loading" block />}><CredentialsPage /></Suspense>} />
+            <Route path="/keys" element={<Suspense fallback={<Spinner label="Loading" block />}><KeysPage /></Suspense>} />
             <Route
               path="/analytics"
               element={
                 <Suspense fallback={<Spinner label="Loading analytics" block />}>
                   <AnalyticsPage />
+                </Suspense>
+              }
+            />
+            <Route
+              path="/executions/:id"
+              element={
+                <Suspense fallback={<Spinner label="Opening the execution" block />}>
+                  <ExecutionDetailPage />
                 </Suspense>
               }
             />
