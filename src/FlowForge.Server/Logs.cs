@@ -80,4 +80,8 @@ internal static partial class Logs
 
     [LoggerMessage(1871, LogLevel.Warning, "A refused call to trigger {WorkflowId}/{StepId} could not be logged")]
     public static partial void RefusedDeliveryNotLogged(ILogger logger, string workflowId, string stepId, Exception e);
+
+    // 1880–1899: analytics.
+    [LoggerMessage(1880, LogLevel.Debug, "Counted {Count} finished executions into the analytics roll-ups")]
+    public static partial void AnalyticsBatchCounted(ILogger logger, int count);
 }

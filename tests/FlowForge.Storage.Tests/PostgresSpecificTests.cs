@@ -41,7 +41,8 @@ public sealed class PostgresSpecificTests
         Assert.Equal(AllMigrations, await temp.Database.AppliedMigrationsAsync());
         var tables = await temp.QueryAsync($"SELECT table_name FROM information_schema.tables WHERE table_schema = '{temp.Name}' ORDER BY table_name");
         Assert.Equal(
-            ["activities", "api_keys", "credentials", "executions", "history", "inbox", "organizations", "outbox", "schema_versions", "send_ledger",
+            ["activities", "analytics_histograms", "analytics_ledger", "analytics_runs", "analytics_step_errors", "analytics_steps", "analytics_variants",
+                "analytics_watermark", "api_keys", "credentials", "executions", "history", "inbox", "organizations", "outbox", "schema_versions", "send_ledger",
                 "trigger_endpoints", "trigger_events", "workflow_versions", "workflows"],
             tables.Select(r => (string)r[0]!));
     }

@@ -1,4 +1,5 @@
 using FlowForge.Core.Catalog;
+using FlowForge.Server.Analytics;
 using FlowForge.Server.Api;
 using FlowForge.Server.Api.Hooks;
 using FlowForge.Server.Auth;
@@ -39,6 +40,7 @@ internal static class ServerApp
         services.AddSingleton<WorkflowPublisher>();
         services.AddSingleton<SampleWorkflowSeeder>();
         services.AddFlowForgeLive(builder.Configuration);
+        services.AddFlowForgeAnalytics(builder.Configuration);
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -74,6 +76,7 @@ internal static class ServerApp
         app.MapFlowForgeLive();
         api.MapTriggersApi();
         api.MapApprovalsApi();
+        api.MapAnalyticsApi();
         app.MapFlowForgeWebApp();
         return app;
     }

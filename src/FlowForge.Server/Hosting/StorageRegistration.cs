@@ -8,7 +8,7 @@ namespace FlowForge.Server.Hosting;
 
 /// <summary>
 /// The one place that decides between SQLite and PostgreSQL: every store (tenants, workflows, executions,
-/// triggers, the send ledger, the outbox, credentials), the schema migrator and the cross-process live
+/// triggers, the send ledger, the outbox, credentials, analytics), the schema migrator and the cross-process live
 /// feed are registered here per provider. The other registrations only add provider-independent services
 /// on top of the store interfaces.
 /// </summary>
@@ -33,6 +33,7 @@ internal static class StorageRegistration
                 services.AddSingleton<ISendLedger>(sp => new SqliteSendLedger(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<IOutboxStore>(sp => new SqliteOutboxStore(sp.GetRequiredService<SqliteDatabase>()));
                 services.AddSingleton<ICredentialStore>(sp => new SqliteCredentialStore(sp.GetRequiredService<SqliteDatabase>()));
+                services.AddSingleton<IAnalyticsStore>(sp => new SqliteAnalyticsStore(sp.GetRequiredService<SqliteDatabase>()));
                 services.AddSingleton<ISchemaMigrator>(sp => new SqliteMigrator(sp.GetRequiredService<SqliteDatabase>()));
                 break;
             case StorageOptions.Postgres:
@@ -58,6 +59,7 @@ internal static class StorageRegistration
                 services.AddSingleton<ISendLedger>(sp => new PostgresSendLedger(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<IOutboxStore>(sp => new PostgresOutboxStore(sp.GetRequiredService<PostgresDatabase>()));
                 services.AddSingleton<ICredentialStore>(sp => new PostgresCredentialStore(sp.GetRequiredService<PostgresDatabase>()));
+                services.AddSingleton<IAnalyticsStore>(sp => new PostgresAnalyticsStore(sp.GetRequiredService<PostgresDatabase>()));
                 services.AddSingleton<ISchemaMigrator>(sp => new PostgresMigrator(sp.GetRequiredService<PostgresDatabase>()));
                 break;
             default:

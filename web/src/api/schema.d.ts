@@ -1018,6 +1018,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/organization": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Runs per day, success rate, duration and queue-time percentiles, failing steps and A/B outcomes of the organisation
+         * @description `from` and `to` are UTC days (yyyy-MM-dd, inclusive; default the last 30 days, at most 366). Runs are counted on the day they ended, a few seconds after they end (`countedUntil` says how far the counting has got). Percentiles come from log-scale histograms and are within `percentileRelativeError` of the exact value.
+         */
+        get: operations["GetOrganizationAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/workflows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Runs per day, success rate, duration and queue-time percentiles, failing steps and A/B outcomes of one workflow
+         * @description `from` and `to` are UTC days (yyyy-MM-dd, inclusive; default the last 30 days, at most 366). Runs are counted on the day they ended, a few seconds after they end (`countedUntil` says how far the counting has got). Percentiles come from log-scale histograms and are within `percentileRelativeError` of the exact value.
+         */
+        get: operations["GetWorkflowAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/credentials": {
         parameters: {
             query?: never;
@@ -1114,6 +1154,58 @@ export interface components {
             status: string;
             detail: string;
         };
+        AnalyticsDay: {
+            day: string;
+            /** Format: int64 */
+            completed: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            cancelled: number;
+            /** Format: double */
+            successRate: null | number;
+            /** Format: double */
+            durationP50Ms: null | number;
+            /** Format: double */
+            durationP95Ms: null | number;
+            /** Format: double */
+            queueP50Ms: null | number;
+            /** Format: double */
+            queueP95Ms: null | number;
+        };
+        AnalyticsReport: {
+            from: string;
+            to: string;
+            workflowId: null | string;
+            totals: components["schemas"]["AnalyticsTotals"];
+            days: components["schemas"]["AnalyticsDay"][];
+            failingSteps: components["schemas"]["FailingStep"][];
+            variants: components["schemas"]["VariantOutcome"][];
+            /** Format: date-time */
+            countedUntil: null | string;
+            /** Format: double */
+            percentileRelativeError: number;
+        };
+        AnalyticsTotals: {
+            /** Format: int64 */
+            runs: number;
+            /** Format: int64 */
+            completed: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            cancelled: number;
+            /** Format: double */
+            successRate: null | number;
+            /** Format: double */
+            durationP50Ms: null | number;
+            /** Format: double */
+            durationP95Ms: null | number;
+            /** Format: double */
+            queueP50Ms: null | number;
+            /** Format: double */
+            queueP95Ms: null | number;
+        };
         ApiKeyList: {
             keys: components["schemas"]["ApiKeyResponse"][];
         };
@@ -1185,6 +1277,11 @@ export interface components {
             source: string;
             target: string;
             sourceHandle?: null | string;
+        };
+        ErrorCount: {
+            message: string;
+            /** Format: int64 */
+            count: number;
         };
         EventAcceptedResponse: {
             executionId: string;
@@ -1268,6 +1365,16 @@ export interface components {
             stuck: boolean;
             retryOf: null | string;
             parentExecutionId: null | string;
+        };
+        FailingStep: {
+            workflowId: string;
+            nodeId: string;
+            nodeType: string;
+            /** Format: int64 */
+            failedAttempts: number;
+            /** Format: int64 */
+            failedRuns: number;
+            errors: components["schemas"]["ErrorCount"][];
         };
         HealthResponse: {
             status: string;
@@ -1486,6 +1593,17 @@ export interface components {
             valid: boolean;
             errors: components["schemas"]["ValidationIssueResponse"][];
             warnings: components["schemas"]["ValidationIssueResponse"][];
+        };
+        VariantOutcome: {
+            workflowId: string;
+            nodeId: string;
+            variant: string;
+            /** Format: int64 */
+            runs: number;
+            /** Format: int64 */
+            completed: number;
+            /** Format: double */
+            successRate: null | number;
         };
         VersionList: {
             workflowId: string;
@@ -3627,6 +3745,117 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetOrganizationAnalytics: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsReport"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetWorkflowAnalytics: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsReport"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

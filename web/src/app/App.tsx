@@ -16,6 +16,7 @@ const ApprovalsPage = lazy(() => import('../approvals/ApprovalsPage').then((m) =
 const TriggersPage = lazy(() => import('../triggers/TriggersPage').then((m) => ({ default: m.TriggersPage })));
 const OutboxPage = lazy(() => import('../outbox/OutboxPage').then((m) => ({ default: m.OutboxPage })));
 const CredentialsPage = lazy(() => import('../settings/CredentialsPage').then((m) => ({ default: m.CredentialsPage })));
+const AnalyticsPage = lazy(() => import('../analytics/AnalyticsPage').then((m) => ({ default: m.AnalyticsPage })));
 const KeysPage = lazy(() => import('../settings/KeysPage').then((m) => ({ default: m.KeysPage })));
 const ExecutionDetailPage = lazy(() => import('../executions/detail/ExecutionDetailPage').then((m) => ({ default: m.ExecutionDetailPage })));
 
@@ -65,6 +66,14 @@ export function App() {
             <Route path="/outbox" element={<Suspense fallback={<Spinner label="Loading" block />}><OutboxPage /></Suspense>} />
             <Route path="/credentials" element={<Suspense fallback={<Spinner label="Loading" block />}><CredentialsPage /></Suspense>} />
             <Route path="/keys" element={<Suspense fallback={<Spinner label="Loading" block />}><KeysPage /></Suspense>} />
+            <Route
+              path="/analytics"
+              element={
+                <Suspense fallback={<Spinner label="Loading analytics" block />}>
+                  <AnalyticsPage />
+                </Suspense>
+              }
+            />
             <Route
               path="/executions/:id"
               element={

@@ -1,5 +1,5 @@
-import { Link } from 'react-router';
-import { Copy, Download, MoreHorizontal, Trash2, Workflow } from 'lucide-react';
+import { Link, useNavigate } from 'react-router';
+import { BarChart3, Copy, Download, MoreHorizontal, Trash2, Workflow } from 'lucide-react';
 import { Menu } from '../ui/Menu';
 import { TableHead, type Column } from '../ui/TableHead';
 import { relativeTime, fullTime } from './relativeTime';
@@ -30,6 +30,7 @@ const columns: Column[] = ['Name', 'Status', 'Last run', { label: 'Steps', class
 function WorkflowRow({ workflow: w, actions, now }: { workflow: WorkflowSummary; actions: RowActions; now: Date }) {
   const last = w.lastExecution;
   const run = last ? lastRunBadge(last) : null;
+  const navigate = useNavigate();
   return (
     <tr className="wf-row">
       <td className="wf-name-cell">
@@ -84,6 +85,7 @@ function WorkflowRow({ workflow: w, actions, now }: { workflow: WorkflowSummary;
           label={`Actions for ${w.name}`}
           trigger={<MoreHorizontal size={16} aria-hidden />}
           items={[
+            { label: 'Analytics', icon: <BarChart3 size={15} />, onSelect: () => navigate(`/analytics?workflow=${encodeURIComponent(w.id)}`) },
             { label: 'Duplicate', icon: <Copy size={15} />, onSelect: () => actions.duplicate(w) },
             { label: 'Export', icon: <Download size={15} />, onSelect: () => actions.export(w) },
             { label: 'Delete', icon: <Trash2 size={15} />, danger: true, onSelect: () => actions.delete(w) },
