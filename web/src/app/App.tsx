@@ -12,6 +12,7 @@ import { Spinner } from '../ui/Spinner';
 
 // The editor carries React Flow and the canvas: loaded when first opened, so the list shows fast.
 const EditorPage = lazy(() => import('../editor/EditorPage').then((m) => ({ default: m.EditorPage })));
+const ExecutionsPage = lazy(() => import('../executions/ExecutionsPage').then((m) => ({ default: m.ExecutionsPage })));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -54,6 +55,8 @@ export function App() {
                 </Suspense>
               }
             />
+            <Route path="/executions" element={<Suspense fallback={<Spinner label="Loading runs" block />}><ExecutionsPage /></Suspense>} />
+            <Route path="/workflows/:id/executions" element={<Suspense fallback={<Spinner label="Loading runs" block />}><ExecutionsPage /></Suspense>} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>

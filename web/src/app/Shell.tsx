@@ -1,5 +1,5 @@
 import { NavLink, Outlet } from 'react-router';
-import { BookOpen, LogOut, Workflow } from 'lucide-react';
+import { Activity, BookOpen, LogOut, Workflow } from 'lucide-react';
 import { useSession } from '../auth/session';
 import { Logo } from '../ui/Logo';
 import './Shell.css';
@@ -16,6 +16,9 @@ export function Shell() {
         </div>
         <NavLink to="/workflows" className="shell-link">
           <Workflow size={18} aria-hidden /> Workflows
+        </NavLink>
+        <NavLink to="/executions" className="shell-link">
+          <Activity size={18} aria-hidden /> Executions
         </NavLink>
         <div className="shell-spacer" />
         <a className="shell-link" href="/docs" target="_blank" rel="noreferrer">
