@@ -38,8 +38,8 @@ export function triggerLabel(row: Pick<ExecutionRow, 'trigger' | 'retryOf' | 'pa
   return 'Manual';
 }
 
-/** The id without its prefix, shortened for a table cell. */
+/** The id's last characters, for a table cell: ids begin with their time, so the end is what tells runs apart. */
 export function shortId(id: string): string {
   const bare = id.replace(/^ex_/, '');
-  return bare.length > 10 ? bare.slice(0, 10) : bare;
+  return bare.length > 8 ? bare.slice(-8) : bare;
 }
