@@ -14,6 +14,29 @@ if [ -f "$live_client/package-lock.json" ]; then
   fi
 fi
 
+# ---- The web app (web/): its packages for the Vitest and Playwright suites, the generated-types test and the build ----
+# The server's build runs `npm ci` too when needed; doing it here first keeps it out of the parallel solution build.
+web="$(cd "$(dirname "$0")/.." && pwd)/web"
+if [ -f "$web/package-lock.json" ]; then
+  command -v npm >/dev/null || { echo "Node.js 20+ and npm are required for the web app and its tests (https://nodejs.org)." >&2; exit 1; }
+  if [ ! -d "$web/node_modules" ] || [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+    echo "setup: installing the web app's packages (npm ci in web/)…"
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+
+# ---- Chromium for the end-to-end suite (web/e2e): Debian's package; Playwright's own browser builds cannot be fetched ----
+if [ ! -x /usr/bin/chromium ] && [ -z "${FLOWFORGE_CHROMIUM:-}" ]; then
+    chromium_sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "setup: installing chromium needs root (or sudo), or set FLOWFORGE_CHROMIUM to a Chromium binary." >&2; exit 1; }
+        chromium_sudo=(sudo)
+    fi
+    echo "setup: installing chromium…"
+    "${chromium_sudo[@]}" apt-get update -q
+    DEBIAN_FRONTEND=noninteractive "${chromium_sudo[@]}" apt-get install -y -q chromium
+fi
+
 # ---- PostgreSQL for tests/FlowForge.Storage.Tests (PostgresExecutionStoreTests and friends) ----------
 # Creates role flowforge/flowforge (CREATEDB) and database flowforge_test on 127.0.0.1:5432, the
 # tests' default connection string. Someone bringing their own server sets FLOWFORGE_TEST_POSTGRES

@@ -16,6 +16,7 @@ internal static class ServerApp
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
+        builder.UseFlowForgeWebRoot();
         var services = builder.Services;
 
         services.AddProblemDetails();

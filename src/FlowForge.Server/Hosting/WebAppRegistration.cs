@@ -1,3 +1,5 @@
+using Microsoft.Extensions.FileProviders;
+
 namespace FlowForge.Server.Hosting;
 
 /// <summary>
@@ -10,6 +12,22 @@ internal static class WebAppRegistration
 {
     /// <summary>Paths that belong to the server, not to the app's client-side router.</summary>
     private static readonly string[] ServerPrefixes = ["/api", "/hooks", "/hubs", "/openapi", "/docs", "/health"];
+
+    /// <summary>
+    /// Where the built app is: the content root's <c>wwwroot</c> (the default, and what a test or an operator sets with
+    /// <c>--contentRoot</c>/<c>--webroot</c>), else the <c>wwwroot</c> next to the binary, which the build and publish
+    /// place there. The content root is the working directory, so without the fallback
+    /// <c>dotnet bin/…/flowforge.dll</c> started from anywhere else would serve the "not built" page.
+    /// </summary>
+    public static void UseFlowForgeWebRoot(this WebApplicationBuilder builder)
+    {
+        var environment = builder.Environment;
+        if (environment.WebRootPath is { } configured && Directory.Exists(configured)) return;
+        var besideBinary = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        if (!File.Exists(Path.Combine(besideBinary, "index.html"))) return;
+        environment.WebRootPath = besideBinary;
+        environment.WebRootFileProvider = new PhysicalFileProvider(besideBinary);
+    }
 
     public static WebApplication UseFlowForgeWebApp(this WebApplication app)
     {

@@ -5,6 +5,7 @@ import { ReactFlowProvider } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { api } from '../api/client';
 import { useEditor } from './store';
+import { useNodeTypes } from '../catalog/nodeTypes';
 import { Spinner } from '../ui/Spinner';
 import { EmptyState } from '../ui/EmptyState';
 import { ApiError, describeError } from '../api/problem';
@@ -39,9 +40,11 @@ export function EditorPage() {
     if (doc.data) load(doc.data.doc, doc.data.etag);
   }, [doc.data, load]);
   useAutoSave();
+  // Asked for with the workflow, not after it: the cards need the catalog to draw their ports.
+  const catalog = useNodeTypes();
 
   if (doc.isError) return <EmptyState title="This workflow cannot be opened">{describeError(doc.error)}</EmptyState>;
-  if (doc.isPending || loadedId !== id) return <Spinner block label="Loading the workflow" />;
+  if (doc.isPending || loadedId !== id || catalog.isPending) return <Spinner block label="Loading the workflow" />;
   return (
     <ReactFlowProvider>
       <div className="editor">

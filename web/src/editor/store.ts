@@ -4,6 +4,8 @@ import {
   newEdgeId, newStepId, renameReferences, stepIdPattern, toDefinition, toGraph,
   type Config, type GraphSnapshot, type StepEdge, type StepNode, type TestResult, type ValidationResult, type WorkflowDefinition, type WorkflowDoc,
 } from './model';
+import type { NodeCatalog } from '../catalog/nodeTypes';
+import { layoutGraph } from './canvas/layout';
 
 /** Where the draft stands against the server. */
 export type SaveState = 'saved' | 'dirty' | 'saving' | 'conflict' | 'error';
@@ -36,6 +38,10 @@ export interface EditorState {
   /** A step the canvas should bring into view (set by the issues list, the test panel, ...); `focusSeq` re-triggers it. */
   focusNodeId: string | null;
   focusSeq: number;
+  /** Bumped to ask the canvas to fit every step into view (auto-layout, the toolbar's "Zoom to fit"). */
+  fitSeq: number;
+  /** The node catalog once loaded (the canvas sets it): what auto-layout reads ports from. */
+  catalog: NodeCatalog | null;
 
   load(doc: WorkflowDoc, etag: string | null): void;
   /** The definition as the API takes it (save, export). */
@@ -72,9 +78,23 @@ export interface EditorState {
   setPanel(panel: BottomPanel): void;
   /** Selects a step and asks the canvas to centre it. */
   focusNode(id: string): void;
+
+  setCatalog(catalog: NodeCatalog): void;
+  /** Asks the canvas to fit every step into view. */
+  requestFit(): void;
+  /** Lays the graph out left to right (ports in order), as one undoable step, then fits it into view. */
+  autoLayout(): void;
+  /**
+   * Moves the selected steps by (dx, dy) flow units (the arrow keys). A burst of moves (each within a second of the
+   * last, nothing else checkpointed in between) is one undo step.
+   */
+  nudgeSelection(dx: number, dy: number, now?: number): void;
 }
 
 export type BottomPanel = 'none' | 'issues' | 'test';
+
+/** How long after one arrow-key move the next still belongs to the same undo step. */
+const nudgeBurstMs = 1000;
 
 const snapshot = (s: Pick<EditorState, 'nodes' | 'edges'>): GraphSnapshot => ({ nodes: s.nodes, edges: s.edges });
 
@@ -84,6 +104,9 @@ function changesDraft(changes: NodeChange<StepNode>[] | EdgeChange<StepEdge>[]):
 }
 
 export const useEditor = create<EditorState>((set, get) => {
+  /** The last arrow-key move: when, and the undo entry it made (a newer entry means another action came between). */
+  let lastNudge: { at: number; entry: GraphSnapshot | undefined } | null = null;
+
   /** Applies a change to the draft: marks it dirty and clears results that described the old graph. */
   const edit = (partial: Partial<EditorState>) =>
     set((s) => ({ ...partial, changeCount: s.changeCount + 1, saveState: s.saveState === 'conflict' ? 'conflict' : 'dirty', validation: null }));
@@ -107,6 +130,8 @@ export const useEditor = create<EditorState>((set, get) => {
     panel: 'none',
     focusNodeId: null,
     focusSeq: 0,
+    fitSeq: 0,
+    catalog: null,
 
     load(doc, etag) {
       const graph = toGraph(doc);
@@ -299,6 +324,39 @@ export const useEditor = create<EditorState>((set, get) => {
     focusNode(id) {
       get().select([id]);
       set((s) => ({ focusNodeId: id, focusSeq: s.focusSeq + 1 }));
+    },
+
+    setCatalog(catalog) {
+      if (get().catalog !== catalog) set({ catalog });
+    },
+
+    requestFit() {
+      set((s) => ({ fitSeq: s.fitSeq + 1 }));
+    },
+
+    autoLayout() {
+      const s = get();
+      if (s.nodes.length === 0) return;
+      const catalog = s.catalog;
+      const positions = layoutGraph(s.nodes, s.edges, (n) => (catalog ? catalog.portsFor(n.data.type, n.data.config) : ['out', 'error']));
+      const moved = s.nodes.some((n) => {
+        const p = positions.get(n.id)!;
+        return p.x !== n.position.x || p.y !== n.position.y;
+      });
+      if (moved) {
+        s.checkpoint();
+        edit({ nodes: s.nodes.map((n) => ({ ...n, position: positions.get(n.id)! })) });
+      }
+      get().requestFit();
+    },
+
+    nudgeSelection(dx, dy, now = Date.now()) {
+      const s = get();
+      if (!s.nodes.some((n) => n.selected)) return;
+      const sameBurst = lastNudge !== null && now - lastNudge.at < nudgeBurstMs && s.past.at(-1) === lastNudge.entry;
+      if (!sameBurst) get().checkpoint();
+      edit({ nodes: s.nodes.map((n) => (n.selected ? { ...n, position: { x: n.position.x + dx, y: n.position.y + dy } } : n)) });
+      lastNudge = { at: now, entry: get().past.at(-1) };
     },
   };
 });

@@ -1,12 +1,11 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
-import { useReactFlow } from '@xyflow/react';
 import {
   AlertTriangle, ArrowLeft, Check, CircleAlert, CloudOff, Download, FlaskConical, History, LayoutGrid, Loader2, Maximize, Redo2,
   Rocket, ShieldCheck, Undo2, CircleSlash,
 } from 'lucide-react';
-import { useEditor, type EditorState, type SaveState } from '../store';
+import { useEditor, type SaveState } from '../store';
 import { ConflictDialog } from './ConflictDialog';
 import { VersionsDialog } from './VersionsDialog';
 import { Dialog } from './Dialog';
@@ -33,7 +32,6 @@ export function EditorToolbar() {
   const canRedo = useEditor((s) => s.future.length > 0);
   const panel = useEditor((s) => s.panel);
   const status = useWorkflowStatus(workflowId);
-  const { fitView } = useReactFlow();
   const [busy, setBusy] = useState<null | 'validate' | 'publish' | 'unpublish'>(null);
   const [dialog, setDialog] = useState<null | 'versions' | 'unpublish'>(null);
 
@@ -59,13 +57,9 @@ export function EditorToolbar() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  const autoLayout = () => {
-    const s = useEditor.getState() as EditorState & { autoLayout?: () => void };
-    // Auto-layout is the canvas's store action; until it is there the button stays disabled.
-    s.autoLayout?.();
-    requestAnimationFrame(() => void fitView({ padding: 0.2, duration: 300 }));
-  };
-  const hasAutoLayout = typeof (useEditor.getState() as EditorState & { autoLayout?: unknown }).autoLayout === 'function';
+  const autoLayout = useEditor((s) => s.autoLayout);
+  // Through the store, so the canvas fits and saves the new viewport like any move the person makes.
+  const zoomToFit = useEditor((s) => s.requestFit);
 
   const badge = status.data ? statusLabel(status.data) : null;
   const published = status.data?.status === 'published';
@@ -94,10 +88,10 @@ export function EditorToolbar() {
           <Redo2 size={16} />
         </ToolButton>
         <span className="toolbar-sep" aria-hidden />
-        <ToolButton label="Auto-layout" onClick={autoLayout} disabled={!hasAutoLayout}>
+        <ToolButton label="Auto-layout" onClick={autoLayout}>
           <LayoutGrid size={16} />
         </ToolButton>
-        <ToolButton label="Zoom to fit" onClick={() => void fitView({ padding: 0.2, duration: 300 })}>
+        <ToolButton label="Zoom to fit" onClick={zoomToFit}>
           <Maximize size={16} />
         </ToolButton>
         <span className="toolbar-sep" aria-hidden />
