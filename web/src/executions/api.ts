@@ -28,8 +28,9 @@ export function useExecutionList(filters: ExecutionFilters) {
     queryFn: ({ pageParam, signal }) => fetchExecutions(filters, pageParam, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
-    // Live events keep the list current; a refetch would re-read every loaded page.
-    staleTime: Infinity,
+    // Live events keep the shown list current, but only while it is shown: going back to earlier filters (or to the
+    // page) reads it again rather than showing what the cache kept from then.
+    staleTime: 0,
   });
 }
 
