@@ -23,7 +23,7 @@ internal static class ExecutionListApi
     /// How many rows of the range one request reads when a filter is checked row by row (status, text search):
     /// a rare match costs at most this, and the answer's cursor goes on where the reading stopped.
     /// </summary>
-    public const int ScanLimit = 5000;
+    public const int ScanLimit = 20_000;
 
     public static async Task<Results<Ok<ExecutionPage>, ProblemHttpResult>> Search(
         HttpContext http, IExecutionClientStore store, IOptions<EngineOptions> engine, TimeProvider clock,

@@ -1,6 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { HubConnectionState, type HubConnection } from '@microsoft/signalr';
-import { connectLive } from './live';
+import type { HubConnection } from '@microsoft/signalr';
 import { useSession } from '../auth/session';
 
 /** The hub's event names (README "Live progress"). */
@@ -41,8 +40,13 @@ export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
 interface Listener {
   topic: LiveTopic;
   onEvent(e: LiveEvent): void;
-  /** After a reconnect (subscriptions were lost and renewed): events may have been missed, so refetch. */
-  onReconnected?(): void;
+  /**
+   * Once the subscription is in place, and again after each reconnect (subscriptions are lost and renewed then):
+   * what happened before it may have been missed, so read it. `reconnected` tells the two apart.
+   */
+  onSubscribed?(reconnected: boolean): void;
+  /** Whether onSubscribed was called for the first subscription yet. */
+  subscribed?: boolean;
 }
 
 function topicKey(t: LiveTopic): string {
@@ -71,6 +75,8 @@ class LiveHub {
   private connection: HubConnection | null = null;
   private starting: Promise<void> | null = null;
   private key: string | null = null;
+  /** Bumped by every start and stop: a connection whose client finished loading after a stop is not opened. */
+  private generation = 0;
   private readonly listeners = new Set<Listener>();
   private readonly counts = new Map<string, { topic: LiveTopic; count: number }>();
   private readonly statusWatchers = new Set<(s: LiveStatus) => void>();
@@ -84,10 +90,15 @@ class LiveHub {
     const k = topicKey(listener.topic);
     const entry = this.counts.get(k);
     if (entry) entry.count++;
-    else {
-      this.counts.set(k, { topic: listener.topic, count: 1 });
-      void this.ensure().then(() => this.invoke(listener.topic, true));
-    }
+    else this.counts.set(k, { topic: listener.topic, count: 1 });
+    void this.ensure().then(async () => {
+      // A connection that was already open needs this subscription; one that just opened took it in renew().
+      if (!entry) await this.invoke(listener.topic, true);
+      if (this.listeners.has(listener) && this.status === 'live' && !listener.subscribed) {
+        listener.subscribed = true;
+        listener.onSubscribed?.(false);
+      }
+    });
     return () => {
       this.listeners.delete(listener);
       const current = this.counts.get(k);
@@ -111,7 +122,7 @@ class LiveHub {
 
   private async invoke(topic: LiveTopic, on: boolean) {
     const c = this.connection;
-    if (!c || c.state !== HubConnectionState.Connected) return; // renewed on (re)connect
+    if (!c || c.state !== 'Connected') return; // renewed on (re)connect
     try {
       await c.invoke(...subscribeCall(topic, on));
     } catch (e) {
@@ -121,10 +132,17 @@ class LiveHub {
 
   private ensure(): Promise<void> {
     const key = useSession.getState().apiKey;
-    if (this.connection && this.key === key && this.starting) return this.starting;
+    if (this.key === key && this.starting) return this.starting;
     if (this.connection) void this.connection.stop();
     this.key = key;
-    const c = connectLive();
+    this.setStatus('connecting');
+    // The SignalR client loads after the page has drawn: it is not needed for the first paint.
+    const generation = ++this.generation;
+    this.starting = import('./live').then(({ connectLive }) => (generation === this.generation ? this.open(connectLive()) : undefined));
+    return this.starting;
+  }
+
+  private open(c: HubConnection): Promise<void> {
     this.connection = c;
     for (const name of liveEventNames) {
       c.on(name, (payload: Omit<LiveEvent, 'name'>) => {
@@ -136,7 +154,7 @@ class LiveHub {
     c.onreconnected(async () => {
       await this.renew();
       this.setStatus('live');
-      for (const l of [...this.listeners]) l.onReconnected?.();
+      for (const l of [...this.listeners]) l.onSubscribed?.(true);
     });
     c.onclose(() => {
       if (this.connection === c) {
@@ -145,8 +163,7 @@ class LiveHub {
         this.starting = null;
       }
     });
-    this.setStatus('connecting');
-    this.starting = c
+    return c
       .start()
       .then(async () => {
         await this.renew();
@@ -160,7 +177,6 @@ class LiveHub {
         }
         this.setStatus('offline');
       });
-    return this.starting;
   }
 
   /** Subscriptions do not survive a reconnect (README): take them all again. */
@@ -170,6 +186,7 @@ class LiveHub {
 
   /** Ends the connection (sign-out); the next listener opens a new one. */
   async stop() {
+    this.generation++;
     const c = this.connection;
     this.connection = null;
     this.starting = null;
@@ -186,12 +203,14 @@ useSession.subscribe((s, previous) => {
 });
 
 /**
- * Follows a topic on the shared hub connection while the component is mounted. `topic` null follows nothing.
+ * Follows a topic on the shared hub connection while the component is mounted. `topic` null follows nothing (pass
+ * null until the first data is drawn: the SignalR client then loads after it). `onSubscribed` runs once the
+ * subscription is in place and after each reconnect (`reconnected` true): read again what may have been missed.
  * The handlers may change on every render: the latest ones are called. Returns the connection's status.
  */
-export function useLive(topic: LiveTopic | null, onEvent: (e: LiveEvent) => void, onReconnected?: () => void): LiveStatus {
-  const handlers = useRef({ onEvent, onReconnected });
-  handlers.current = { onEvent, onReconnected };
+export function useLive(topic: LiveTopic | null, onEvent: (e: LiveEvent) => void, onSubscribed?: (reconnected: boolean) => void): LiveStatus {
+  const handlers = useRef({ onEvent, onSubscribed });
+  handlers.current = { onEvent, onSubscribed };
   const [status, setStatus] = useState<LiveStatus>(hub.status);
   const key = topic ? topicKey(topic) : null;
 
@@ -201,7 +220,7 @@ export function useLive(topic: LiveTopic | null, onEvent: (e: LiveEvent) => void
     return hub.add({
       topic,
       onEvent: (e) => handlers.current.onEvent(e),
-      onReconnected: () => handlers.current.onReconnected?.(),
+      onSubscribed: (reconnected) => handlers.current.onSubscribed?.(reconnected),
     });
     // The topic's identity is its key.
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -9,10 +9,15 @@ import { WorkflowsPage } from '../workflows/WorkflowsPage';
 import { Toasts } from '../ui/Toasts';
 import { ApiError } from '../api/problem';
 import { Spinner } from '../ui/Spinner';
+import { prefetchExecutions } from '../executions/api';
 
 // The editor carries React Flow and the canvas: loaded when first opened, so the list shows fast.
 const EditorPage = lazy(() => import('../editor/EditorPage').then((m) => ({ default: m.EditorPage })));
-const ExecutionsPage = lazy(() => import('../executions/ExecutionsPage').then((m) => ({ default: m.ExecutionsPage })));
+// The executions list asks for its first page while its code loads (a small, eagerly loaded module).
+const ExecutionsPage = lazy(() => {
+  prefetchExecutions(queryClient, window.location);
+  return import('../executions/ExecutionsPage').then((m) => ({ default: m.ExecutionsPage }));
+});
 
 const queryClient = new QueryClient({
   defaultOptions: {

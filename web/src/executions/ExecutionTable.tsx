@@ -1,8 +1,8 @@
 import { Link } from 'react-router';
 import { CalendarClock, CornerDownRight, Globe, Hand, Mail, MessageCircle, Phone, RotateCcw } from 'lucide-react';
 import { badgeClass, lastRunBadge } from '../workflows/status';
-import { fullTime, relativeTime } from '../workflows/relativeTime';
-import { formatDuration, runDuration, shortId, triggerLabel } from './format';
+import { relativeTime } from '../workflows/relativeTime';
+import { formatDuration, fullTime, runDuration, shortId, triggerLabel } from './format';
 import type { ExecutionRow } from './liveMerge';
 
 const triggerIcons: Record<string, typeof Globe> = {

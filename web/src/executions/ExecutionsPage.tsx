@@ -93,11 +93,13 @@ export function ExecutionsPage() {
     },
     [list, readHead],
   );
+  // Subscribed once the first page is drawn (the hub client loads after it); runs that started in between are read
+  // when the subscription is in place.
   const status = useLive(
-    routeWorkflowId ? { kind: 'workflow', id: routeWorkflowId } : { kind: 'organization' },
+    !list.data ? null : routeWorkflowId ? { kind: 'workflow', id: routeWorkflowId } : { kind: 'organization' },
     onEvent,
-    () => {
-      void list.refetch();
+    (reconnected) => {
+      if (reconnected) void list.refetch();
       readHead();
     },
   );

@@ -43,3 +43,12 @@ export function shortId(id: string): string {
   const bare = id.replace(/^ex_/, '');
   return bare.length > 8 ? bare.slice(-8) : bare;
 }
+
+// One formatter for every row: creating an Intl.DateTimeFormat per call costs more than the rest of a row.
+const fullTimeFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium' });
+
+/** The full local date and time, for the tooltip under a relative time. */
+export function fullTime(iso: string): string {
+  const t = new Date(iso);
+  return Number.isNaN(t.getTime()) ? '' : fullTimeFormat.format(t);
+}
