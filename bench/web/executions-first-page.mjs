@@ -56,7 +56,7 @@ function freePort() {
 /** The psql environment for an Npgsql connection string. */
 function pgEnv(connection) {
   const parts = Object.fromEntries(connection.split(';').filter(Boolean).map((kv) => kv.split('=').map((s) => s.trim())).map(([k, v]) => [k.toLowerCase(), v]));
-  return { PGHOST: parts.host, PGPORT: parts.port ?? '5432', PGDATABASE: parts.database, PGUSER: parts.username, PGPASSWORD: parts.password };
+  return { PGHOST: parts.host, PGPORT: parts.port ?? '5432', PGDATABASE: parts.database, PGUSER: parts.username, PGPASSWORD: parts.password, PGOPTIONS: '-c client_min_messages=warning' };
 }
 
 async function startServer() {

@@ -140,7 +140,7 @@ export function ExecutionsPage() {
           </p>
         </div>
         <div className="shell-spacer" />
-        <LiveBadge status={status} />
+        <LiveBadge status={list.data ? status : 'connecting'} />
       </header>
       <ExecutionFilterBar
         filters={filters}
