@@ -160,6 +160,41 @@ describe('ExecutionsPage', () => {
     expect(screen.getAllByRole('row')).toHaveLength(3); // header + two runs: the new one once
   });
 
+  it('reads the next page by cursor on Load more, after the rows it has', async () => {
+    const user = userEvent.setup();
+    const firstPage = Array.from({ length: 50 }, (_, i) => run(`ex_p1_${String(i).padStart(2, '0')}`, { startedAt: secondsAgo(100 + i) }));
+    calls.GET.mockImplementation(async (path: string, init: { params: { query: Record<string, string> } }) => {
+      if (path === '/api/workflows') return { data: { workflows: [], total: 0, page: 1, limit: 100, pages: 0 }, response: new Response(null, { status: 200 }) };
+      const more = init.params.query.cursor === 'c1';
+      return {
+        data: more ? { executions: [run('ex_p2_00', { startedAt: secondsAgo(500) })], nextCursor: null, limit: 50 } : { executions: firstPage, nextCursor: 'c1', limit: 50 },
+        response: new Response(null, { status: 200 }),
+      };
+    });
+    renderPage();
+    await screen.findByText('50 runs shown');
+
+    await user.click(screen.getByRole('button', { name: 'Load more' }));
+    await screen.findByText('51 runs');
+    expect(executionQueries().at(-1)).toMatchObject({ cursor: 'c1' });
+    expect(screen.getAllByRole('row').at(-1)?.getAttribute('data-execution-id')).toBe('ex_p2_00');
+    expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
+  });
+
+  it('reads on by itself when a filtered slice comes back short', async () => {
+    let served = 0;
+    calls.GET.mockImplementation(async (path: string) => {
+      if (path === '/api/workflows') return { data: { workflows: [], total: 0, page: 1, limit: 100, pages: 0 }, response: new Response(null, { status: 200 }) };
+      served++;
+      // The server read its bound of rows without a match twice, then finds one at the end of the range.
+      const data = served < 3 ? { executions: [], nextCursor: `c${served}`, limit: 50 } : { executions: [run('ex_found', { status: 'failed' })], nextCursor: null, limit: 50 };
+      return { data, response: new Response(null, { status: 200 }) };
+    });
+    renderPage('/executions?status=failed');
+    await screen.findByRole('link', { name: /run found/ });
+    expect(executionQueries().map((q) => q.cursor ?? null)).toEqual([null, 'c1', 'c2']);
+  });
+
   it('leaves a new run out when the status filter excludes it', async () => {
     rowsOnServer = () => [run('ex_1', { status: 'failed' })];
     renderPage('/executions?status=failed');
