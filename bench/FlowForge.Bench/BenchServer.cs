@@ -20,8 +20,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace FlowForge.Bench;
 
 /// <summary>
-/// The real server (<see cref="ServerApp.Build"/>), in this process, on a loopback port and a fresh SQLite file,
-/// with one bench-only node type, <c>bench_noop</c>. Completion is observed through <see cref="ExecutionEvents.Committed"/>.
+/// The real server (<see cref="ServerApp.Build"/>), in this process, on a loopback port and a fresh SQLite file or a fresh
+/// PostgreSQL schema (dropped afterwards), with one bench-only node type, <c>bench_noop</c>. Completion is observed through <see cref="ExecutionEvents.Committed"/>.
 /// </summary>
 public sealed class BenchServer : IAsyncDisposable
 {
@@ -29,11 +29,15 @@ public sealed class BenchServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly string _directory;
+    private readonly string? _pgConnectionString;
+    private readonly string? _pgSchema;
 
-    private BenchServer(WebApplication app, string directory, Uri baseAddress, int concurrency)
+    private BenchServer(WebApplication app, string directory, string? pgConnectionString, string? pgSchema, Uri baseAddress, int concurrency)
     {
         _app = app;
         _directory = directory;
+        _pgConnectionString = pgConnectionString;
+        _pgSchema = pgSchema;
         Tracker = new CompletionTracker();
         app.Services.GetRequiredService<ExecutionEvents>().Committed += Tracker.OnCommitted;
         var handler = new SocketsHttpHandler
@@ -56,14 +60,20 @@ public sealed class BenchServer : IAsyncDisposable
 
     public string DatabasePath => Path.Combine(_directory, "flowforge.db");
 
-    public static async Task<BenchServer> StartAsync(string synchronous, int concurrency, bool profile = false)
+    /// <param name="pgConnectionString">null: SQLite; else the PostgreSQL database the server runs on, in a fresh schema of its own.</param>
+    public static async Task<BenchServer> StartAsync(string synchronous, int concurrency, bool profile = false, string? pgConnectionString = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "flowforge-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
+        // A schema per run (the search path names it, the server creates it when it migrates): runs never see each other's rows.
+        var pgSchema = pgConnectionString is null ? null : $"bench_{Guid.NewGuid():N}"[..20];
+        var serverConnectionString = pgConnectionString is null
+            ? $"Data Source={Path.Combine(directory, "flowforge.db")}"
+            : new Npgsql.NpgsqlConnectionStringBuilder(pgConnectionString) { SearchPath = pgSchema }.ConnectionString;
         var settings = new Dictionary<string, string?>
         {
-            ["Storage:Provider"] = "sqlite",
-            ["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory, "flowforge.db")}",
+            ["Storage:Provider"] = pgConnectionString is null ? "sqlite" : "postgres",
+            ["Storage:ConnectionString"] = serverConnectionString,
             ["Storage:SqliteSynchronous"] = synchronous,
             ["Auth:BootstrapApiKey"] = ApiKey,
             ["Samples:Enabled"] = "false",
@@ -79,7 +89,15 @@ public sealed class BenchServer : IAsyncDisposable
         };
         // Migrate first: on a fresh file the engine's background loops start before StartupTasks migrates and log
         // "no such table" once (a start-up ordering race in the server, reported, not fixed here).
-        await new FlowForge.Storage.Sqlite.SqliteDatabase($"Data Source={Path.Combine(directory, "flowforge.db")}", synchronous).MigrateAsync();
+        if (pgConnectionString is null)
+        {
+            await new FlowForge.Storage.Sqlite.SqliteDatabase(serverConnectionString, synchronous).MigrateAsync();
+        }
+        else
+        {
+            await using var pg = new FlowForge.Storage.Postgres.PostgresDatabase(serverConnectionString);
+            await pg.MigrateAsync();
+        }
         var catalog = new NodeCatalog([.. NodeCatalog.Default.All, NoopHandler.Descriptor]);
         var app = ServerApp.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {
@@ -104,7 +122,7 @@ public sealed class BenchServer : IAsyncDisposable
         {
             throw new InvalidOperationException("The bench NodeCatalog did not replace the default one.");
         }
-        return new BenchServer(app, directory, new Uri(address), concurrency)
+        return new BenchServer(app, directory, pgConnectionString, pgSchema, new Uri(address), concurrency)
         {
             Profiler = app.Services.GetRequiredService<IExecutionStore>() as ProfilingExecutionStore,
         };
@@ -117,6 +135,25 @@ public sealed class BenchServer : IAsyncDisposable
         await _app.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        if (_pgConnectionString is not null)
+        {
+            await using var c = new Npgsql.NpgsqlConnection(_pgConnectionString);
+            await c.OpenAsync();
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_pgSchema}\" CASCADE", c);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>The database's size: the SQLite file with its WAL, or the PostgreSQL schema's relations (tables, indexes, TOAST).</summary>
+    public async Task<double> DatabaseSizeMbAsync()
+    {
+        if (_pgConnectionString is null) return Workloads.DbSizeMb(DatabasePath);
+        await using var c = new Npgsql.NpgsqlConnection(_pgConnectionString);
+        await c.OpenAsync();
+        await using var size = new Npgsql.NpgsqlCommand(
+            "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = @s AND c.relkind = 'r'", c);
+        size.Parameters.AddWithValue("s", _pgSchema!);
+        return (long)(await size.ExecuteScalarAsync())! / 1048576.0;
     }
 
     /// <summary>The default provider factory, with a last word on the service collection.</summary>

@@ -18,8 +18,9 @@ catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
     Console.Error.WriteLine("""
-        usage: FlowForge.Bench [--workload hello|fanout|parked|all] [--rounds 3] [--sync FULL|NORMAL|both]
+        usage: FlowForge.Bench [--workload hello|fanout|graphs|parked|all] [--rounds 3] [--sync FULL|NORMAL|both]
                                [--concurrency 200] [--runs 50] [--warmup 10] [--parked 10000] [--parked-delay SECONDS]
+                               [--storage sqlite|postgres] [--pg CONNECTION_STRING] [--json PATH]
                                [--no-fork] [--profile] [--result-file PATH]
         """);
     return 2;
@@ -42,16 +43,17 @@ if (options.Fork && runs.Count > 1)
             "--runs", $"{options.LatencyRuns}", "--warmup", $"{options.Warmup}", "--parked", $"{options.ParkedCount}", "--result-file", file,
         ]);
         if (options.Profile) childArgs.Add("--profile");
+        if (options.PgConnectionString is { } pg) childArgs.AddRange(["--storage", "postgres", "--pg", pg]);
         if (options.ParkedDelaySeconds is { } d) childArgs.AddRange(["--parked-delay", d.ToString(CultureInfo.InvariantCulture)]);
         var info = new ProcessStartInfo(exe) { UseShellExecute = false };
         foreach (var a in childArgs) info.ArgumentList.Add(a);
-        Console.WriteLine($"-- {workload} (synchronous={sync}) in a fresh process");
+        Console.WriteLine($"-- {workload} ({Label(options.Storage, sync)}) in a fresh process");
         using var child = Process.Start(info)!;
         await child.WaitForExitAsync();
         if (child.ExitCode != 0 || !File.Exists(file))
         {
             Console.WriteLine($"   FAIL: the {workload} run exited with code {child.ExitCode}");
-            results.Add(new WorkloadResult { Workload = workload, Sync = sync, Failures = 1, Notes = [$"FAIL process exited with {child.ExitCode}"] });
+            results.Add(new WorkloadResult { Workload = workload, Sync = sync, Storage = options.Storage, Failures = 1, Notes = [$"FAIL process exited with {child.ExitCode}"] });
             continue;
         }
         results.Add(JsonSerializer.Deserialize<WorkloadResult>(await File.ReadAllTextAsync(file))!);
@@ -62,8 +64,8 @@ else
 {
     foreach (var (sync, workload) in runs)
     {
-        Console.WriteLine($"-- {workload} (synchronous={sync})");
-        await using var server = await BenchServer.StartAsync(sync, options.Concurrency, options.Profile);
+        Console.WriteLine($"-- {workload} ({Label(options.Storage, sync)})");
+        await using var server = await BenchServer.StartAsync(sync, options.Concurrency, options.Profile, options.PgConnectionString);
         var result = workload == "parked"
             ? await Workloads.RunParkedAsync(server, options, sync)
             : await Workloads.RunGraphAsync(server, options, workload, sync);
@@ -73,6 +75,7 @@ else
     if (options.ResultFile is { } path) await File.WriteAllTextAsync(path, JsonSerializer.Serialize(results.Single()));
 }
 
+if (options.JsonFile is { } json) await File.WriteAllTextAsync(json, JsonSerializer.Serialize(results));
 if (options.ResultFile is null)
 {
     Console.WriteLine();
@@ -86,29 +89,31 @@ static string Report(List<WorkloadResult> results, BenchOptions options)
     var sb = new StringBuilder();
     var debug = Assembly.GetEntryAssembly()!.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled == true;
     sb.AppendLine($"FlowForge bench, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC | {Environment.ProcessorCount} cores | {RuntimeInformation.FrameworkDescription} | {RuntimeInformation.OSDescription} | {(debug ? "DEBUG BUILD (not representative)" : "Release")} | server GC {(System.Runtime.GCSettings.IsServerGC ? "on" : "off")}");
-    sb.AppendLine("Server in-process (ServerApp.Build), real HTTP on loopback, SQLite WAL on a fresh temp file; load generator in the same process.");
+    sb.AppendLine(options.Storage == "postgres"
+        ? $"Server in-process (ServerApp.Build), real HTTP on loopback, PostgreSQL ({PgTarget(options.PgConnectionString!)}) in a fresh schema; load generator in the same process."
+        : "Server in-process (ServerApp.Build), real HTTP on loopback, SQLite WAL on a fresh temp file; load generator in the same process.");
     sb.AppendLine();
 
     var graphs = results.Where(r => r.Workload is "hello" or "fanout").ToList();
     if (graphs.Count > 0)
     {
-        sb.AppendLine($"| workload | sync | p50 ms | p95 ms | per-step ms (p50/steps) | exec/s (median of {options.Rounds} × {options.Concurrency}) | steps/s | rounds exec/s | CPU cores busy / µs per step | peak RSS MB | check |");
+        sb.AppendLine($"| workload | storage | p50 ms | p95 ms | per-step ms (p50/steps) | exec/s (median of {options.Rounds} × {options.Concurrency}) | steps/s | rounds exec/s | CPU cores busy / µs per step | peak RSS MB | check |");
         sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---|");
         foreach (var r in graphs)
         {
             var name = r.Workload == "hello" ? "hello-sequence (10 steps)" : "fan-out (1+10+join = 12 steps)";
-            sb.AppendLine($"| {name} | {r.Sync} | {r.LatencyP50Ms:0.0} | {r.LatencyP95Ms:0.0} | {r.LatencyP50Ms / Math.Max(1, r.ActivitiesPerExecution):0.00} | {r.ExecPerSec:0.0} | {r.StepsPerSec:0} | {string.Join(" / ", r.RoundExecPerSec.Select(x => x.ToString("0.0")))} | {r.CpuCores:0.00} / {r.CpuUsPerStep:0} | {r.PeakRssMb:0} | {Check(r)} |");
+            sb.AppendLine($"| {name} | {Label(r.Storage, r.Sync)} | {r.LatencyP50Ms:0.0} | {r.LatencyP95Ms:0.0} | {r.LatencyP50Ms / Math.Max(1, r.ActivitiesPerExecution):0.00} | {r.ExecPerSec:0.0} | {r.StepsPerSec:0} | {string.Join(" / ", r.RoundExecPerSec.Select(x => x.ToString("0.0")))} | {r.CpuCores:0.00} / {r.CpuUsPerStep:0} | {r.PeakRssMb:0} | {Check(r)} |");
         }
         sb.AppendLine();
     }
     var parked = results.Where(r => r.Workload == "parked").ToList();
     if (parked.Count > 0)
     {
-        sb.AppendLine("| parked | sync | start all (s) | starts/s | RSS while parked MB (after GC) | managed heap MB | db MB | timer due after (s) | first fired after due ms | fire-all s | fired exec/s | peak RSS MB | check |");
+        sb.AppendLine("| parked | storage | start all (s) | starts/s | RSS while parked MB (after GC) | managed heap MB | db MB | timer due after (s) | first fired after due ms | fire-all s | fired exec/s | peak RSS MB | check |");
         sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var r in parked)
         {
-            sb.AppendLine($"| {r.ParkedCount:N0} | {r.Sync} | {r.ParkedStartSeconds:0.0} | {r.ParkedCount / Math.Max(0.001, r.ParkedStartSeconds):0} | {r.ParkedRssMb:0} | {r.ParkedManagedMb:0} | {r.ParkedDbMb:0} | {r.ParkedDelaySeconds:0} | {r.FirstFireLagMs:0} | {r.FireAllSeconds:0.00} | {r.ParkedCount / Math.Max(0.001, r.FireAllSeconds):0} | {r.PeakRssMb:0} | {Check(r)} |");
+            sb.AppendLine($"| {r.ParkedCount:N0} | {Label(r.Storage, r.Sync)} | {r.ParkedStartSeconds:0.0} | {r.ParkedCount / Math.Max(0.001, r.ParkedStartSeconds):0} | {r.ParkedRssMb:0} | {r.ParkedManagedMb:0} | {r.ParkedDbMb:0} | {r.ParkedDelaySeconds:0} | {r.FirstFireLagMs:0} | {r.FireAllSeconds:0.00} | {r.ParkedCount / Math.Max(0.001, r.FireAllSeconds):0} | {r.PeakRssMb:0} | {Check(r)} |");
         }
         sb.AppendLine();
     }
@@ -132,6 +137,15 @@ static string LoadAverage()
     catch (UnauthorizedAccessException) { return "n/a"; }
 }
 
+static string Label(string storage, string sync) => storage == "postgres" ? "PostgreSQL" : $"SQLite {sync}";
+
+// Host, port and database only: the connection string may carry a password.
+static string PgTarget(string connectionString)
+{
+    var b = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+    return $"{b.Host}:{b.Port}/{b.Database}";
+}
+
 static string Check(WorkloadResult r) => r.Failures == 0 ? $"ok ({r.Executions} verified)" : $"FAIL ({r.Failures}/{r.Executions})";
 
 static BenchOptions ParseArgs(string[] args)
@@ -139,7 +153,7 @@ static BenchOptions ParseArgs(string[] args)
     string workload = "all", sync = "FULL";
     int rounds = 3, concurrency = 200, runs = 50, warmup = 10, parked = 10_000;
     double? parkedDelay = null;
-    string? resultFile = null;
+    string? resultFile = null, pg = null, json = null, storage = "sqlite";
     var fork = true;
     var profile = false;
     for (var i = 0; i < args.Length; i++)
@@ -157,6 +171,9 @@ static BenchOptions ParseArgs(string[] args)
             case "--parked": parked = NextInt(); break;
             case "--parked-delay": parkedDelay = double.TryParse(Next(), CultureInfo.InvariantCulture, out var d) && d > 0 ? d : throw new ArgumentException("--parked-delay needs seconds"); break;
             case "--result-file": resultFile = Next(); break;
+            case "--storage": storage = Next().ToLowerInvariant(); break;
+            case "--pg": pg = Next(); break;
+            case "--json": json = Next(); break;
             case "--no-fork": fork = false; break;
             case "--profile": profile = true; break;
             default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
@@ -165,6 +182,7 @@ static BenchOptions ParseArgs(string[] args)
     IReadOnlyList<string> workloads = workload switch
     {
         "all" => ["hello", "fanout", "parked"],
+        "graphs" => ["hello", "fanout"],
         "hello" or "hello-sequence" => ["hello"],
         "fanout" or "fan-out" => ["fanout"],
         "parked" => ["parked"],
@@ -177,5 +195,11 @@ static BenchOptions ParseArgs(string[] args)
         "BOTH" => ["FULL", "NORMAL"],
         _ => throw new ArgumentException($"Unknown --sync '{sync}': FULL, NORMAL or both."),
     };
-    return new BenchOptions(workloads, syncs, rounds, concurrency, runs, warmup, parked, parkedDelay, resultFile, fork, profile);
+    if (storage is not ("sqlite" or "postgres")) throw new ArgumentException($"Unknown --storage '{storage}': sqlite or postgres.");
+    if (storage == "postgres" && string.IsNullOrWhiteSpace(pg))
+        throw new ArgumentException("--storage postgres needs --pg \"Host=127.0.0.1;Port=55433;Username=postgres;Database=flowforge_bench\" (an existing database; each run uses a fresh schema in it).");
+    if (storage == "sqlite" && pg is not null) throw new ArgumentException("--pg is for --storage postgres.");
+    // PostgreSQL has no synchronous level to choose (fsync and synchronous_commit are the cluster's): one pass.
+    if (storage == "postgres") syncs = ["FULL"];
+    return new BenchOptions(workloads, syncs, rounds, concurrency, runs, warmup, parked, parkedDelay, resultFile, fork, profile, storage, pg, json);
 }

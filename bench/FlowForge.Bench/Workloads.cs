@@ -13,13 +13,18 @@ public sealed record BenchOptions(
     double? ParkedDelaySeconds,
     string? ResultFile,
     bool Fork,
-    bool Profile);
+    bool Profile,
+    string Storage = "sqlite",
+    string? PgConnectionString = null,
+    string? JsonFile = null);
 
 /// <summary>What one workload measured, on one server process (one SQLite file, one sync level).</summary>
 public sealed class WorkloadResult
 {
     public string Workload { get; set; } = "";
     public string Sync { get; set; } = "";
+    /// <summary>sqlite or postgres.</summary>
+    public string Storage { get; set; } = "sqlite";
     public int ActivitiesPerExecution { get; set; }
     public int LatencyRuns { get; set; }
     public double LatencyP50Ms { get; set; }
@@ -64,7 +69,7 @@ public static class Workloads
             "fanout" => (Workflows.FanOut(), 12, 3L),
             _ => throw new ArgumentOutOfRangeException(nameof(workload)),
         };
-        var result = new WorkloadResult { Workload = workload, Sync = sync, ActivitiesPerExecution = activities, Concurrency = options.Concurrency };
+        var result = new WorkloadResult { Workload = workload, Sync = sync, Storage = options.Storage, ActivitiesPerExecution = activities, Concurrency = options.Concurrency };
         var workflowId = await Workflows.CreatePublishedAsync(server.Http, $"bench {workload}", graph);
 
         async Task<(double Ms, bool Ok)> RunOneAsync(long startTimestamp)
@@ -129,7 +134,7 @@ public static class Workloads
     public static async Task<WorkloadResult> RunParkedAsync(BenchServer server, BenchOptions options, string sync)
     {
         var count = options.ParkedCount;
-        var result = new WorkloadResult { Workload = "parked", Sync = sync, ActivitiesPerExecution = 1, ParkedCount = count, Concurrency = options.Concurrency };
+        var result = new WorkloadResult { Workload = "parked", Sync = sync, Storage = options.Storage, ActivitiesPerExecution = 1, ParkedCount = count, Concurrency = options.Concurrency };
 
         // Warm the start path a little so the timer estimate is not dominated by JIT.
         var warm = await Workflows.CreatePublishedAsync(server.Http, "bench warm", Workflows.HelloSequence(1));
@@ -180,7 +185,7 @@ public static class Workloads
             result.ParkedRssMb = self.WorkingSet64 / 1048576.0;
         }
         result.ParkedManagedMb = GC.GetTotalMemory(forceFullCollection: false) / 1048576.0;
-        result.ParkedDbMb = DbSizeMb(server.DatabasePath);
+        result.ParkedDbMb = await server.DatabaseSizeMbAsync();
         if (Stopwatch.GetTimestamp() > dueTs) result.Notes.Add("WARN the RSS sample was taken after the timer fell due");
 
         var finished = await Task.WhenAll(ids.Select(id => server.Tracker.WhenFinished(id).WaitAsync(TimeSpan.FromMinutes(10))));
@@ -198,7 +203,7 @@ public static class Workloads
         return result;
     }
 
-    private static double DbSizeMb(string path)
+    public static double DbSizeMb(string path)
     {
         long total = 0;
         foreach (var suffix in new[] { "", "-wal", "-shm" })

@@ -21,40 +21,52 @@ public sealed partial class PostgresExecutionStore
     {
         if (max <= 0) return [];
         await using var c = await db.OpenAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
         var at = PostgresValues.Timestamp(now);
-        // Table order: inbox/executions (read) -> executions (lock).
-        var ids = (await c.QueryAsync<string>(new CommandDefinition(
-            """
-            SELECT e.id
-            FROM (SELECT execution_id, MIN(id) AS first_id FROM inbox WHERE visible_at <= @at GROUP BY execution_id) due
-            JOIN executions e ON e.id = due.execution_id
-            WHERE e.lock_owner IS NULL OR e.lock_owner = @owner OR e.lock_expires <= @at
-            ORDER BY due.first_id
-            LIMIT @max
-            FOR UPDATE OF e SKIP LOCKED
+        // One statement (its own transaction): lock the candidates and lease them. Table order: inbox/executions (read)
+        // -> executions (lock, update). It used to be a transaction of four round trips.
+        var executions = (await c.QueryAsync<ExecutionRow>(new CommandDefinition(
+            $"""
+            WITH candidates AS (
+                SELECT e.id
+                FROM (SELECT execution_id, MIN(id) AS first_id FROM inbox WHERE visible_at <= @at GROUP BY execution_id) due
+                JOIN executions e ON e.id = due.execution_id
+                WHERE e.lock_owner IS NULL OR e.lock_owner = @owner OR e.lock_expires <= @at
+                ORDER BY due.first_id
+                LIMIT @max
+                FOR UPDATE OF e SKIP LOCKED)
+            UPDATE executions SET lock_owner = @owner, lock_expires = @expires
+            FROM candidates WHERE executions.id = candidates.id
+            RETURNING {SelectColumns.Replace("id, org_id", "executions.id, org_id")}
             """,
-            new { at, owner, max }, tx, cancellationToken: ct))).ToArray();
-        if (ids.Length == 0) return [];
+            new { at, owner, max, expires = PostgresValues.Timestamp(now + lease) }, cancellationToken: ct))).ToDictionary(r => r.Id);
+        if (executions.Count == 0) return [];
 
-        // Read after the lock: a commit that finished in between may have consumed the messages this
-        // statement's snapshot saw; an execution left without due messages is not claimed.
+        // Read after the lease, in a new snapshot: a commit that finished in between may have consumed the messages the
+        // claim's snapshot saw. An execution left without due messages is not claimed: its lease is given back at once.
+        var ids = executions.Keys.ToArray();
         var messages = (await c.QueryAsync<InboxRow>(new CommandDefinition(
             "SELECT id, execution_id AS ExecutionId, visible_at AS VisibleAt, data FROM inbox WHERE execution_id = ANY(@ids) AND visible_at <= @at ORDER BY id",
-            new { ids, at }, tx, cancellationToken: ct))).ToLookup(m => m.ExecutionId);
-        var claimed = ids.Where(messages.Contains).ToArray();
-        if (claimed.Length == 0) return [];
-
-        var executions = (await c.QueryAsync<ExecutionRow>(new CommandDefinition(
-            $"UPDATE executions SET lock_owner = @owner, lock_expires = @expires WHERE id = ANY(@claimed) RETURNING {SelectColumns}",
-            new { claimed, owner, expires = PostgresValues.Timestamp(now + lease) }, tx, cancellationToken: ct))).ToDictionary(r => r.Id);
-        await tx.CommitAsync(ct);
-        return [.. claimed.Select(id => new OrchestrationWorkItem(executions[id].ToRecord(), [.. messages[id].Select(m => m.ToMessage())]))];
+            new { ids, at }, cancellationToken: ct))).ToLookup(m => m.ExecutionId);
+        var empty = ids.Where(id => !messages.Contains(id)).ToArray();
+        if (empty.Length > 0)
+        {
+            await c.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE executions SET lock_owner = NULL, lock_expires = NULL
+                WHERE id IN (SELECT id FROM executions WHERE id = ANY(@empty) AND lock_owner = @owner ORDER BY id COLLATE "C" FOR UPDATE)
+                """,
+                new { empty, owner }, cancellationToken: ct));
+        }
+        // Oldest first, as claimed (by each execution's first due message).
+        return [.. ids.Where(messages.Contains).OrderBy(id => messages[id].First().Id)
+            .Select(id => new OrchestrationWorkItem(executions[id].ToRecord(), [.. messages[id].Select(m => m.ToMessage())]))];
     }
 
     /// <inheritdoc />
     /// <remarks>
-    /// One transaction (one WAL flush) for the batch; each commit runs inside its own SAVEPOINT so a
+    /// First all turns in one round trip (<see cref="TryCommitInOneRoundTripAsync"/>): the usual case, where no turn
+    /// conflicts. If one does, nothing of that attempt was written, and the batch is committed one by one:
+    /// one transaction (one WAL flush) for the batch; each commit runs inside its own SAVEPOINT so a
     /// conflicting one is rolled back alone and writes nothing, while the others still apply. In
     /// PostgreSQL an error aborts the transaction, so the history primary-key violation is caught and
     /// rolled back to the savepoint too. The turns are applied in execution-id order (results keep the
@@ -63,12 +75,24 @@ public sealed partial class PostgresExecutionStore
     public async Task<IReadOnlyList<CommitResult>> CommitOrchestrationsAsync(string owner, IReadOnlyList<OrchestrationCommit> commits, CancellationToken ct = default)
     {
         if (commits.Count == 0) return [];
+        var now = PostgresValues.Now(_time);
+        // Ordinal order, the same as ORDER BY id COLLATE "C" in the statements that lock several executions.
+        var order = Enumerable.Range(0, commits.Count).OrderBy(i => commits[i].ExecutionId, StringComparer.Ordinal).ThenBy(i => i).ToList();
+        var results = commits.Any(x => x.Children is { Count: > 0 }) ? null : await TryCommitInOneRoundTripAsync(owner, commits, order, now, ct);
+        results ??= await CommitOneByOneAsync(owner, commits, order, now, ct);
+        for (var i = 0; i < commits.Count; i++)
+        {
+            if (results[i].Outcome == CommitOutcome.Committed && commits[i].NewEvents.Count > 0)
+                _feed.Committed(commits[i].ExecutionId, commits[i].ExpectedLastSequence + 1, commits[i].ExpectedLastSequence + commits[i].NewEvents.Count, _time.GetUtcNow());
+        }
+        return results;
+    }
+
+    private async Task<CommitResult[]> CommitOneByOneAsync(string owner, IReadOnlyList<OrchestrationCommit> commits, List<int> order, DateTimeOffset now, CancellationToken ct)
+    {
         await using var c = await db.OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
-        var now = PostgresValues.Now(_time);
         var results = new CommitResult[commits.Count];
-        // Ordinal order, the same as ORDER BY id COLLATE "C" in the statements that lock several executions.
-        var order = Enumerable.Range(0, commits.Count).OrderBy(i => commits[i].ExecutionId, StringComparer.Ordinal).ThenBy(i => i);
         foreach (var i in order)
         {
             var savepoint = $"commit_{i}";

@@ -21,6 +21,9 @@ public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProv
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
+    /// <summary>The live feed's notices, sent after each commit (migration 0007).</summary>
+    private readonly PostgresFeedNotifier _feed = new(db);
+
     private const string SelectColumns =
         """
         id, org_id AS OrgId, workflow_id AS WorkflowId, version, status, trigger_data AS TriggerData, output, error,
@@ -31,23 +34,6 @@ public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProv
     // SQL text for "status is terminal", kept in step with ExecutionStatus.IsTerminal.
     private static readonly string TerminalStatuses =
         string.Join(", ", ExecutionStatus.All.Where(ExecutionStatus.IsTerminal).Select(s => $"'{s}'"));
-
-    /// <inheritdoc />
-    public async Task<StartResult> StartAsync(NewExecution execution, CancellationToken ct = default)
-    {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
-        var created = await InsertExecutionAsync(c, tx, execution, PostgresValues.Now(_time), ct);
-        // Not created means the idempotency key was taken. A racing start with the same key waited on
-        // the unique index for the first one to commit, and this statement (a new snapshot) sees its row.
-        var record = created
-            ? await GetAsync(c, tx, null, execution.Id, ct)
-            : await c.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
-                $"SELECT {SelectColumns} FROM executions WHERE org_id = @OrgId AND idempotency_key = @IdempotencyKey",
-                new { execution.OrgId, execution.IdempotencyKey }, tx, cancellationToken: ct)) is { } row ? row.ToRecord() : null;
-        await tx.CommitAsync(ct);
-        return new StartResult(record ?? throw new InvalidOperationException($"Execution {execution.Id} vanished while starting."), !created);
-    }
 
     /// <summary>
     /// Inserts an execution (pending, no history) and its <see cref="ExecutionStarted"/> inbox message, visible
@@ -294,6 +280,8 @@ public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProv
         public DateTime? CompletedAt { get; set; }
         public DateTime UpdatedAt { get; set; }
         public long LastSequence { get; set; }
+        /// <summary>Read only where a start looks for the holder of its key.</summary>
+        public string? IdempotencyKey { get; set; }
 
         public ExecutionRecord ToRecord() => new(
             Id, OrgId, WorkflowId, Version, Status, StoredEvent.ParseJson(TriggerData), StoredEvent.ParseJson(Output), Error,

@@ -7,7 +7,7 @@ using Npgsql;
 
 namespace FlowForge.Storage.Postgres;
 
-/// <summary>One committed turn announced by NOTIFY (migration 0004), with its history events read back.</summary>
+/// <summary>One committed turn announced by NOTIFY (sent after the commit by the execution store, migration 0007), with its history events read back.</summary>
 public sealed record PostgresFeedTurn(
     string ExecutionId, string OrgId, string WorkflowId, string Status, DateTimeOffset CreatedAt,
     long FirstSequence, IReadOnlyList<HistoryEvent> Events, DateTimeOffset CommittedAt);

@@ -64,6 +64,8 @@ export default async function globalSetup() {
       Storage__SqliteSynchronous: 'NORMAL',
       Auth__BootstrapApiKey: key,
       Samples__Enabled: 'false',
+      // Specs stand in for outside providers with small HTTP servers on loopback (execution-detail.spec.ts).
+      Egress__AllowedHosts: '127.0.0.1',
       Logging__LogLevel__Default: 'Warning',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

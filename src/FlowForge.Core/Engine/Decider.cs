@@ -148,6 +148,21 @@ public static partial class Decider
         return [];
     }
 
+    /// <summary>
+    /// The steps no live path can reach any more, now that the branches before them are decided (dead-path elimination):
+    /// the branch a condition, approval or A/B split did not take and everything only it leads to, and the triggers the run
+    /// did not start from. Not in the history (nothing happens to them), so derived here with the decider's own walk.
+    /// Steps after a failed step are not counted (a resume may still run them), nor the steps of loop iterations already
+    /// finished. Reads <paramref name="state"/> (a replay of the history) and may update its caches; decides nothing.
+    /// </summary>
+    public static IReadOnlyList<(string StepKey, string NodeId)> SkippedSteps(GraphIndex graph, ExecutionState state)
+    {
+        if (state.Started is null) return [];
+        var walker = new ScopeWalker(graph, state, [], EngineLimits.Default, new TurnBudget()) { DryRun = true };
+        walker.WalkRoot();
+        return [.. walker.DeadSteps()];
+    }
+
     /// <summary>A step out of attempts: fail the run, or settle the step as onError says.</summary>
     private static HistoryEvent Settle(StepState step, GraphNode? node, StepSettings settings)
     {

@@ -20,7 +20,19 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
 
     private readonly Dictionary<string, Status> _statuses = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Only works out statuses: starts nothing, and treats a failed step as undecided (a failed execution may be
+    /// resumed, so what follows its failed step is not ruled out). Used to show skipped steps, never to decide.
+    /// </summary>
+    public bool DryRun { get; init; }
+
     public void WalkRoot() => Walk("", null);
+
+    /// <summary>After <see cref="WalkRoot"/>: the steps dead-path elimination ruled out, by step key, with their node ids.</summary>
+    public IEnumerable<(string StepKey, string NodeId)> DeadSteps() =>
+        _deadNodes.Where(d => _statuses.GetValueOrDefault(d.Key) == Status.Dead).Select(d => (d.Key, d.Value));
+
+    private readonly Dictionary<string, string> _deadNodes = new(StringComparer.Ordinal);
 
     private void Walk(string scope, string? loopId)
     {
@@ -30,7 +42,11 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
             var key = StepState.KeyFor(node.Id, scope);
             var status = Evaluate(node, scope, loopId, key);
             _statuses[key] = status;
-            if (status == Status.Ready) Start(node, scope, key);
+            if (status == Status.Dead) _deadNodes[key] = node.Id;
+            if (status == Status.Ready)
+            {
+                if (!DryRun) Start(node, scope, key);
+            }
             else if (state.Step(key) is { Phase: StepPhase.LoopRunning } loop) WalkLoop(node, scope, loop);
         }
     }
@@ -78,6 +94,7 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
         return status switch
         {
             Status.Done => state.Step(sourceKey)!.Port == edge.Port ? Status.Ready : Status.Dead,
+            Status.Failed when DryRun => Status.Pending,
             Status.Dead or Status.Failed => Status.Dead,
             _ => Status.Pending,
         };
@@ -114,7 +131,7 @@ internal sealed partial class ScopeWalker(GraphIndex graph, ExecutionState state
             if (next <= started) break;
             started = next;
         }
-        if (settled.All(x => x))
+        if (settled.All(x => x) && !DryRun)
         {
             var results = new JsonArray();
             for (var i = 0; i < n; i++) results.Add((state.CompletedIn(StepState.IterationScope(scope, loop.Id, i)) is { Count: > 0 } done ? done[^1] : null)?.Output?.DeepClone());

@@ -68,10 +68,18 @@ internal sealed record ExecutionSummary(
 /// <summary>The per-workflow list by page (kept for compatibility); <c>nextCursor</c> continues by keyset on <c>GET /api/executions</c>.</summary>
 internal sealed record ExecutionList(IReadOnlyList<ExecutionSummary> Executions, int Total, int Page, int Limit, int Pages, string? NextCursor);
 
+/// <param name="Skipped">Steps no live path reaches any more (a branch not taken, an unused trigger): never in <c>logs</c>,
+/// since nothing happens to them; derived with the decider's dead-path elimination.</param>
+/// <param name="Sequence">The history sequence this answer reflects (the last event's): live events with a higher sequence
+/// are newer than it.</param>
 internal sealed record ExecutionDetail(
     string ExecutionId, string WorkflowId, int Version, string Status, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
     double? TotalDuration, JsonNode? TriggerData, JsonNode? FinalOutput, string? ErrorMessage, bool Stuck, string? RetryOf,
-    string? ParentExecutionId, DateTimeOffset UpdatedAt, IReadOnlyList<StepLog> Logs, ExecutionLinks Links);
+    string? ParentExecutionId, DateTimeOffset UpdatedAt, IReadOnlyList<StepLog> Logs, IReadOnlyList<SkippedStep> Skipped, int Sequence,
+    ExecutionLinks Links);
+
+/// <summary>A step the run will not reach: <c>stepId</c> as in logs (<c>node/loop[i]</c> inside a loop), <c>nodeId</c> the canvas node.</summary>
+internal sealed record SkippedStep(string StepId, string NodeId);
 
 internal sealed record HistoryResponse(string ExecutionId, IReadOnlyList<JsonNode?> Events);
 

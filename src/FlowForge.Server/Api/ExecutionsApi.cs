@@ -138,26 +138,36 @@ internal static class ExecutionsApi
     }
 
     public static async Task<Results<Ok<ExecutionDetail>, ProblemHttpResult>> Get(
-        HttpContext http, IExecutionClientStore store, NodeCatalog catalog, IOptions<EngineOptions> engine, TimeProvider clock, string id, CancellationToken ct)
+        HttpContext http, IExecutionClientStore store, GraphCache graphs, NodeCatalog catalog, IOptions<EngineOptions> engine, TimeProvider clock,
+        string id, CancellationToken ct)
     {
-        ExecutionRecord? execution;
-        ExecutionState state;
         try
         {
-            execution = await store.GetAsync(http.User.OrgId(), id, ct);
+            var execution = await store.GetAsync(http.User.OrgId(), id, ct);
             if (execution is null) return Problems.NotFound("Execution", id);
-            state = ExecutionState.Replay(id, await store.GetHistoryAsync(id, 0, ct));
+            var history = await store.GetHistoryAsync(id, 0, ct);
+            var state = ExecutionState.Replay(id, history);
+            IReadOnlyList<SkippedStep> skipped = [];
+            // Projected before the walk below, which may fill the state's caches (it never changes a step's status).
+            var logs = ExecutionLogs.Project(state, catalog);
+            if (await graphs.GetAsync(execution.OrgId, execution.WorkflowId, execution.Version, ct) is { } graph)
+            {
+                skipped = [.. Decider.SkippedSteps(graph, state).Select(s => new SkippedStep(s.StepKey, s.NodeId))];
+            }
+            return TypedResults.Ok(Detail(execution, logs, skipped, history.Count, engine.Value.IsStuck(execution, clock.GetUtcNow())));
         }
         catch (Exception e) when (UnreadableStoredData.IsUnreadable(e))
         {
             return UnreadableStoredData.Problem($"Execution '{id}'", e);
         }
-        return TypedResults.Ok(new ExecutionDetail(
+    }
+
+    private static ExecutionDetail Detail(ExecutionRecord execution, IReadOnlyList<StepLog> logs, IReadOnlyList<SkippedStep> skipped, int sequence, bool stuck) =>
+        new(
             execution.Id, execution.WorkflowId, execution.Version, execution.Status, execution.CreatedAt, execution.CompletedAt,
             ExecutionSummary.Duration(execution), execution.TriggerData, execution.Output, execution.Error,
-            engine.Value.IsStuck(execution, clock.GetUtcNow()), execution.RetryOf, execution.ParentExecutionId, execution.UpdatedAt,
-            ExecutionLogs.Project(state, catalog), ExecuteResponse.LinksFor(execution.Id)));
-    }
+            stuck, execution.RetryOf, execution.ParentExecutionId, execution.UpdatedAt,
+            logs, skipped, sequence, ExecuteResponse.LinksFor(execution.Id));
 
     public static async Task<Results<Ok<HistoryResponse>, ProblemHttpResult>> History(HttpContext http, IExecutionClientStore store, string id, CancellationToken ct)
     {

@@ -53,6 +53,9 @@ internal sealed class Dispatcher(
     /// <summary>This process's name on the leases it takes.</summary>
     public string Owner => activities.Owner;
 
+    /// <summary>Whether the folded state of <paramref name="executionId"/> is held in memory (tests: waiting executions must not be).</summary>
+    internal bool HoldsState(string executionId) => _states.ContainsKey(executionId);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         results.Start();
@@ -69,10 +72,21 @@ internal sealed class Dispatcher(
                 if (signals.TakeInboxWork() || clock.GetUtcNow() >= _nextInboxCheck)
                 {
                     storeCalled = true;
-                    if (await RunOnceAsync(stoppingToken))
+                    var claimed = await RunOnceAsync(stoppingToken);
+                    if (claimed >= _options.DispatcherBatchSize)
                     {
+                        // A full batch: more may be due at once.
                         worked = true;
                         _nextInboxCheck = DateTimeOffset.MinValue;
+                    }
+                    else if (claimed > 0)
+                    {
+                        // A partial batch took everything due: claiming again at once would find nothing, and planning the next
+                        // due moment now would sit in front of the first step's result (both used to cost a query per start on
+                        // the latency path). New work in this process signals; the next claim, within 100 ms, also re-plans
+                        // timers (when it finds nothing), so a timer is at most that late; other processes' work within a poll.
+                        worked = true;
+                        _nextInboxCheck = clock.GetUtcNow() + TimeSpan.FromTicks(Math.Min(_options.PollInterval.Ticks, TimeSpan.TicksPerMillisecond * 100));
                     }
                     else
                     {
@@ -181,12 +195,12 @@ internal sealed class Dispatcher(
         }
     }
 
-    /// <summary>One batch: claim, decide, commit. Returns false when there was nothing to do.</summary>
-    public async Task<bool> RunOnceAsync(CancellationToken ct)
+    /// <summary>One batch: claim, decide, commit. Returns how many executions were claimed (0: nothing to do).</summary>
+    public async Task<int> RunOnceAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var items = await store.ClaimOrchestrationsAsync(Owner, _options.DispatcherBatchSize, _options.OrchestrationLease, now, ct);
-        if (items.Count == 0) return false;
+        if (items.Count == 0) return 0;
 
         var commits = new List<OrchestrationCommit>(items.Count);
         var turns = new List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result)>(items.Count);
@@ -212,7 +226,7 @@ internal sealed class Dispatcher(
 
         var outcomes = await CommitIsolatingAsync(commits, turns, (i, error) => FailedAsync(items[i].Execution, items[i].Messages, null, error, now, ct), ct);
         Applied(turns, commits, outcomes);
-        return true;
+        return items.Count;
     }
 
     /// <summary>
@@ -267,7 +281,7 @@ internal sealed class Dispatcher(
         IReadOnlyList<OrchestrationCommit> commits,
         IReadOnlyList<CommitResult> outcomes)
     {
-        var leased = 0;
+        var unleased = 0;
         var inboxWork = false;
         for (var i = 0; i < outcomes.Count; i++)
         {
@@ -276,16 +290,22 @@ internal sealed class Dispatcher(
             // New timers, children and messages to parents are inbox work: look again (and re-plan the next timer).
             inboxWork |= commits[i].Messages is { Count: > 0 } || commits[i].Children is { Count: > 0 };
             var committed = record with { LastSequence = commits[i].ExpectedLastSequence + commits[i].NewEvents.Count, Status = commits[i].Status };
+            // Kept only while a result is on its way back in memory (an activity leased to this process's workers): that is the
+            // path that needs it. An execution that waits (a timer, an approval, a child, an unleased activity) may wait for days;
+            // its state is replayed from the history when it wakes, rather than pinning memory meanwhile.
             // A failure built outside the decider (poison, a broken turn) carries no folded state: never cache it.
-            if (state.TerminalStatus is null && !ExecutionStatus.IsTerminal(commits[i].Status) && _states.Count < MaxCachedStates) _states[record.Id] = (state, committed);
-            feed.Publish(record, commits[i].ExpectedLastSequence, result);
-            foreach (var activity in outcomes[i].LeasedActivities)
+            if (state.TerminalStatus is null && !ExecutionStatus.IsTerminal(commits[i].Status) && outcomes[i].LeasedActivities.Count > 0
+                && _states.Count < MaxCachedStates)
             {
-                activities.Enqueue(activity);
-                leased++;
+                _states[record.Id] = (state, committed);
             }
+            feed.Publish(record, commits[i].ExpectedLastSequence, result);
+            foreach (var activity in outcomes[i].LeasedActivities) activities.Enqueue(activity);
+            if (commits[i].ActivityLeaseOwner is null) unleased += commits[i].Activities?.Count ?? 0;
         }
-        if (leased > 0) signals.WakeWorkers();
+        // Leased activities wake the runners through the queue itself; only activities committed unleased (the local queue
+        // was full) need a claim from the store. Waking the claim loop for every step cost one empty claim per step.
+        if (unleased > 0) signals.WakeWorkers();
         if (inboxWork) signals.WakeDispatcher();
     }
 
@@ -293,7 +313,8 @@ internal sealed class Dispatcher(
     private async Task<(OrchestrationCommit Commit, ExecutionState State, DeciderResult Result)> DecideAsync(
         ExecutionRecord execution, List<HistoryEvent> inbox, List<long> consumed, ExecutionState? cached, DateTimeOffset now, CancellationToken ct)
     {
-        var state = cached ?? ExecutionState.Replay(execution.Id, await store.GetHistoryAsync(execution.Id, 0, ct));
+        // last_sequence counts the history (the compare-and-set keeps it so): a new execution's first turn has none to read.
+        var state = cached ?? ExecutionState.Replay(execution.Id, execution.LastSequence == 0 ? [] : await store.GetHistoryAsync(execution.Id, 0, ct));
 
         var graph = await graphs.GetAsync(execution.OrgId, execution.WorkflowId, execution.Version, ct);
         DeciderResult result;

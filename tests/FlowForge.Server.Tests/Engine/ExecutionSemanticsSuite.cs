@@ -71,6 +71,39 @@ public abstract class ExecutionSemanticsSuite<TFixture>(TFixture server) : IClas
     }
 
     [Fact]
+    public async Task Skipped_ListsTheBranchNotTakenAndWhatOnlyItLeadsTo_NotTheStepsAfterAFailure()
+    {
+        var wf = await _client.Publish($$$"""
+            { "name": "skipped", "nodes": [
+                { "id": "t", "type": "trigger_manual" },
+                { "id": "other", "type": "trigger_webhook", "config": { "auth": "none" } },
+                { "id": "c", "type": "logic_condition", "config": { "condition": "{{trigger.ok}} == true" } },
+                { "id": "yes", "type": "logic_set_variable", "config": { "variables": { "route": "yes" } } },
+                { "id": "yes2", "type": "logic_set_variable", "config": { "variables": { "route": "yes2" } } },
+                { "id": "bad", "type": "action_http", "config": { "url": "{{{Fake.Url("/status/400")}}}" } },
+                { "id": "join", "type": "logic_set_variable", "config": { "variables": { "joined": true } } } ],
+              "edges": [ { "source": "t", "target": "c" }, { "source": "other", "target": "c" },
+                         { "source": "c", "target": "yes", "sourceHandle": "true" }, { "source": "yes", "target": "yes2" },
+                         { "source": "c", "target": "bad", "sourceHandle": "false" },
+                         { "source": "yes2", "target": "join" }, { "source": "bad", "target": "join" } ] }
+            """);
+        static string[] Skipped(JsonNode detail) => [.. detail["skipped"]!.AsArray().Select(s => (string)s!["nodeId"]!).Order()];
+
+        var taken = await _client.WaitFinished(await _client.Execute(wf, new { ok = true }));
+        Assert.Equal("completed", (string?)taken["status"]);
+        // The unused trigger, and the false branch up to the join (which the true branch still reaches, so it ran).
+        Assert.Equal(["bad", "other"], Skipped(taken));
+        Assert.True(taken.HasStep("join"));
+        var history = await (await _client.GetAsync($"/api/executions/{(string)taken["executionId"]!}/history")).Expect(HttpStatusCode.OK);
+        Assert.Equal(history["events"]!.AsArray().Count, (int?)taken["sequence"]);
+
+        var failed = await _client.WaitFinished(await _client.Execute(wf, new { ok = false }));
+        Assert.Equal("failed", (string?)failed["status"]);
+        // The join after the failed step is not skipped: resuming the run may still reach it.
+        Assert.Equal(["other", "yes", "yes2"], Skipped(failed));
+    }
+
+    [Fact]
     public async Task ParallelBranches_JoinWaitsForBoth()
     {
         var tag = Unique();

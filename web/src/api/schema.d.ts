@@ -1208,6 +1208,9 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             logs: components["schemas"]["StepLog"][];
+            skipped: components["schemas"]["SkippedStep"][];
+            /** Format: int32 */
+            sequence: number;
             links: components["schemas"]["ExecutionLinks"];
         };
         ExecutionLinks: {
@@ -1377,6 +1380,10 @@ export interface components {
             /** Format: date-time */
             now: string;
             schedules: components["schemas"]["ScheduleInfo"][];
+        };
+        SkippedStep: {
+            stepId: string;
+            nodeId: string;
         };
         StepLog: {
             stepId: string;

@@ -18,6 +18,7 @@ const ExecutionsPage = lazy(() => {
   prefetchExecutions(queryClient, window.location);
   return import('../executions/ExecutionsPage').then((m) => ({ default: m.ExecutionsPage }));
 });
+const ExecutionDetailPage = lazy(() => import('../executions/detail/ExecutionDetailPage').then((m) => ({ default: m.ExecutionDetailPage })));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -60,8 +61,30 @@ export function App() {
                 </Suspense>
               }
             />
-            <Route path="/executions" element={<Suspense fallback={<Spinner label="Loading runs" block />}><ExecutionsPage /></Suspense>} />
-            <Route path="/workflows/:id/executions" element={<Suspense fallback={<Spinner label="Loading runs" block />}><ExecutionsPage /></Suspense>} />
+            <Route
+              path="/executions"
+              element={
+                <Suspense fallback={<Spinner label="Loading runs" block />}>
+                  <ExecutionsPage />
+                </Suspense>
+              }
+            />
+            <Route
+              path="/workflows/:id/executions"
+              element={
+                <Suspense fallback={<Spinner label="Loading runs" block />}>
+                  <ExecutionsPage />
+                </Suspense>
+              }
+            />
+            <Route
+              path="/executions/:id"
+              element={
+                <Suspense fallback={<Spinner label="Opening the execution" block />}>
+                  <ExecutionDetailPage />
+                </Suspense>
+              }
+            />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>

@@ -1,31 +1,35 @@
-import { NavLink, Outlet } from 'react-router';
+import { NavLink, Outlet, useMatch } from 'react-router';
 import { Activity, BookOpen, LogOut, Workflow } from 'lucide-react';
 import { useSession } from '../auth/session';
 import { Logo } from '../ui/Logo';
 import './Shell.css';
 
-/** The signed-in frame: a slim navigation rail and the page. The editor fills the page area edge to edge. */
+/**
+ * The signed-in frame: the navigation and the page. In the editor the navigation folds to an icon rail, so the canvas
+ * keeps its room on a laptop screen beside the node library and the step settings.
+ */
 export function Shell() {
   const signOut = useSession((s) => s.signOut);
+  const compact = useMatch('/workflows/:id') !== null;
   return (
-    <div className="shell">
+    <div className={compact ? 'shell shell-compact' : 'shell'}>
       <nav className="shell-nav" aria-label="Main">
         <div className="shell-brand">
           <Logo />
-          <span>FlowForge</span>
+          <span className="shell-label">FlowForge</span>
         </div>
         <NavLink to="/workflows" className="shell-link">
-          <Workflow size={18} aria-hidden /> Workflows
+          <Workflow size={18} aria-hidden /> <span className="shell-label">Workflows</span>
         </NavLink>
         <NavLink to="/executions" className="shell-link">
-          <Activity size={18} aria-hidden /> Executions
+          <Activity size={18} aria-hidden /> <span className="shell-label">Executions</span>
         </NavLink>
         <div className="shell-spacer" />
         <a className="shell-link" href="/docs" target="_blank" rel="noreferrer">
-          <BookOpen size={18} aria-hidden /> API reference
+          <BookOpen size={18} aria-hidden /> <span className="shell-label">API reference</span>
         </a>
         <button type="button" className="shell-link" onClick={() => signOut()}>
-          <LogOut size={18} aria-hidden /> Sign out
+          <LogOut size={18} aria-hidden /> <span className="shell-label">Sign out</span>
         </button>
       </nav>
       <main className="shell-main">

@@ -8,6 +8,7 @@ import { useEditor } from '../store';
 import type { StepNode as StepNodeType } from '../model';
 import { useCatalogContext } from './catalogContext';
 import { issuesByStep, runsByStep, formatDuration, type StepRun } from './stepStatus';
+import { overlayRun, useRunOverlay } from './runOverlay';
 import { summarize } from './summarize';
 import { FlowEdge } from './FlowEdge';
 import './canvas.css';
@@ -39,9 +40,13 @@ function StepCard({ id, data, selected, catalog }: Props & { catalog: NodeCatalo
   const summary = useMemo(() => summarize(data.type, data.config), [data.type, data.config]);
   usePortsMeasured(id, ports);
   const issues = useEditor((s) => issuesByStep(s.validation)?.get(id));
-  const run = useEditor((s) => runsByStep(s.testRun)?.get(id));
+  // An execution's page gives its own run states (RunOverlayContext); elsewhere the editor's test run shows.
+  const overlay = useRunOverlay();
+  const testRun = useEditor((s) => (overlay ? undefined : runsByStep(s.testRun)?.get(id)));
+  const run = overlay ? overlayRun(id, overlay.get(id)) : testRun;
   // A finished test run that never reached this step (a branch not taken): shown as skipped.
-  const skipped = useEditor((s) => !!s.testRun && (s.testRun.status === 'completed' || s.testRun.status === 'failed')) && !run;
+  const testSkipped = useEditor((s) => !!s.testRun && (s.testRun.status === 'completed' || s.testRun.status === 'failed')) && !run;
+  const skipped = overlay ? overlay.get(id)?.status === 'skipped' : testSkipped;
 
   const main = ports.filter((p) => p !== 'error');
   const hasErrorPort = ports.includes('error');
@@ -134,6 +139,7 @@ function runTone(run: StepRun): 'success' | 'danger' | 'muted' | 'warning' | 'in
     case 'failed':
       return 'danger';
     case 'skipped':
+    case 'cancelled':
       return 'muted';
     case 'waiting':
       return 'warning';
@@ -143,7 +149,9 @@ function runTone(run: StepRun): 'success' | 'danger' | 'muted' | 'warning' | 'in
 }
 
 const runIcons = { success: CheckCircle2, danger: XCircle, muted: CircleDashed, warning: Clock3, info: Loader2 };
-const runLabels: Record<string, string> = { completed: 'Completed', failed: 'Failed', skipped: 'Skipped', waiting: 'Waiting', running: 'Running', retrying: 'Retrying' };
+const runLabels: Record<string, string> = {
+  completed: 'Completed', failed: 'Failed', skipped: 'Skipped', waiting: 'Waiting', running: 'Running', retrying: 'Retrying', cancelled: 'Cancelled',
+};
 
 function RunStatus({ run }: { run: StepRun }) {
   const tone = runTone(run);
@@ -153,6 +161,7 @@ function RunStatus({ run }: { run: StepRun }) {
       <Icon size={13} aria-hidden />
       <span>{runLabels[run.last.status] ?? run.last.status}</span>
       {run.runs > 1 && <span className="step-card-run-meta">×{run.runs}</span>}
+      {run.detail && <span className="step-card-run-meta">{run.detail}</span>}
       {run.duration !== null && <span className="step-card-run-meta">{formatDuration(run.duration)}</span>}
       {run.last.preview && (
         <span className="step-card-preview" title="Test runs do not send anything: this shows what would have been sent">

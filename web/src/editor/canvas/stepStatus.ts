@@ -12,6 +12,8 @@ export interface StepRun {
   runs: number;
   /** Milliseconds over all its runs. */
   duration: number | null;
+  /** A short note after the status (an execution's "attempt 2", "approval"); test runs leave it out. */
+  detail?: string;
 }
 
 // Indexed once per result object, so each card's store selector is a map lookup, not a scan of every issue or step.
