@@ -6,18 +6,16 @@ import { SignInPage } from '../auth/SignInPage';
 import { Shell } from './Shell';
 import { NotFoundPage } from './NotFoundPage';
 import { WorkflowsPage } from '../workflows/WorkflowsPage';
+// Not lazy, like the workflows list: a lazy page suspends on its first visit, and React then holds the fallback for at
+// least 300 ms (its reveal throttle), more than the whole list takes to show. It adds ~7 KB gzip; its hub client
+// (SignalR) still loads later.
+import { ExecutionsPage } from '../executions/ExecutionsPage';
 import { Toasts } from '../ui/Toasts';
 import { ApiError } from '../api/problem';
 import { Spinner } from '../ui/Spinner';
-import { prefetchExecutions } from '../executions/api';
 
 // The editor carries React Flow and the canvas: loaded when first opened, so the list shows fast.
 const EditorPage = lazy(() => import('../editor/EditorPage').then((m) => ({ default: m.EditorPage })));
-// The executions list asks for its first page while its code loads (a small, eagerly loaded module).
-const ExecutionsPage = lazy(() => {
-  prefetchExecutions(queryClient, window.location);
-  return import('../executions/ExecutionsPage').then((m) => ({ default: m.ExecutionsPage }));
-});
 const ExecutionDetailPage = lazy(() => import('../executions/detail/ExecutionDetailPage').then((m) => ({ default: m.ExecutionDetailPage })));
 
 const queryClient = new QueryClient({
@@ -61,22 +59,8 @@ export function App() {
                 </Suspense>
               }
             />
-            <Route
-              path="/executions"
-              element={
-                <Suspense fallback={<Spinner label="Loading runs" block />}>
-                  <ExecutionsPage />
-                </Suspense>
-              }
-            />
-            <Route
-              path="/workflows/:id/executions"
-              element={
-                <Suspense fallback={<Spinner label="Loading runs" block />}>
-                  <ExecutionsPage />
-                </Suspense>
-              }
-            />
+            <Route path="/executions" element={<ExecutionsPage />} />
+            <Route path="/workflows/:id/executions" element={<ExecutionsPage />} />
             <Route
               path="/executions/:id"
               element={

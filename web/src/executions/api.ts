@@ -1,6 +1,6 @@
-import { useInfiniteQuery, type QueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client';
-import { parseFilters, toApiQuery, type ExecutionFilters } from './filters';
+import { toApiQuery, type ExecutionFilters } from './filters';
 import type { ExecutionRow } from './liveMerge';
 
 export const executionsPageSize = 50;
@@ -29,10 +29,8 @@ export function useExecutionList(filters: ExecutionFilters) {
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
     // Live events keep the shown list current, but only while it is shown: going back to earlier filters (or to the
-    // page) reads it again rather than showing what the cache kept from then, except a first page the app prefetched
-    // a moment ago while it loaded the page's code (prefetchExecutions).
+    // page) reads it again rather than showing what the cache kept from then.
     staleTime: 0,
-    refetchOnMount: (query) => Date.now() - query.state.dataUpdatedAt > 2_000,
   });
 }
 
@@ -46,19 +44,4 @@ export function workflowOptionsQuery() {
       ),
     staleTime: 60_000,
   };
-}
-
-/**
- * Starts reading the first page of the list the URL asks for, before the page's code has loaded: App calls it when it
- * starts loading that code, so the request and the code download overlap instead of following each other.
- */
-export function prefetchExecutions(client: QueryClient, location: { pathname: string; search: string }) {
-  const route = /^\/(?:executions|workflows\/([^/]+)\/executions)\/?$/.exec(location.pathname);
-  if (!route) return;
-  const filters = parseFilters(new URLSearchParams(location.search), route[1] ? decodeURIComponent(route[1]) : null);
-  void client.prefetchInfiniteQuery({
-    queryKey: [...executionListKey, filters],
-    queryFn: ({ pageParam, signal }) => fetchExecutions(filters, pageParam, signal),
-    initialPageParam: null as string | null,
-  });
 }
