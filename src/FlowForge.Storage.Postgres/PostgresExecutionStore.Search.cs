@@ -9,7 +9,7 @@ public sealed partial class PostgresExecutionStore
     /// <inheritdoc />
     /// <remarks>
     /// The range (organisation, workflow, dates, cursor) is a backward range scan of <c>ix_executions_org_created</c>
-    /// or <c>ix_executions_org_workflow</c> (both end in <c>created_at, id</c>, migration 0008 on SQLite, 0007 on PostgreSQL); the cursor is a row
+    /// or <c>ix_executions_org_workflow</c> (both end in <c>created_at, id</c>, migration 0008); the cursor is a row
     /// comparison, which PostgreSQL turns into one index bound.
     /// </remarks>
     public async Task<ExecutionSlice> SearchAsync(string orgId, ExecutionSearch search, CancellationToken ct = default)

@@ -9,7 +9,7 @@ public sealed partial class SqliteExecutionStore
     /// <inheritdoc />
     /// <remarks>
     /// The range (organisation, workflow, dates, cursor) is a range of <c>ix_executions_org_created</c> or
-    /// <c>ix_executions_org_workflow</c> (both end in <c>created_at, id</c>, migration 0008 on SQLite, 0007 on PostgreSQL) read backwards, so a
+    /// <c>ix_executions_org_workflow</c> (both end in <c>created_at, id</c>, migration 0008) read backwards, so a
     /// slice reads its rows and stops. The cursor is written <c>created_at &lt;= @at AND (created_at &lt; @at OR id &lt; @id)</c>
     /// rather than as an OR of two ranges, which SQLite would answer with two index scans and a sort.
     /// </remarks>
