@@ -72,4 +72,12 @@ internal static partial class Logs
 
     [LoggerMessage(1723, LogLevel.Information, "Seeded and published the sample workflow {WorkflowId}")]
     public static partial void SampleWorkflowSeeded(ILogger logger, string workflowId);
+
+    // ---- approvals inbox (1870-1879) ----
+
+    [LoggerMessage(1870, LogLevel.Warning, "Execution {ExecutionId} is left out of the approvals inbox: its stored history cannot be read")]
+    public static partial void ApprovalUnreadable(ILogger logger, string executionId, Exception e);
+
+    [LoggerMessage(1871, LogLevel.Warning, "A refused call to trigger {WorkflowId}/{StepId} could not be logged")]
+    public static partial void RefusedDeliveryNotLogged(ILogger logger, string workflowId, string stepId, Exception e);
 }

@@ -165,15 +165,16 @@ public abstract class TriggerStore(IRelationalDatabase db, TimeProvider? timePro
     public async Task<IReadOnlyList<TriggerCounts>> CountEventsAsync(string orgId, string workflowId, CancellationToken ct = default)
     {
         await using var c = await db.OpenConnectionAsync(ct);
-        var rows = await c.QueryAsync<(string StepId, long Accepted, long Filtered, long Duplicates, long Skipped)>(new CommandDefinition(
+        var rows = await c.QueryAsync<(string StepId, long Accepted, long Filtered, long Duplicates, long Skipped, long Refused)>(new CommandDefinition(
             $"""
             SELECT step_id,
                    COUNT(*) FILTER (WHERE outcome = 'accepted'), COUNT(*) FILTER (WHERE outcome = 'filtered'),
-                   COUNT(*) FILTER (WHERE outcome = 'duplicate'), COUNT(*) FILTER (WHERE outcome = 'skipped')
+                   COUNT(*) FILTER (WHERE outcome = 'duplicate'), COUNT(*) FILTER (WHERE outcome = 'skipped'),
+                   COUNT(*) FILTER (WHERE outcome = 'refused')
             FROM trigger_events WHERE org_id = @orgId AND workflow_id = @workflowId GROUP BY step_id ORDER BY {_sql.ByteOrder("step_id")}
             """,
             new { orgId, workflowId }, cancellationToken: ct));
-        return [.. rows.Select(r => new TriggerCounts(r.StepId, (int)r.Accepted, (int)r.Filtered, (int)r.Duplicates, (int)r.Skipped))];
+        return [.. rows.Select(r => new TriggerCounts(r.StepId, (int)r.Accepted, (int)r.Filtered, (int)r.Duplicates, (int)r.Skipped, (int)r.Refused))];
     }
 
     public async Task<IReadOnlyList<TriggerEventRecord>> ListEventsAsync(string orgId, string workflowId, int limit, CancellationToken ct = default)

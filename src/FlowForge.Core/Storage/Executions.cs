@@ -116,6 +116,9 @@ public enum CommitOutcome { Committed, Conflict }
 /// <summary>A commit's outcome and, when activities were leased to the committing process, those activities (to run at once).</summary>
 public sealed record CommitResult(CommitOutcome Outcome, IReadOnlyList<ActivityWorkItem> LeasedActivities);
 
+/// <summary>A keyset position in a list ordered by creation time then id.</summary>
+public sealed record ExecutionCursor(DateTimeOffset CreatedAt, string Id);
+
 public sealed record ExecutionQuery(string? WorkflowId, string? Status, DateTimeOffset? Since, int Page, int Limit);
 
 /// <summary>
@@ -157,6 +160,13 @@ public interface IExecutionClientStore : IExecutionHistoryReader
 
     /// <summary>How many of the organisation's executions are unfinished (pending, running or waiting): an indexed count, for quotas.</summary>
     Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default);
+
+    /// <summary>
+    /// The organisation's waiting executions, oldest first (created_at, then id), after <paramref name="after"/>: the
+    /// approvals inbox's candidates. Only unfinished executions are read (their partial index), so the cost follows how
+    /// many runs are open, not how many are stored.
+    /// </summary>
+    Task<IReadOnlyList<ExecutionRecord>> ListWaitingAsync(string orgId, ExecutionCursor? after, int limit, CancellationToken ct = default);
 
     /// <summary>The organisation's execution started with <paramref name="idempotencyKey"/>, or null (a repeat is answered with it whatever the quota).</summary>
     Task<ExecutionRecord?> FindByIdempotencyKeyAsync(string orgId, string idempotencyKey, CancellationToken ct = default);

@@ -26,6 +26,9 @@ public static class TriggerOutcome
     public const string Filtered = "filtered";
     public const string Duplicate = "duplicate";
     public const string Skipped = "skipped";
+
+    /// <summary>A webhook call refused for its credentials (logged at most once per endpoint per few seconds).</summary>
+    public const string Refused = "refused";
 }
 
 /// <summary>
@@ -67,7 +70,7 @@ public sealed record TriggerEventRecord(
     string? Detail,
     DateTimeOffset CreatedAt);
 
-public sealed record TriggerCounts(string StepId, int Accepted, int Filtered, int Duplicates, int Skipped);
+public sealed record TriggerCounts(string StepId, int Accepted, int Filtered, int Duplicates, int Skipped, int Refused = 0);
 
 /// <summary>Trigger endpoints, schedule state and the trigger event log.</summary>
 public interface ITriggerStore

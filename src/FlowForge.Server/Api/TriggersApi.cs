@@ -34,7 +34,7 @@ internal static class TriggersApi
                 var info = registry.Describe(e, http.Request, null);
                 var c = counts.GetValueOrDefault(e.StepId);
                 return new TriggerStatus(info.StepId, info.Type, info.Url, info.Auth, e.PreviousExpiresAt, e.NextFireAt, e.LastFireAt,
-                    new TriggerEventCounts(c?.Accepted ?? 0, c?.Filtered ?? 0, c?.Duplicates ?? 0, c?.Skipped ?? 0));
+                    new TriggerEventCounts(c?.Accepted ?? 0, c?.Filtered ?? 0, c?.Duplicates ?? 0, c?.Skipped ?? 0, c?.Refused ?? 0));
             })],
             [.. recent.Select(r => new TriggerEventResponse(r.StepId, r.Type, r.Outcome, r.ExecutionId, r.Detail, r.CreatedAt))]));
     }
@@ -80,7 +80,8 @@ internal sealed record TriggerStatus(
     string StepId, string Type, string? Url, string Auth, DateTimeOffset? PreviousSecretValidUntil, DateTimeOffset? NextFireAt, DateTimeOffset? LastFireAt,
     TriggerEventCounts Counts);
 
-internal sealed record TriggerEventCounts(int Accepted, int Filtered, int Duplicates, int Skipped);
+/// <param name="Refused">Webhook calls refused for their credentials that were logged (at most one per endpoint per 10 s).</param>
+internal sealed record TriggerEventCounts(int Accepted, int Filtered, int Duplicates, int Skipped, int Refused);
 
 internal sealed record TriggerEventResponse(string StepId, string Type, string Outcome, string? ExecutionId, string? Detail, DateTimeOffset At);
 

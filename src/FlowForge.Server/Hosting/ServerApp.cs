@@ -72,6 +72,7 @@ internal static class ServerApp
         api.MapCredentialsApi();
         app.MapFlowForgeLive();
         api.MapTriggersApi();
+        api.MapApprovalsApi();
         app.MapFlowForgeWebApp();
         return app;
     }

@@ -22,6 +22,7 @@ internal static class TriggersRegistration
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<TriggerRegistry>();
         services.AddSingleton<TriggerIntake>();
+        services.AddSingleton<RefusedDeliveries>();
         services.AddSingleton<ScheduleService>();
 
         var engine = configuration.ReadSettings<EngineOptions>("Engine");

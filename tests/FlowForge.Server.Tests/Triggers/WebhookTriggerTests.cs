@@ -83,6 +83,30 @@ public sealed class WebhookTriggerTests(TriggersFixture server) : IClassFixture<
     }
 
     [Fact]
+    public async Task RefusedCalls_AreLoggedWithTheirReason_AtMostOncePerEndpointPerInterval()
+    {
+        var (id, published) = await _client.CreateAndPublish(TriggerTestSupport.Workflow("refused-log", "trigger_webhook", """{ "auth": "token" }"""));
+        var trigger = published.Trigger();
+        var path = trigger.HookPath();
+
+        await (await _anonymous.SendAsync(TriggerTestSupport.JsonRequest(path, "{}").WithBearer("wrong"))).ExpectProblem(HttpStatusCode.Unauthorized, "unauthorized");
+        // A flood of bad calls right after is refused all the same, without a row each.
+        for (var i = 0; i < 5; i++)
+        {
+            await (await _anonymous.SendAsync(TriggerTestSupport.JsonRequest(path, "{}"))).ExpectProblem(HttpStatusCode.Unauthorized, "unauthorized");
+        }
+        await (await _anonymous.SendAsync(TriggerTestSupport.JsonRequest(path, "{}").WithBearer((string)trigger["secret"]!))).Expect(HttpStatusCode.Accepted);
+
+        var list = await (await _client.GetAsync($"/api/workflows/{id}/triggers")).Expect(HttpStatusCode.OK);
+        var refused = list["recentEvents"]!.AsArray().Where(e => (string?)e!["outcome"] == "refused").ToList();
+        var only = Assert.Single(refused);
+        Assert.Equal(("hook", "The webhook token is not valid."), ((string?)only!["stepId"], (string?)only["detail"]));
+        Assert.Null(only["executionId"]);
+        var counts = list["triggers"]!.AsArray().Single(t => (string?)t!["stepId"] == "hook")!["counts"]!;
+        Assert.Equal((1, 1), ((int?)counts["refused"], (int?)counts["accepted"]));
+    }
+
+    [Fact]
     public async Task Token_MissingOrWrongIs401_BearerOrHeaderStarts_RotationKeepsTheOldOneForTheGrace()
     {
         var (id, published) = await _client.CreateAndPublish(TriggerTestSupport.Workflow("token", "trigger_webhook", """{ "auth": "token" }"""));

@@ -59,6 +59,9 @@ public abstract class TriggerStoreConformance
         Assert.Equal((1, 1, 1), (counts.Accepted, counts.Filtered, counts.Duplicates));
         Assert.True(await store.RecordEventAsync(Event(TriggerOutcome.Skipped, "tick:1") with { StepId = "other" }));
         Assert.Equal(1, (await store.CountEventsAsync("org_1", "wf_1")).Single(c => c.StepId == "other").Skipped);
+        // Refused calls carry no key and count apart.
+        Assert.True(await store.RecordEventAsync(Event(TriggerOutcome.Refused, null) with { StepId = "other" }));
+        Assert.Equal((1, 0), (await store.CountEventsAsync("org_1", "wf_1")).Single(c => c.StepId == "other") is var o ? (o.Refused, o.Accepted) : default);
         // The same key on another step is another event.
         Assert.True(await store.RecordEventAsync(Event(TriggerOutcome.Accepted, "webhook-id:1") with { StepId = "other" }));
 
@@ -66,6 +69,7 @@ public abstract class TriggerStoreConformance
         Assert.Equal(2, events.Count);
         Assert.True(events[0].Id > events[1].Id);
         Assert.Equal(("other", "webhook-id:1"), (events[0].StepId, events[0].DedupKey));
+        Assert.Equal(TriggerOutcome.Refused, events[1].Outcome);
         Assert.Empty(await store.ListEventsAsync("org_2", "wf_1", 10));
     }
 

@@ -1018,6 +1018,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Approval steps waiting for a decision, oldest run first (keyset pages: pass `next` as `after`) */
+        get: operations["ListApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/credentials": {
         parameters: {
             query?: never;
@@ -1126,6 +1143,28 @@ export interface components {
             /** Format: date-time */
             revokedAt: null | string;
             key: null | string;
+        };
+        ApprovalItem: {
+            executionId: string;
+            workflowId: string;
+            workflowName: null | string;
+            /** Format: int32 */
+            version: number;
+            stepId: string;
+            nodeId: string;
+            eventName: string;
+            message: null | string;
+            approvers: string[];
+            /** Format: date-time */
+            waitingSince: string;
+            /** Format: date-time */
+            timeoutAt: string;
+            /** Format: date-time */
+            executionStartedAt: string;
+        };
+        ApprovalList: {
+            approvals: components["schemas"]["ApprovalItem"][];
+            next: null | string;
         };
         CancelBody: {
             reason?: null | string;
@@ -1442,6 +1481,8 @@ export interface components {
             duplicates: number;
             /** Format: int32 */
             skipped: number;
+            /** Format: int32 */
+            refused: number;
         };
         TriggerEventResponse: {
             stepId: string;
@@ -3630,6 +3671,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OutboxList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ListApprovals: {
+        parameters: {
+            query?: {
+                after?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalList"];
                 };
             };
             /** @description Bad Request */

@@ -16,6 +16,11 @@ import { Spinner } from '../ui/Spinner';
 
 // The editor carries React Flow and the canvas: loaded when first opened, so the list shows fast.
 const EditorPage = lazy(() => import('../editor/EditorPage').then((m) => ({ default: m.EditorPage })));
+const ApprovalsPage = lazy(() => import('../approvals/ApprovalsPage').then((m) => ({ default: m.ApprovalsPage })));
+const TriggersPage = lazy(() => import('../triggers/TriggersPage').then((m) => ({ default: m.TriggersPage })));
+const OutboxPage = lazy(() => import('../outbox/OutboxPage').then((m) => ({ default: m.OutboxPage })));
+const CredentialsPage = lazy(() => import('../settings/CredentialsPage').then((m) => ({ default: m.CredentialsPage })));
+const KeysPage = lazy(() => import('../settings/KeysPage').then((m) => ({ default: m.KeysPage })));
 const ExecutionDetailPage = lazy(() => import('../executions/detail/ExecutionDetailPage').then((m) => ({ default: m.ExecutionDetailPage })));
 
 const queryClient = new QueryClient({
@@ -61,6 +66,11 @@ export function App() {
             />
             <Route path="/executions" element={<ExecutionsPage />} />
             <Route path="/workflows/:id/executions" element={<ExecutionsPage />} />
+            <Route path="/approvals" element={<Suspense fallback={<Spinner label="Loading" block />}><ApprovalsPage /></Suspense>} />
+            <Route path="/triggers" element={<Suspense fallback={<Spinner label="Loading" block />}><TriggersPage /></Suspense>} />
+            <Route path="/outbox" element={<Suspense fallback={<Spinner label="Loading" block />}><OutboxPage /></Suspense>} />
+            <Route path="/credentials" element={<Suspense fallback={<Spinner label="Loading" block />}><CredentialsPage /></Suspense>} />
+            <Route path="/keys" element={<Suspense fallback={<Spinner label="Loading" block />}><KeysPage /></Suspense>} />
             <Route
               path="/executions/:id"
               element={

@@ -1,5 +1,5 @@
 import { NavLink, Outlet, useMatch } from 'react-router';
-import { Activity, BookOpen, LogOut, Workflow } from 'lucide-react';
+import { Activity, BookOpen, Inbox, KeyRound, LockKeyhole, LogOut, Send, Workflow, Zap } from 'lucide-react';
 import { useSession } from '../auth/session';
 import { Logo } from '../ui/Logo';
 import './Shell.css';
@@ -23,6 +23,21 @@ export function Shell() {
         </NavLink>
         <NavLink to="/executions" className="shell-link">
           <Activity size={18} aria-hidden /> <span className="shell-label">Executions</span>
+        </NavLink>
+        <NavLink to="/approvals" className="shell-link">
+          <Inbox size={18} aria-hidden /> <span className="shell-label">Approvals</span>
+        </NavLink>
+        <NavLink to="/triggers" className="shell-link">
+          <Zap size={18} aria-hidden /> <span className="shell-label">Triggers</span>
+        </NavLink>
+        <NavLink to="/outbox" className="shell-link">
+          <Send size={18} aria-hidden /> <span className="shell-label">Outbox</span>
+        </NavLink>
+        <NavLink to="/credentials" className="shell-link">
+          <LockKeyhole size={18} aria-hidden /> <span className="shell-label">Credentials</span>
+        </NavLink>
+        <NavLink to="/keys" className="shell-link">
+          <KeyRound size={18} aria-hidden /> <span className="shell-label">API keys</span>
         </NavLink>
         <div className="shell-spacer" />
         <a className="shell-link" href="/docs" target="_blank" rel="noreferrer">

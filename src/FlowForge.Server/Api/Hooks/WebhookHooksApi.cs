@@ -39,7 +39,8 @@ internal static class WebhookHooksApi
 
     public static async Task<Results<JsonHttpResult<WebhookAccepted>, Ok<WebhookCompleted>, Ok<WebhookFiltered>, ProblemHttpResult>> Webhook(
         HttpContext http, string endpointKey, ITriggerStore store, TriggerIntake intake, WebhookSecrets secrets,
-        IOptions<TriggerOptions> options, IOptions<RequestLimits> limits, TimeProvider time, ExecutionEvents events, IExecutionClientStore executions, CancellationToken ct)
+        IOptions<TriggerOptions> options, IOptions<RequestLimits> limits, TimeProvider time, ExecutionEvents events, IExecutionClientStore executions, RefusedDeliveries refused,
+        CancellationToken ct)
     {
         var endpoint = endpointKey.Length <= 128 ? await store.FindByKeyAsync(endpointKey, ct) : null;
         if (endpoint is null || endpoint.Type != NodeTypeNames.TriggerWebhook)
@@ -65,7 +66,11 @@ internal static class WebhookHooksApi
             TriggerAuth.Signature => HookAuth.CheckSignature(http.Request, body!, SigningSecrets(endpoint, secrets, time.GetUtcNow()), time.GetUtcNow(), options.Value),
             _ => null,
         };
-        if (denied is not null) return denied;
+        if (denied is not null)
+        {
+            await refused.RecordAsync(endpoint, denied.ProblemDetails.Detail ?? "Refused.", ct);
+            return denied;
+        }
 
         var (payload, invalid) = await InboundPayload.ParseAsync(http.Request, body!, limits.Value.MaxJsonDepth, ct);
         if (invalid is not null) return invalid;
