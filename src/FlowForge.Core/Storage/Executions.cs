@@ -228,15 +228,10 @@ public interface IExecutionWorkerStore : IExecutionHistoryReader
 }
 
 /// <summary>
-/// A position in the newest-first list of executions: the last row's creation time and id (the id breaks ties
-/// between executions created in the same tick). Rows inserted later sort before it, so paging on from a
-/// cursor never repeats nor skips a row, however many executions start meanwhile.
-/// </summary>
-public readonly record struct ExecutionCursor(DateTimeOffset CreatedAt, string Id);
-
-/// <summary>
-/// A keyset query of an organisation's executions, newest first. <see cref="WorkflowId"/>, <see cref="From"/>
-/// (inclusive), <see cref="To"/> (exclusive) and <see cref="After"/> bound the index range; <see cref="Statuses"/>
+/// A keyset query of an organisation's executions, newest first. <see cref="After"/> is the last row read (rows
+/// started later sort before it, so paging on never repeats nor skips a row however many executions start meanwhile).
+/// <see cref="WorkflowId"/>, <see cref="From"/> (inclusive), <see cref="To"/> (exclusive) and <see cref="After"/>
+/// bound the index range; <see cref="Statuses"/>
 /// and <see cref="Text"/> (a case-insensitive substring of the trigger data's JSON) are checked row by row, so a
 /// query with them reads at most <see cref="ScanLimit"/> rows of that range: when fewer than <see cref="Limit"/>
 /// match within them, the slice is short and its cursor continues after the last row read.
