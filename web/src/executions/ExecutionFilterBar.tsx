@@ -121,8 +121,11 @@ export function ExecutionFilterBar({ filters, onChange, workflows, routeWorkflow
 }
 
 /** A button that opens a list of status checkboxes; Escape or a click outside closes it. */
-function StatusPicker({ selected, onChange }: { selected: string[]; onChange(next: string[]): void }) {
+function StatusPicker({ selected: fromUrl, onChange }: { selected: string[]; onChange(next: string[]): void }) {
   const [open, setOpen] = useState(false);
+  // The boxes answer the click at once; the URL (and the list) follow a moment later.
+  const [selected, setSelected] = useState(fromUrl);
+  useEffect(() => setSelected(fromUrl), [fromUrl.join(',')]);
   const root = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const id = useId();
@@ -142,8 +145,11 @@ function StatusPicker({ selected, onChange }: { selected: string[]; onChange(nex
       : selected.length <= 2
         ? selected.map((s) => statusOptions.find((o) => o.value === s)?.label ?? s).join(', ')
         : `${selected.length} statuses`;
-  const toggle = (value: string) =>
-    onChange(statusOptions.map((o) => o.value).filter((v) => (v === value ? !selected.includes(v) : selected.includes(v))));
+  const change = (next: string[]) => {
+    setSelected(next);
+    onChange(next);
+  };
+  const toggle = (value: string) => change(statusOptions.map((o) => o.value).filter((v) => (v === value ? !selected.includes(v) : selected.includes(v))));
 
   return (
     <div
@@ -179,7 +185,7 @@ function StatusPicker({ selected, onChange }: { selected: string[]; onChange(nex
               {selected.includes(o.value) && <Check size={14} className="ex-status-check" aria-hidden />}
             </label>
           ))}
-          <button type="button" className="btn btn-ghost btn-sm ex-status-all" disabled={selected.length === 0} onClick={() => onChange([])}>
+          <button type="button" className="btn btn-ghost btn-sm ex-status-all" disabled={selected.length === 0} onClick={() => change([])}>
             Show all
           </button>
         </div>
