@@ -45,6 +45,7 @@ internal static class ServerApp
         services.AddAuthorization();
         services.AddFlowForgeRateLimits(builder.Configuration);
         services.AddFlowForgeOpenApi();
+        services.AddFlowForgeWebApp();
 
         var app = builder.Build();
         app.UseExceptionHandler();

@@ -50,6 +50,32 @@ public class WebAppServingTests(WebAppServer.WithBuiltApp server) : IClassFixtur
         Assert.Equal(HttpStatusCode.OK, head.StatusCode);
     }
 
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("br")]
+    public async Task TheAppsFiles_AreCompressed_ApiAnswersAreNot(string encoding)
+    {
+        using var client = server.Client();
+        foreach (var path in new[] { WebAppServer.AssetPath, "/workflows/x" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.AcceptEncoding.ParseAdd(encoding);
+            var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal([encoding], response.Content.Headers.ContentEncoding);
+        }
+        // Server paths are never compressed (secrets next to attacker-chosen text: BREACH).
+        foreach (var path in new[] { "/api/workflows", "/health", "/openapi/v1.json" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.AcceptEncoding.ParseAdd(encoding);
+            request.Headers.Add("X-Api-Key", "ffk_test_webapp_0123456789abcdef");
+            var response = await client.SendAsync(request);
+            Assert.True(response.IsSuccessStatusCode, $"{path}: {response.StatusCode}");
+            Assert.Empty(response.Content.Headers.ContentEncoding);
+        }
+    }
+
     [Fact]
     public async Task HashedAssets_AreCachedImmutable()
     {
