@@ -57,6 +57,7 @@ public sealed class ProfilingExecutionStore(IExecutionStore inner) : IExecutionS
     public Task<ExecutionRecord?> GetAsync(string orgId, string executionId, CancellationToken ct = default) => Time("GetAsync", () => inner.GetAsync(orgId, executionId, ct));
     public Task<ExecutionRecord?> GetForEngineAsync(string executionId, CancellationToken ct = default) => Time("GetForEngineAsync", () => inner.GetForEngineAsync(executionId, ct));
     public Task<Page<ExecutionRecord>> ListAsync(string orgId, ExecutionQuery query, CancellationToken ct = default) => Time("ListAsync", () => inner.ListAsync(orgId, query, ct));
+    public Task<ExecutionSlice> SearchAsync(string orgId, ExecutionSearch search, CancellationToken ct = default) => Time("SearchAsync", () => inner.SearchAsync(orgId, search, ct));
     public Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default) => Time("CountUnfinishedAsync", () => inner.CountUnfinishedAsync(orgId, ct));
     public Task<IReadOnlyList<ExecutionRecord>> ListWaitingAsync(string orgId, ExecutionCursor? after, int limit, CancellationToken ct = default) => Time("ListWaitingAsync", () => inner.ListWaitingAsync(orgId, after, limit, ct), r => r.Count);
     public Task<ExecutionRecord?> FindByIdempotencyKeyAsync(string orgId, string idempotencyKey, CancellationToken ct = default) => Time("FindByIdempotencyKeyAsync", () => inner.FindByIdempotencyKeyAsync(orgId, idempotencyKey, ct));

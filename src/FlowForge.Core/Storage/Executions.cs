@@ -152,6 +152,12 @@ public interface IExecutionClientStore : IExecutionHistoryReader
 
     Task<Page<ExecutionRecord>> ListAsync(string orgId, ExecutionQuery query, CancellationToken ct = default);
 
+    /// <summary>
+    /// The organisation's executions newest first by keyset (never an offset): the cost of a slice does not grow
+    /// with the number of stored executions. See <see cref="ExecutionSearch"/> for the bounded row filters.
+    /// </summary>
+    Task<ExecutionSlice> SearchAsync(string orgId, ExecutionSearch search, CancellationToken ct = default);
+
     /// <summary>How many of the organisation's executions are unfinished (pending, running or waiting): an indexed count, for quotas.</summary>
     Task<int> CountUnfinishedAsync(string orgId, CancellationToken ct = default);
 
@@ -219,4 +225,52 @@ public interface IExecutionWorkerStore : IExecutionHistoryReader
 
     /// <summary>Deletes finished executions completed before <paramref name="cutoff"/>; returns how many.</summary>
     Task<int> PurgeFinishedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken ct = default);
+}
+
+/// <summary>
+/// A keyset query of an organisation's executions, newest first. <see cref="After"/> is the last row read (rows
+/// started later sort before it, so paging on never repeats nor skips a row however many executions start meanwhile).
+/// <see cref="WorkflowId"/>, <see cref="From"/> (inclusive), <see cref="To"/> (exclusive) and <see cref="After"/>
+/// bound the index range; <see cref="Statuses"/>
+/// and <see cref="Text"/> (a case-insensitive substring of the trigger data's JSON) are checked row by row, so a
+/// query with them reads at most <see cref="ScanLimit"/> rows of that range: when fewer than <see cref="Limit"/>
+/// match within them, the slice is short and its cursor continues after the last row read.
+/// </summary>
+public sealed record ExecutionSearch(
+    string? WorkflowId = null,
+    IReadOnlyCollection<string>? Statuses = null,
+    DateTimeOffset? From = null,
+    DateTimeOffset? To = null,
+    string? Text = null,
+    ExecutionCursor? After = null,
+    int Limit = 50,
+    int ScanLimit = 5000)
+{
+    /// <summary>Whether some filter is checked row by row (and the scan is bounded).</summary>
+    public bool FiltersRows => Statuses is { Count: > 0 } || !string.IsNullOrEmpty(Text);
+}
+
+/// <summary>One row of the executions list: what a list shows, without trigger data or output.</summary>
+public sealed record ExecutionListItem(
+    string Id,
+    string WorkflowId,
+    string? WorkflowName,
+    int Version,
+    string Status,
+    string? TriggerType,
+    string? Error,
+    string? ParentExecutionId,
+    string? RetryOf,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? CompletedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>A slice of the list; <see cref="Next"/> is null when the range holds no more rows.</summary>
+public sealed record ExecutionSlice(IReadOnlyList<ExecutionListItem> Items, ExecutionCursor? Next);
+
+/// <summary>The text search of <see cref="ExecutionSearch"/> as a LIKE pattern, on every backend.</summary>
+public static class ExecutionSearchText
+{
+    /// <summary>Escapes LIKE's wildcards with a backslash (queries say <c>ESCAPE '\'</c>), so the text matches literally.</summary>
+    public static string EscapeLike(string text) => text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_");
 }

@@ -65,7 +65,8 @@ internal sealed record ExecutionSummary(
     public static double? Duration(ExecutionRecord e) => e.CompletedAt is { } c ? (c - e.CreatedAt).TotalMilliseconds : null;
 }
 
-internal sealed record ExecutionList(IReadOnlyList<ExecutionSummary> Executions, int Total, int Page, int Limit, int Pages);
+/// <summary>The per-workflow list by page (kept for compatibility); <c>nextCursor</c> continues by keyset on <c>GET /api/executions</c>.</summary>
+internal sealed record ExecutionList(IReadOnlyList<ExecutionSummary> Executions, int Total, int Page, int Limit, int Pages, string? NextCursor);
 
 /// <param name="Skipped">Steps no live path reaches any more (a branch not taken, an unused trigger): never in <c>logs</c>,
 /// since nothing happens to them; derived with the decider's dead-path elimination.</param>

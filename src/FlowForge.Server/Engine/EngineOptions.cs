@@ -44,8 +44,11 @@ internal sealed class EngineOptions
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Whether <paramref name="execution"/> is unfinished with no progress for <see cref="StuckAfter"/>; finished or waiting ones never are.</summary>
-    public bool IsStuck(ExecutionRecord execution, DateTimeOffset now) =>
-        execution.Status is ExecutionStatus.Pending or ExecutionStatus.Running && now - execution.UpdatedAt > StuckAfter;
+    public bool IsStuck(ExecutionRecord execution, DateTimeOffset now) => IsStuck(execution.Status, execution.UpdatedAt, now);
+
+    /// <summary>The same for a list row, which has no <see cref="ExecutionRecord"/>.</summary>
+    public bool IsStuck(string status, DateTimeOffset updatedAt, DateTimeOffset now) =>
+        status is ExecutionStatus.Pending or ExecutionStatus.Running && now - updatedAt > StuckAfter;
 
     /// <summary>Finished executions older than this are purged (default 30 days; 0 keeps them forever).</summary>
     [TimeSpanRange("00:00:00", "3650.00:00:00")]

@@ -53,6 +53,21 @@ internal sealed class ExecutionsHub(
         return Task.CompletedTask;
     }
 
+    /// <summary>Lifecycle events (started, waiting, completed, failed) of every execution of the caller's organisation.</summary>
+    public Task SubscribeOrganization()
+    {
+        broadcaster.Touch(Context.ConnectionId);
+        if (!broadcaster.SubscribeOrganization(Context.ConnectionId)) throw TooMany();
+        return Task.CompletedTask;
+    }
+
+    public Task UnsubscribeOrganization()
+    {
+        broadcaster.Touch(Context.ConnectionId);
+        broadcaster.UnsubscribeOrganization(Context.ConnectionId);
+        return Task.CompletedTask;
+    }
+
     /// <summary>Every event of one execution: lifecycle and steps.</summary>
     public async Task SubscribeExecution(string executionId)
     {

@@ -29,6 +29,8 @@ internal sealed class LiveBroadcaster : BackgroundService
     private readonly ConcurrentDictionary<string, LiveConnection> _connections = new();
     private readonly Dictionary<string, Dictionary<string, LiveConnection>> _byWorkflow = new();
     private readonly Dictionary<string, Dictionary<string, LiveConnection>> _byExecution = new();
+    /// <summary>Connections that follow the lifecycle of every execution of their organisation (the executions list).</summary>
+    private readonly Dictionary<string, Dictionary<string, LiveConnection>> _byOrganization = new();
     private readonly Lock _subscriptions = new();
     /// <summary>Router-only state per execution: last routed sequence (de-duplication, gap detection) and step start times.</summary>
     private readonly Dictionary<string, ExecutionMemory> _memory = new();
@@ -157,6 +159,7 @@ internal sealed class LiveBroadcaster : BackgroundService
             var set = new HashSet<LiveConnection>();
             if (_byExecution.TryGetValue(e.ExecutionId, out var executionSubs)) set.UnionWith(executionSubs.Values);
             if (e.Lifecycle && _byWorkflow.TryGetValue(WorkflowKey(e.OrgId, e.WorkflowId), out var workflowSubs)) set.UnionWith(workflowSubs.Values);
+            if (e.Lifecycle && _byOrganization.TryGetValue(e.OrgId, out var organizationSubs)) set.UnionWith(organizationSubs.Values);
             if (set.Count == 0) return;
             targets = [.. set];
         }
@@ -184,6 +187,8 @@ internal sealed class LiveBroadcaster : BackgroundService
         {
             foreach (var key in connection.Workflows) RemoveFrom(_byWorkflow, key, connectionId);
             foreach (var id in connection.Executions) RemoveFrom(_byExecution, id, connectionId);
+            if (connection.Organization) RemoveFrom(_byOrganization, connection.OrgId, connectionId);
+            connection.Organization = false;
             connection.Workflows.Clear();
             connection.Executions.Clear();
         }
@@ -196,6 +201,35 @@ internal sealed class LiveBroadcaster : BackgroundService
 
     public bool SubscribeExecution(string connectionId, string executionId) =>
         Add(connectionId, c => c.Executions, _byExecution, executionId);
+
+    /// <summary>
+    /// Lifecycle events of every execution of the connection's own organisation. Idempotent; it counts as one
+    /// subscription towards the limit.
+    /// </summary>
+    public bool SubscribeOrganization(string connectionId)
+    {
+        if (!_connections.TryGetValue(connectionId, out var connection)) return true;
+        lock (_subscriptions)
+        {
+            if (connection.Organization) return true;
+            if (connection.Workflows.Count + connection.Executions.Count + 1 > _options.MaxSubscriptionsPerConnection) return false;
+            connection.Organization = true;
+            if (!_byOrganization.TryGetValue(connection.OrgId, out var set)) _byOrganization[connection.OrgId] = set = [];
+            set[connectionId] = connection;
+            return true;
+        }
+    }
+
+    public void UnsubscribeOrganization(string connectionId)
+    {
+        if (!_connections.TryGetValue(connectionId, out var connection)) return;
+        lock (_subscriptions)
+        {
+            if (!connection.Organization) return;
+            connection.Organization = false;
+            RemoveFrom(_byOrganization, connection.OrgId, connectionId);
+        }
+    }
 
     public void UnsubscribeWorkflow(string connectionId, string orgId, string workflowId) =>
         Remove(connectionId, c => c.Workflows, _byWorkflow, WorkflowKey(orgId, workflowId));
@@ -236,7 +270,7 @@ internal sealed class LiveBroadcaster : BackgroundService
         {
             var mine = own(connection);
             if (mine.Contains(key)) return true;
-            if (connection.Workflows.Count + connection.Executions.Count >= _options.MaxSubscriptionsPerConnection) return false;
+            if (connection.Workflows.Count + connection.Executions.Count + (connection.Organization ? 1 : 0) >= _options.MaxSubscriptionsPerConnection) return false;
             mine.Add(key);
             if (!index.TryGetValue(key, out var set)) index[key] = set = [];
             set[connectionId] = connection;
@@ -370,6 +404,8 @@ internal sealed class LiveConnection
     public string? KeyId { get; init; }
     public HashSet<string> Workflows { get; } = [];
     public HashSet<string> Executions { get; } = [];
+    /// <summary>Whether the connection follows every execution of its organisation (guarded by the broadcaster's lock).</summary>
+    public bool Organization { get; set; }
     public Channel<ProgressEvent> Outbox { get; }
     /// <summary>Executions whose events were dropped for this connection, with their workflow.</summary>
     public ConcurrentDictionary<string, string> PendingResync { get; } = new();

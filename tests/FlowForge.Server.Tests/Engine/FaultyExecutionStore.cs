@@ -50,6 +50,7 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
     public Task<ExecutionRecord?> GetForEngineAsync(string executionId, CancellationToken ct = default) => inner.GetForEngineAsync(executionId, ct);
 
     public Task<Page<ExecutionRecord>> ListAsync(string orgId, ExecutionQuery query, CancellationToken ct = default) => inner.ListAsync(orgId, query, ct);
+    public Task<ExecutionSlice> SearchAsync(string orgId, ExecutionSearch search, CancellationToken ct = default) => inner.SearchAsync(orgId, search, ct);
 
     public Task<IReadOnlyList<ExecutionRecord>> ListWaitingAsync(string orgId, ExecutionCursor? after, int limit, CancellationToken ct = default) =>
         inner.ListWaitingAsync(orgId, after, limit, ct);

@@ -881,6 +881,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the organisation's executions across workflows, newest first, by cursor (status, workflowId, from, to, q) */
+        get: operations["SearchExecutions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/executions/{id}": {
         parameters: {
             query?: never;
@@ -1348,6 +1365,32 @@ export interface components {
             limit: number;
             /** Format: int32 */
             pages: number;
+            nextCursor: null | string;
+        };
+        ExecutionPage: {
+            executions: components["schemas"]["ExecutionRow"][];
+            nextCursor: null | string;
+            /** Format: int32 */
+            limit: number;
+        };
+        ExecutionRow: {
+            executionId: string;
+            workflowId: string;
+            workflowName: null | string;
+            /** Format: int32 */
+            version: number;
+            status: string;
+            trigger: null | string;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            completedAt: null | string;
+            /** Format: double */
+            totalDuration: null | number;
+            errorMessage: null | string;
+            stuck: boolean;
+            retryOf: null | string;
+            parentExecutionId: null | string;
         };
         ExecutionSummary: {
             executionId: string;
@@ -3108,6 +3151,70 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    SearchExecutions: {
+        parameters: {
+            query?: {
+                status?: string[];
+                workflowId?: string;
+                from?: string;
+                to?: string;
+                q?: string;
+                cursor?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,6 +6,10 @@ import { SignInPage } from '../auth/SignInPage';
 import { Shell } from './Shell';
 import { NotFoundPage } from './NotFoundPage';
 import { WorkflowsPage } from '../workflows/WorkflowsPage';
+// Not lazy, like the workflows list: a lazy page suspends on its first visit, and React then holds the fallback for at
+// least 300 ms (its reveal throttle), more than the whole list takes to show. It adds ~7 KB gzip; its hub client
+// (SignalR) still loads later.
+import { ExecutionsPage } from '../executions/ExecutionsPage';
 import { Toasts } from '../ui/Toasts';
 import { ApiError } from '../api/problem';
 import { Spinner } from '../ui/Spinner';
@@ -61,6 +65,8 @@ export function App() {
                 </Suspense>
               }
             />
+            <Route path="/executions" element={<ExecutionsPage />} />
+            <Route path="/workflows/:id/executions" element={<ExecutionsPage />} />
             <Route path="/approvals" element={<Suspense fallback={<Spinner label="Loading" block />}><ApprovalsPage /></Suspense>} />
             <Route path="/triggers" element={<Suspense fallback={<Spinner label="Loading" block />}><TriggersPage /></Suspense>} />
             <Route path="/outbox" element={<Suspense fallback={<Spinner label="Loading" block />}><OutboxPage /></Suspense>} />

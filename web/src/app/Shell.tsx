@@ -1,5 +1,5 @@
 import { NavLink, Outlet, useMatch } from 'react-router';
-import { BarChart3, BookOpen, Inbox, KeyRound, LockKeyhole, LogOut, Send, Workflow, Zap } from 'lucide-react';
+import { Activity, BarChart3, BookOpen, Inbox, KeyRound, LockKeyhole, LogOut, Send, Workflow, Zap } from 'lucide-react';
 import { useSession } from '../auth/session';
 import { Logo } from '../ui/Logo';
 import './Shell.css';
@@ -20,6 +20,9 @@ export function Shell() {
         </div>
         <NavLink to="/workflows" className="shell-link">
           <Workflow size={18} aria-hidden /> <span className="shell-label">Workflows</span>
+        </NavLink>
+        <NavLink to="/executions" className="shell-link">
+          <Activity size={18} aria-hidden /> <span className="shell-label">Executions</span>
         </NavLink>
         <NavLink to="/analytics" className="shell-link">
           <BarChart3 size={18} aria-hidden /> <span className="shell-label">Analytics</span>

@@ -1,0 +1,296 @@
+// Browser benchmark: how long the executions page takes to show its first page with 100,000 stored executions, and what
+// the list API costs at that size (first page, deep page, each filter). Against the real server, in headless chromium.
+//
+//   node bench/web/executions-first-page.mjs [--runs 5] [--executions 100000] [--storage sqlite|postgres]
+//        [--pg "Host=127.0.0.1;Port=5432;Database=flowforge_test;Username=flowforge;Password=flowforge"]
+//
+// It starts the built server (src/FlowForge.Server/bin/<Release|Debug>/net10.0/flowforge.dll, content root
+// src/FlowForge.Server, so it serves the app `npm run build` wrote) on a free port: SQLite in a temp file, or PostgreSQL
+// in a fresh schema of --pg (dropped afterwards). Build first: `dotnet build -c Release src/FlowForge.Server`.
+//
+// Seeding: five workflows through the API, then the executions as finished rows (5% failed, the rest completed, started
+// 17 s apart over the last ~20 days, trigger data with a customer and a message) inserted straight into the migrated
+// database in one statement (the `sqlite3` or `psql` command-line client): the engine does not run them, which is
+// what 100,000 stored past executions look like to the list. PostgreSQL is ANALYZEd after the insert (autovacuum would
+// be later); SQLite is left without statistics, as a real database is.
+//
+// "First page rendered" = from the navigation start of /executions until the table shows its 50 rows (a mutation
+// observer installed before the app loads records performance.now(), which counts from the navigation start). Each
+// round is a fresh browser context (cold HTTP cache, signed in through session storage); one unmeasured warm-up first.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const serverProject = join(repo, 'src/FlowForge.Server');
+const webRoot = join(serverProject, 'wwwroot');
+const { chromium } = createRequire(join(repo, 'web/package.json'))('playwright-core');
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []),
+);
+const runs = Number(args.runs ?? 5);
+const total = Number(args.executions ?? 100_000);
+const storage = args.storage ?? 'sqlite';
+const pgBase = args.pg ?? 'Host=127.0.0.1;Port=5432;Database=flowforge_test;Username=flowforge;Password=flowforge';
+const targetMs = 300;
+const pageRows = 50;
+
+// ---- the server -------------------------------------------------------------------------------------------------
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** The psql environment for an Npgsql connection string. */
+function pgEnv(connection) {
+  const parts = Object.fromEntries(connection.split(';').filter(Boolean).map((kv) => kv.split('=').map((s) => s.trim())).map(([k, v]) => [k.toLowerCase(), v]));
+  return { PGHOST: parts.host, PGPORT: parts.port ?? '5432', PGDATABASE: parts.database, PGUSER: parts.username, PGPASSWORD: parts.password, PGOPTIONS: '-c client_min_messages=warning' };
+}
+
+async function startServer() {
+  const dll = ['Release', 'Debug'].map((c) => join(serverProject, `bin/${c}/net10.0/flowforge.dll`)).find(existsSync);
+  if (!dll) throw new Error('The server is not built: dotnet build -c Release src/FlowForge.Server');
+  if (!existsSync(join(webRoot, 'index.html'))) throw new Error('The web app is not built: cd web && npm run build');
+  const temp = mkdtempSync(join(tmpdir(), 'flowforge-bench-executions-'));
+  const url = `http://127.0.0.1:${await freePort()}`;
+  const key = `ffk_bench_${randomBytes(24).toString('hex')}`;
+  const schema = `bench_executions_${randomBytes(4).toString('hex')}`;
+  const db =
+    storage === 'postgres'
+      ? { provider: 'postgres', connection: `${pgBase};Search Path=${schema}`, schema }
+      : { provider: 'sqlite', connection: `Data Source=${join(temp, 'flowforge.db')}`, file: join(temp, 'flowforge.db') };
+  const child = spawn('dotnet', [dll, '--urls', url, '--contentRoot', serverProject], {
+    cwd: temp,
+    env: {
+      ...process.env,
+      ASPNETCORE_ENVIRONMENT: 'Production',
+      Storage__Provider: db.provider,
+      Storage__ConnectionString: db.connection,
+      Storage__SqliteSynchronous: 'NORMAL',
+      Auth__BootstrapApiKey: key,
+      Samples__Enabled: 'false',
+      Engine__Retention: '0',
+      Logging__LogLevel__Default: 'Warning',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => (log += d));
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`The server exited while starting:\n${log}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`The server did not start within 90 s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  console.log(`server: ${dll.includes('/Release/') ? 'Release' : 'Debug'} build on ${url}, ${db.provider}`);
+  return {
+    url,
+    key,
+    db,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      if (db.provider === 'postgres') sql(db, `DROP SCHEMA IF EXISTS ${db.schema} CASCADE;`);
+      rmSync(temp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs SQL with the database's command-line client; returns its output. */
+function sql(db, text) {
+  if (db.provider === 'postgres') {
+    return execFileSync('psql', ['-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-c', `SET search_path = ${db.schema}; ${text}`], {
+      env: { ...process.env, ...pgEnv(pgBase) },
+      encoding: 'utf8',
+      maxBuffer: 16 << 20,
+    });
+  }
+  return execFileSync('sqlite3', ['-cmd', '.timeout 10000', db.file, text], { encoding: 'utf8', maxBuffer: 16 << 20 });
+}
+
+async function api(server, method, path, body) {
+  const response = await fetch(server.url + path, {
+    method,
+    headers: { 'X-Api-Key': server.key, 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
+  return response.status === 204 ? null : response.json();
+}
+
+// ---- seeding ----------------------------------------------------------------------------------------------------
+async function seed(server) {
+  const names = ['Order triage', 'Refund approvals', 'Lead routing', 'Nightly digest', 'Support escalation'];
+  const ids = [];
+  for (const name of names) {
+    const w = await api(server, 'POST', '/api/workflows', {
+      name,
+      nodes: [
+        { id: 'start', type: 'trigger_manual' },
+        { id: 'set', type: 'logic_set_variable', config: { variables: { a: 1 } } },
+      ],
+      edges: [{ source: 'start', target: 'set' }],
+    });
+    await api(server, 'POST', `/api/workflows/${w.id}/publish`);
+    ids.push(w.id);
+  }
+  const org = sql(server.db, `SELECT org_id FROM workflows WHERE id = '${ids[0]}';`).trim();
+  const spacing = 17; // seconds between starts
+  const base = Math.floor(Date.now() / 1000) - total * spacing - 60;
+  const wf = `CASE i % 5 ${ids.map((id, k) => `WHEN ${k} THEN '${id}'`).join(' ')} END`;
+  const started = Date.now();
+  if (server.db.provider === 'postgres') {
+    sql(
+      server.db,
+      `INSERT INTO executions (id, org_id, workflow_id, version, status, trigger_data, error, created_at, completed_at, updated_at, last_sequence)
+       SELECT 'ex_bench' || lpad(i::text, 10, '0'), '${org}', ${wf}, 1,
+              CASE WHEN i % 20 = 0 THEN 'failed' ELSE 'completed' END,
+              json_build_object('customer', 'Customer ' || i, 'message', 'Order ' || (i * 7919 % 100000) || ' did not arrive'),
+              CASE WHEN i % 20 = 0 THEN 'HTTP 500 from the CRM' END,
+              to_timestamp(${base} + i * ${spacing} + (i % 1000) / 1000.0),
+              to_timestamp(${base} + i * ${spacing} + (i % 1000) / 1000.0 + 1.2),
+              to_timestamp(${base} + i * ${spacing} + (i % 1000) / 1000.0 + 1.2), 3
+       FROM generate_series(1, ${total}) AS i;
+       ANALYZE executions;`,
+    );
+  } else {
+    const at = (plus) => `strftime('%Y-%m-%dT%H:%M:%S', ${base} + i * ${spacing} + ${plus}, 'unixepoch') || '.' || printf('%07d', (i % 1000) * 10000) || 'Z'`;
+    sql(
+      server.db,
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${total})
+       INSERT INTO executions (id, org_id, workflow_id, version, status, trigger_data, error, created_at, completed_at, updated_at, last_sequence)
+       SELECT 'ex_bench' || printf('%010d', i), '${org}', ${wf}, 1,
+              CASE WHEN i % 20 = 0 THEN 'failed' ELSE 'completed' END,
+              json_object('customer', 'Customer ' || i, 'message', 'Order ' || (i * 7919 % 100000) || ' did not arrive'),
+              CASE WHEN i % 20 = 0 THEN 'HTTP 500 from the CRM' END,
+              ${at(0)}, ${at(1)}, ${at(1)}, 3
+       FROM n;`,
+    );
+  }
+  console.log(`seeded: ${total.toLocaleString('en-GB')} executions over ${names.length} workflows in ${((Date.now() - started) / 1000).toFixed(1)} s (direct insert)`);
+  return ids;
+}
+
+// ---- measurements -----------------------------------------------------------------------------------------------
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const median = (sorted) => (sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2);
+const stats = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: median(sorted), p95: percentile(sorted, 95) };
+};
+
+/** Server time of one list request, as the client sees it (loopback), median of `n`. */
+async function timeApi(server, query, n = 15) {
+  const times = [];
+  let last;
+  for (let i = 0; i < n + 2; i++) {
+    const t = performance.now();
+    last = await api(server, 'GET', `/api/executions?${query}`);
+    if (i >= 2) times.push(performance.now() - t); // two warm-ups
+  }
+  return { ...stats(times), rows: last.executions.length, next: last.nextCursor };
+}
+
+async function firstPageOnce(browser, server) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(
+    ({ key, rows }) => {
+      sessionStorage.setItem('flowforge.apiKey', key);
+      new MutationObserver((_, observer) => {
+        if (window.__shell === undefined && document.querySelector('nav[aria-label="Main"]')) window.__shell = performance.now();
+        if (document.querySelectorAll('tr[data-execution-id]').length >= rows) {
+          window.__firstPage = performance.now();
+          observer.disconnect();
+        }
+      }).observe(document, { childList: true, subtree: true });
+    },
+    { key: server.key, rows: pageRows },
+  );
+  const page = await context.newPage();
+  await page.goto(`${server.url}/executions`, { waitUntil: 'commit' });
+  await page.waitForFunction(() => window.__firstPage !== undefined, null, { timeout: 30_000 });
+  const { ms, shell } = await page.evaluate(() => ({ ms: window.__firstPage, shell: window.__shell }));
+  await context.close();
+  return { ms, shell };
+}
+
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(`load average before: ${load()}`);
+const server = await startServer();
+let browser;
+try {
+  const workflows = await seed(server);
+
+  // The list API at this size: the first page, a page 200 pages deep (by cursor), and each filter.
+  const first = await timeApi(server, `limit=${pageRows}`);
+  let cursor = first.next;
+  for (let i = 0; i < 200 && cursor; i++) cursor = (await api(server, 'GET', `/api/executions?limit=100&cursor=${cursor}`)).nextCursor;
+  const cases = [
+    ['first page (50)', first],
+    ['page after 20,000 rows (cursor)', await timeApi(server, `limit=${pageRows}&cursor=${cursor}`)],
+    ['one workflow', await timeApi(server, `limit=${pageRows}&workflowId=${workflows[2]}`)],
+    ['status=failed (5%)', await timeApi(server, `limit=${pageRows}&status=failed`)],
+    ['last 24 hours', await timeApi(server, `limit=${pageRows}&from=${new Date(Date.now() - 86_400_000).toISOString()}`)],
+    [`search "customer ${total - 42}" (recent)`, await timeApi(server, `limit=${pageRows}&q=${encodeURIComponent(`customer ${total - 42}`)}`)],
+    ['search with no match', await timeApi(server, `limit=${pageRows}&q=nothing-matches-this`)],
+  ];
+  console.log('');
+  console.log(`GET /api/executions with ${total.toLocaleString('en-GB')} stored (median / p95 of 15, loopback):`);
+  for (const [name, r] of cases) console.log(`  ${name.padEnd(34)} ${r.median.toFixed(1).padStart(6)} ms / ${r.p95.toFixed(1).padStart(6)} ms  (${r.rows} rows${r.next ? ', more' : ''})`);
+
+  if (storage === 'postgres') {
+    const plan = sql(
+      server.db,
+      `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id, created_at FROM executions WHERE org_id = (SELECT org_id FROM workflows LIMIT 1) ORDER BY created_at DESC, id DESC LIMIT 50;`,
+    );
+    console.log(`plan of the first page (PostgreSQL):\n${plan.replace(/^/gm, '    ')}`);
+  } else {
+    const plan = sql(server.db, `EXPLAIN QUERY PLAN SELECT id FROM executions WHERE org_id = 'x' ORDER BY created_at DESC, id DESC LIMIT 50;`);
+    const deep = sql(server.db, `EXPLAIN QUERY PLAN SELECT id FROM executions WHERE org_id = 'x' AND created_at <= 'a' AND (created_at < 'a' OR id < 'b') ORDER BY created_at DESC, id DESC LIMIT 50;`);
+    console.log(`plan of the first page (SQLite):\n${plan.replace(/^/gm, '    ')}plan after a cursor:\n${deep.replace(/^/gm, '    ')}`);
+  }
+
+  browser = await chromium.launch({ executablePath: process.env.FLOWFORGE_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+  await firstPageOnce(browser, server); // warm-up: JIT of the server, the OS file cache
+  const times = [];
+  const pageShare = [];
+  for (let i = 0; i < runs; i++) {
+    const { ms, shell } = await firstPageOnce(browser, server);
+    times.push(ms);
+    pageShare.push(ms - shell);
+    console.log(`  round ${i + 1}: ${ms.toFixed(0)} ms (app shell drawn at ${shell.toFixed(0)} ms, the list's own part ${(ms - shell).toFixed(0)} ms)`);
+  }
+  const { median: m, p95 } = stats(times);
+  const own = stats(pageShare);
+  console.log('');
+  console.log(
+    `executions page, navigation to first ${pageRows} rows rendered, ${total.toLocaleString('en-GB')} stored (${storage}): median ${m.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms over ${runs} rounds (target < ${targetMs} ms)`,
+  );
+  console.log(`of which after the app shell was drawn (the list's code, its API call and its rows): median ${own.median.toFixed(0)} ms, p95 ${own.p95.toFixed(0)} ms`);
+  console.log(`load average after: ${load()} (2 cores shared with other work: figures under load are upper bounds)`);
+  const ok = m < targetMs;
+  console.log(ok ? 'target: met' : 'target: MISSED');
+  process.exitCode = ok ? 0 : 1;
+} finally {
+  await browser?.close();
+  await server.stop();
+}
