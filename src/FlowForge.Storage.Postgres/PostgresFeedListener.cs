@@ -17,8 +17,24 @@ public sealed record PostgresFeedTurn(
 /// and hands every process's committed turns, in commit order, to a callback. A turn whose execution was
 /// purged since is skipped. Starts at the first turn committed after it listens.
 /// </summary>
+/// <remarks>
+/// NOTIFY reaches only connected listeners: the turns committed while the connection was down (PostgreSQL restarted, the
+/// network dropped) were never announced to it. So each LISTEN after the first catches up: it hands over again the whole
+/// history of every execution updated since shortly before the connection was last seen alive (<see cref="CatchUpMargin"/>).
+/// Turns may thus arrive twice; consumers de-duplicate by sequence, as the live broadcaster does. Without this, an
+/// execution whose last turns fell in the gap never showed its subscribers its end, nor a resync (the chaos soak found it).
+/// </remarks>
 public sealed class PostgresFeedListener(PostgresDatabase db)
 {
+    /// <summary>
+    /// How far before the connection was last seen alive the catch-up starts: covers notices still in flight when it
+    /// died and the commit timestamps' clock (each committing process's) running behind this one.
+    /// </summary>
+    public static readonly TimeSpan CatchUpMargin = TimeSpan.FromSeconds(5);
+
+    /// <summary>When the listening connection last proved alive (this process's clock); null before the first LISTEN.</summary>
+    private DateTimeOffset? _aliveAt;
+
     /// <summary>Notices dropped because <c>maxPending</c> executions were already waiting to be read.</summary>
     public long DroppedNotices => Interlocked.Read(ref _droppedNotices);
 
@@ -47,6 +63,9 @@ public sealed class PostgresFeedListener(PostgresDatabase db)
             if (Notice.TryParse(e.Payload) is { } notice && !backlog.Add(notice)) Interlocked.Increment(ref _droppedNotices);
         };
         await connection.ExecuteAsync(new CommandDefinition($"LISTEN {PostgresDatabase.QuoteIdentifier(channel)}", cancellationToken: ct));
+        // Only now, with LISTEN in place, is anything committed from here on announced: catch up on what came before it.
+        if (_aliveAt is { } lastAlive) await CatchUpAsync(connection, backlog, lastAlive - CatchUpMargin, ct);
+        _aliveAt = DateTimeOffset.UtcNow;
         listening?.Invoke();
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -75,6 +94,7 @@ public sealed class PostgresFeedListener(PostgresDatabase db)
                 // A quiet channel: check now and then that the connection is still there (a dead one throws).
                 if (!await connection.WaitAsync(TimeSpan.FromSeconds(30), stop.Token))
                     await connection.ExecuteAsync(new CommandDefinition("SELECT 1", cancellationToken: stop.Token));
+                _aliveAt = DateTimeOffset.UtcNow;
             }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -87,6 +107,22 @@ public sealed class PostgresFeedListener(PostgresDatabase db)
             backlog.Complete();
             await stop.CancelAsync();
             try { await reader; } catch (Exception) when (stop.IsCancellationRequested) { }
+        }
+    }
+
+    /// <summary>
+    /// Queues every execution updated since <paramref name="since"/> (whole history: what its subscribers saw is not
+    /// known here). A scan of the executions table, once per reconnect. Beyond the backlog's limit notices are dropped
+    /// and counted as usual.
+    /// </summary>
+    private async Task CatchUpAsync(NpgsqlConnection connection, Backlog backlog, DateTimeOffset since, CancellationToken ct)
+    {
+        var touched = await connection.QueryAsync<(string Id, long LastSequence, DateTime UpdatedAt)>(new CommandDefinition(
+            "SELECT id, last_sequence, updated_at FROM executions WHERE updated_at >= @since AND last_sequence > 0 ORDER BY updated_at",
+            new { since = since.UtcDateTime }, cancellationToken: ct));
+        foreach (var (id, lastSequence, updatedAt) in touched)
+        {
+            if (!backlog.Add(new Notice(id, 1, lastSequence, PostgresValues.FromDb(updatedAt)))) Interlocked.Increment(ref _droppedNotices);
         }
     }
 

@@ -91,6 +91,54 @@ public sealed class PostgresFeedListenerTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => listen);
     }
 
+    [Fact]
+    public async Task ListenAgainAfterTheConnectionWasLost_DeliversTheTurnsCommittedWhileItWasDown()
+    {
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        var store = new PostgresExecutionStore(temp.Database);
+        await using var otherProcess = new PostgresDatabase(temp.ConnectionString);
+        var listener = new PostgresFeedListener(otherProcess);
+        var received = new ConcurrentQueue<PostgresFeedTurn>();
+        var listening = new TaskCompletionSource();
+        using var stop = new CancellationTokenSource();
+        Func<PostgresFeedTurn, ValueTask> onTurn = turn =>
+        {
+            received.Enqueue(turn);
+            return ValueTask.CompletedTask;
+        };
+        var first = listener.ListenAsync(onTurn, () => listening.TrySetResult(), stop.Token);
+        await listening.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var seen = await StartAndClaimAsync(store, "ex_seen");
+        await CommitAsync(store, seen, 0);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (received.IsEmpty && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Single(received);
+
+        // The listening connection dies (what a PostgreSQL restart does to it); a turn commits while nobody listens.
+        await using (var admin = await temp.Database.OpenAsync(CancellationToken.None))
+        {
+            await using var kill = new Npgsql.NpgsqlCommand(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = 'LISTEN \"flowforge_feed_' || md5(current_schema()) || '\"'", admin);
+            Assert.Equal(1L, (long)(await kill.ExecuteScalarAsync())!);
+        }
+        await Assert.ThrowsAnyAsync<Exception>(() => first.WaitAsync(TimeSpan.FromSeconds(10)));
+        await CommitAsync(store, seen, 1);
+        var missed = await StartAndClaimAsync(store, "ex_missed");
+        await CommitAsync(store, missed, 0);
+
+        // Listening again hands over what was committed in the gap (and ex_seen's first turn again: consumers de-duplicate).
+        var again = new TaskCompletionSource();
+        var second = listener.ListenAsync(onTurn, () => again.TrySetResult(), stop.Token);
+        await again.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        deadline = DateTime.UtcNow.AddSeconds(10);
+        while (received.Count < 3 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        var after = received.Skip(1).OrderBy(t => t.ExecutionId, StringComparer.Ordinal).ToList();
+        Assert.Equal([("ex_missed", 1L, 1), ("ex_seen", 1L, 2)], after.Select(t => (t.ExecutionId, t.FirstSequence, t.Events.Count)));
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
+    }
+
     private static async Task CommitAsync(PostgresExecutionStore store, OrchestrationWorkItem item, long lastSequence)
     {
         var consumed = lastSequence == 0 ? item.Messages.Select(m => m.Id).ToList() : [];

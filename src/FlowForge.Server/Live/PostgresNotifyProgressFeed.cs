@@ -9,7 +9,8 @@ namespace FlowForge.Server.Live;
 /// every commit transaction, migration 0004) and publishes every process's turns in commit order, this
 /// process's included (the broadcaster drops what the in-process feed already delivered). Starts at the
 /// first turn committed after it listens: clients that connect later fetch the past over HTTP. A lost
-/// connection is re-opened after a second; turns committed meanwhile are not replayed. At most
+/// connection is re-opened after a second, and the turns committed meanwhile are handed over then (the listener
+/// catches up; the broadcaster drops what it already routed). At most
 /// <see cref="LiveOptions.FeedBufferSize"/> executions wait to be read; beyond that notices are dropped (counted in
 /// <see cref="DroppedNotices"/>) and the hub resyncs their subscribers at their next turn.
 /// </summary>
