@@ -89,10 +89,15 @@ public sealed class FakeService : IAsyncDisposable
     /// <summary>When each request arrived.</summary>
     public ConcurrentQueue<(string Path, DateTimeOffset At)> Times { get; } = new();
 
+    /// <summary>Each request's idempotency key and arrival time (the chaos soak bounds re-runs per key by the crashes between them).</summary>
+    public ConcurrentQueue<(string Path, string? IdempotencyKey, DateTimeOffset At)> KeyedTimes { get; } = new();
+
     private int Record(HttpContext http, string body)
     {
         _requests.Enqueue((http.Request.Path, http.Request.Headers["Idempotency-Key"].FirstOrDefault(), body));
-        Times.Enqueue((http.Request.Path, DateTimeOffset.UtcNow));
+        var at = DateTimeOffset.UtcNow;
+        Times.Enqueue((http.Request.Path, at));
+        KeyedTimes.Enqueue((http.Request.Path, http.Request.Headers["Idempotency-Key"].FirstOrDefault(), at));
         return _calls.AddOrUpdate(http.Request.Path, 1, (_, v) => v + 1);
     }
 
