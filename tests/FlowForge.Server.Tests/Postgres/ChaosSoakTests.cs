@@ -18,8 +18,8 @@ namespace FlowForge.Server.Tests.Postgres;
 /// got every execution's terminal event or a resync for it.
 /// </summary>
 // Slow and Chaos: runs for FLOWFORGE_CHAOS_SECONDS (default 120) plus the drain; the fast set skips it, ./test.sh runs it.
-// It restarts the PostgreSQL cluster (pg_ctlcluster as root, or FLOWFORGE_CHAOS_PG_RESTART): other users of that
-// cluster see their connections drop for a second or two.
+// It runs on a PostgreSQL cluster of its own (PrivatePostgresCluster, root needed), which it restarts: the shared test
+// cluster's other users are not disturbed.
 [Trait("Category", "Slow")]
 [Trait("Category", "Chaos")]
 public sealed class ChaosSoakTests(ITestOutputHelper output) : IAsyncLifetime
@@ -30,11 +30,12 @@ public sealed class ChaosSoakTests(ITestOutputHelper output) : IAsyncLifetime
     private readonly ServerProcess?[] _servers = new ServerProcess?[3];
     private readonly ConcurrentQueue<(string What, DateTimeOffset At)> _disruptions = new();
     private FakeService _fake = null!;
+    private PrivatePostgresCluster _cluster = null!;
 
     private Dictionary<string, string> Environment() => new()
     {
         ["Storage__Provider"] = "postgres",
-        ["Storage__ConnectionString"] = PostgresServerFixture.SchemaConnectionString(_schema),
+        ["Storage__ConnectionString"] = _cluster.ConnectionString(_schema),
         ["DataProtection__KeyPath"] = Path.Combine(_dir, "keys"),
         ["Auth__BootstrapApiKey"] = Key,
         ["Samples__Enabled"] = "false",
@@ -57,6 +58,7 @@ public sealed class ChaosSoakTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_dir);
+        _cluster = await PrivatePostgresCluster.CreateAsync("chaos soak");
         _fake = await FakeService.StartAsync();
     }
 
@@ -82,7 +84,6 @@ public sealed class ChaosSoakTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task ThreeProcessesKilledAtRandom_AndPostgresRestarted_EveryExecutionFinishesWithEachStepOnce()
     {
-        var restartCommand = PostgresRestartCommand();
         var tag = Guid.NewGuid().ToString("N")[..8];
         var random = new Random(1309);
         // The schema exists before three processes race to migrate it (they take an advisory lock, but start-up is quicker this way).
@@ -198,7 +199,8 @@ public sealed class ChaosSoakTests(ITestOutputHelper output) : IAsyncLifetime
             if (!pgRestarted && DateTime.UtcNow > stop - Duration / 2)
             {
                 _disruptions.Enqueue(("postgres restart", DateTimeOffset.UtcNow));
-                RestartPostgres(restartCommand);
+                _cluster.Restart();
+                output.WriteLine("restarted PostgreSQL (fast shutdown)");
                 _disruptions.Enqueue(("postgres restarted", DateTimeOffset.UtcNow));
                 pgRestarted = true;
                 continue;
@@ -307,7 +309,7 @@ public sealed class ChaosSoakTests(ITestOutputHelper output) : IAsyncLifetime
         {
             try
             {
-                await using var c = new NpgsqlConnection(PostgresServerFixture.SchemaConnectionString(_schema));
+                await using var c = new NpgsqlConnection(_cluster.ConnectionString(_schema));
                 await c.OpenAsync();
                 await using var cmd = new NpgsqlCommand("SELECT id, status FROM executions", c);
                 await using var reader = await cmd.ExecuteReaderAsync();
@@ -322,53 +324,15 @@ public sealed class ChaosSoakTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    /// <summary>
-    /// How to restart the cluster: FLOWFORGE_CHAOS_PG_RESTART (a shell command), else <c>pg_ctlcluster &lt;version&gt; main restart</c>
-    /// for the one local cluster, which needs root. Anything else fails the test loudly: a chaos run without the database restart
-    /// would pass while proving less than it says.
-    /// </summary>
-    private static string PostgresRestartCommand()
-    {
-        if (System.Environment.GetEnvironmentVariable("FLOWFORGE_CHAOS_PG_RESTART") is { Length: > 0 } configured) return configured;
-        var versions = Directory.Exists("/etc/postgresql") ? Directory.GetDirectories("/etc/postgresql").Select(Path.GetFileName).ToList() : [];
-        if (versions.Count != 1)
-            Assert.Fail($"CHAOS SOAK CANNOT RESTART POSTGRESQL: found {versions.Count} local clusters under /etc/postgresql; set FLOWFORGE_CHAOS_PG_RESTART to a command that restarts the server behind FLOWFORGE_TEST_POSTGRES.");
-        if (System.Environment.UserName != "root")
-            Assert.Fail($"CHAOS SOAK CANNOT RESTART POSTGRESQL: pg_ctlcluster needs root, the test runs as '{System.Environment.UserName}'; run it as root or set FLOWFORGE_CHAOS_PG_RESTART.");
-        return $"pg_ctlcluster {versions[0]} main restart";
-    }
-
-    private void RestartPostgres(string command)
-    {
-        using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", command])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException("Could not run " + command);
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        output.WriteLine($"restarted PostgreSQL: {command} (exit {process.ExitCode})");
-        Assert.True(process.ExitCode == 0, $"CHAOS SOAK COULD NOT RESTART POSTGRESQL: '{command}' exited with {process.ExitCode}: {stderr}");
-    }
-
     public async Task DisposeAsync()
     {
         foreach (var server in _servers)
         {
             if (server is not null) await server.DisposeAsync();
         }
-        await _fake.DisposeAsync();
-        try
-        {
-            await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(PostgresServerFixture.ServerConnectionString) { Pooling = false }.ConnectionString);
-            await c.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", c);
-            await cmd.ExecuteNonQueryAsync();
-        }
-        finally
-        {
-            try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-        }
+        if (_fake is not null) await _fake.DisposeAsync();
+        // The whole cluster goes, schema and all.
+        if (_cluster is not null) await _cluster.DisposeAsync();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 }
