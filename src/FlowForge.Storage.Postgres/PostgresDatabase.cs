@@ -86,6 +86,9 @@ public sealed class PostgresDatabase : IRelationalDatabase, IAsyncDisposable, ID
         }
     }
 
+    /// <summary>The highest migration this build carries: a schema below it is not ready for this code.</summary>
+    public static int LatestMigration { get; } = LoadMigrations().Max(m => m.Version);
+
     /// <summary>The versions recorded as applied, for tests and diagnostics.</summary>
     public async Task<IReadOnlyList<int>> AppliedMigrationsAsync(CancellationToken ct = default)
     {
