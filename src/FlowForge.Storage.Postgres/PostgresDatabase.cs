@@ -37,6 +37,9 @@ public sealed class PostgresDatabase : IRelationalDatabase, IAsyncDisposable, ID
 
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken ct = default) => _dataSource.OpenConnectionAsync(ct);
 
+    /// <summary>A pooled connection, opened synchronously: for callers behind synchronous interfaces (the Data Protection key repository).</summary>
+    public NpgsqlConnection Open() => _dataSource.OpenConnection();
+
     ISqlDialect IRelationalDatabase.Dialect => PostgresDialect.Instance;
 
     async ValueTask<DbConnection> IRelationalDatabase.OpenConnectionAsync(CancellationToken ct) => await OpenAsync(ct);
