@@ -88,4 +88,7 @@ internal static partial class Logs
     // 1920–1939: health.
     [LoggerMessage(1920, LogLevel.Information, "Shutting down: readiness reports 503 now; still serving for {Delay} (Health__ShutdownDelay) before draining")]
     public static partial void ShutdownDelayed(ILogger logger, TimeSpan delay);
+
+    [LoggerMessage(1921, LogLevel.Warning, "Copied {Count} Data Protection key ring element(s) from the folder {Path} into the database (PostgreSQL keeps the ring in data_protection_keys now; the folder is no longer read)")]
+    public static partial void KeyRingImported(ILogger logger, int count, string path);
 }

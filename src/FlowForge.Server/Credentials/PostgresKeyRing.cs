@@ -39,7 +39,7 @@ internal sealed class PostgresKeyRepository(PostgresDatabase db) : IXmlRepositor
 /// its own until its ring refreshed (up to a day): a credential saved through one would not decrypt on the other.
 /// Keys the key manager rolls later are created days before they activate, so every ring has them in time.
 /// </summary>
-internal sealed class KeyRingBootstrap(IServiceProvider services, TimeProvider clock)
+internal sealed class KeyRingBootstrap(IServiceProvider services, IConfiguration configuration, ILoggerFactory loggers, TimeProvider clock)
 {
     /// <summary>A first key's lifetime, as the key manager's own default.</summary>
     private static readonly TimeSpan KeyLifetime = TimeSpan.FromDays(90);
@@ -55,10 +55,30 @@ internal sealed class KeyRingBootstrap(IServiceProvider services, TimeProvider c
             lockCmd.Parameters.AddWithValue("key", "flowforge.keyring:" + (db.Schema ?? ""));
             await lockCmd.ExecuteNonQueryAsync(ct);
         }
+        await ImportFolderAsync(db, connection, tx, ct);
         // Read under the lock: a process that waited here sees the key the first one created.
         var now = clock.GetUtcNow();
         if (!keys.GetAllKeys().Any(k => !k.IsRevoked && k.ActivationDate <= now && k.ExpirationDate > now + TimeSpan.FromDays(2)))
             keys.CreateNewKey(now, now + KeyLifetime);
         await tx.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Upgrading a PostgreSQL deployment that kept its ring in a shared folder (<c>DataProtection__KeyPath</c>, before
+    /// the ring moved into the database): while the table is empty, the folder's keys are copied in once, so what they
+    /// encrypted stays readable. Under the caller's lock, so two processes do not both copy.
+    /// </summary>
+    private async Task ImportFolderAsync(PostgresDatabase db, NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        if (configuration["DataProtection:KeyPath"] is not { Length: > 0 } path || !Directory.Exists(path)) return;
+        await using (var count = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM data_protection_keys)", connection, tx))
+        {
+            if ((bool)(await count.ExecuteScalarAsync(ct))!) return;
+        }
+        var folder = new FileSystemXmlRepository(new DirectoryInfo(path), loggers);
+        var elements = folder.GetAllElements();
+        var table = new PostgresKeyRepository(db);
+        foreach (var element in elements) table.StoreElement(element, (string?)element.Attribute("id") is { } id ? "key-" + id : "imported");
+        if (elements.Count > 0) Logs.KeyRingImported(loggers.CreateLogger<KeyRingBootstrap>(), elements.Count, path);
     }
 }

@@ -1,6 +1,8 @@
 using System.Net;
 using FlowForge.Server.Tests.Infrastructure;
 using FlowForge.Server.Tests.Nodes.Actions;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace FlowForge.Server.Tests.Postgres;
@@ -78,5 +80,43 @@ public sealed class SharedKeyRingTests
         await c.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, c);
         return await cmd.ExecuteScalarAsync() as long?;
+    }
+}
+
+/// <summary>Upgrading a PostgreSQL deployment whose ring was a shared folder: its keys move into the database, so what they encrypted still decrypts.</summary>
+public sealed class KeyRingUpgradeTests
+{
+    [Fact]
+    public async Task Start_OnAnEmptyTableWithAKeyFolder_CopiesTheFolderKeys_AndDecryptsWhatTheyProtected()
+    {
+        var schema = $"t_{Guid.NewGuid():N}";
+        var folder = Path.Combine(Path.GetTempPath(), "flowforge-tests", schema + "-old-keys");
+        var before = DataProtectionProvider
+            .Create(new DirectoryInfo(folder), b => b.SetApplicationName("FlowForge"))
+            .CreateProtector("FlowForge.Credentials.v1", "org:org-a");
+        var protectedBefore = before.Protect("written before the upgrade");
+
+        var server = PostgresServerFixture.OnSchema(schema, new Dictionary<string, string?> { ["DataProtection:KeyPath"] = folder });
+        await server.InitializeAsync();
+        try
+        {
+            var after = server.Services.GetRequiredService<IDataProtectionProvider>()
+                .CreateProtector("FlowForge.Credentials.v1", "org:org-a");
+            Assert.Equal("written before the upgrade", after.Unprotect(protectedBefore));
+            // The folder's one key, copied; no new key was made for an empty ring.
+            await using var c = new NpgsqlConnection(PostgresServerFixture.SchemaConnectionString(schema));
+            await c.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT count(*) FROM data_protection_keys", c);
+            Assert.Equal(1L, await cmd.ExecuteScalarAsync());
+        }
+        finally
+        {
+            await server.DisposeAsync();
+            await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(PostgresServerFixture.ServerConnectionString) { Pooling = false }.ConnectionString);
+            await c.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE", c);
+            await drop.ExecuteNonQueryAsync();
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        }
     }
 }
