@@ -84,4 +84,11 @@ internal static partial class Logs
     // 1880–1899: analytics.
     [LoggerMessage(1880, LogLevel.Debug, "Counted {Count} finished executions into the analytics roll-ups")]
     public static partial void AnalyticsBatchCounted(ILogger logger, int count);
+
+    // 1920–1939: health.
+    [LoggerMessage(1920, LogLevel.Information, "Shutting down: readiness reports 503 now; still serving for {Delay} (Health__ShutdownDelay) before draining")]
+    public static partial void ShutdownDelayed(ILogger logger, TimeSpan delay);
+
+    [LoggerMessage(1921, LogLevel.Warning, "Copied {Count} Data Protection key ring element(s) from the folder {Path} into the database (PostgreSQL keeps the ring in data_protection_keys now; the folder is no longer read)")]
+    public static partial void KeyRingImported(ILogger logger, int count, string path);
 }

@@ -37,6 +37,9 @@ public sealed class PostgresDatabase : IRelationalDatabase, IAsyncDisposable, ID
 
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken ct = default) => _dataSource.OpenConnectionAsync(ct);
 
+    /// <summary>A pooled connection, opened synchronously: for callers behind synchronous interfaces (the Data Protection key repository).</summary>
+    public NpgsqlConnection Open() => _dataSource.OpenConnection();
+
     ISqlDialect IRelationalDatabase.Dialect => PostgresDialect.Instance;
 
     async ValueTask<DbConnection> IRelationalDatabase.OpenConnectionAsync(CancellationToken ct) => await OpenAsync(ct);
@@ -85,6 +88,9 @@ public sealed class PostgresDatabase : IRelationalDatabase, IAsyncDisposable, ID
             await tx.CommitAsync(ct);
         }
     }
+
+    /// <summary>The highest migration this build carries: a schema below it is not ready for this code.</summary>
+    public static int LatestMigration { get; } = LoadMigrations().Max(m => m.Version);
 
     /// <summary>The versions recorded as applied, for tests and diagnostics.</summary>
     public async Task<IReadOnlyList<int>> AppliedMigrationsAsync(CancellationToken ct = default)

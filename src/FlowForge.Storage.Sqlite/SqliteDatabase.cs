@@ -26,6 +26,8 @@ public sealed class SqliteDatabase : IRelationalDatabase
         {
             var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
             if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+            if (!builder.DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase) && builder.DataSource != ":memory:")
+                FilePath = Path.GetFullPath(builder.DataSource);
         }
         _connectionString = builder.ToString();
         _synchronous = synchronous.ToUpperInvariant() switch
@@ -125,6 +127,12 @@ public sealed class SqliteDatabase : IRelationalDatabase
             await tx.CommitAsync(ct);
         }
     }
+
+    /// <summary>The database file, or null for an in-memory or URI data source (the health check looks for it).</summary>
+    public string? FilePath { get; }
+
+    /// <summary>The highest migration this build carries: a schema below it is not ready for this code.</summary>
+    public static int LatestMigration { get; } = LoadMigrations().Max(m => m.Version);
 
     /// <summary>The versions recorded as applied, for tests and diagnostics.</summary>
     public async Task<IReadOnlyList<int>> AppliedMigrationsAsync(CancellationToken ct = default)

@@ -42,7 +42,7 @@ public sealed class PostgresSpecificTests
         var tables = await temp.QueryAsync($"SELECT table_name FROM information_schema.tables WHERE table_schema = '{temp.Name}' ORDER BY table_name");
         Assert.Equal(
             ["activities", "analytics_histograms", "analytics_ledger", "analytics_runs", "analytics_step_errors", "analytics_steps", "analytics_variants",
-                "analytics_watermark", "api_keys", "credentials", "executions", "history", "inbox", "organizations", "outbox", "schema_versions", "send_ledger",
+                "analytics_watermark", "api_keys", "credentials", "data_protection_keys", "executions", "history", "inbox", "organizations", "outbox", "schema_versions", "send_ledger",
                 "trigger_endpoints", "trigger_events", "workflow_versions", "workflows"],
             tables.Select(r => (string)r[0]!));
     }

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using FlowForge.Core.Engine.History;
 using FlowForge.Core.Storage;
 using FlowForge.Server.Nodes;
+using FlowForge.Server.Health;
 using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Engine;
@@ -22,7 +23,8 @@ internal sealed class ActivityWorker(
     EngineSignals signals,
     IOptions<EngineOptions> options,
     ILogger<ActivityWorker> logger,
-    TimeProvider clock) : BackgroundService
+    TimeProvider clock,
+    LoopHeartbeats heartbeats) : BackgroundService
 {
     private readonly EngineOptions _options = options.Value;
     private readonly Channel<ActivityCompletion> _completions = Channel.CreateUnbounded<ActivityCompletion>();
@@ -49,6 +51,7 @@ internal sealed class ActivityWorker(
         }
 
         await feeder.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        heartbeats.Stopped(LoopHeartbeats.Workers);
         var all = Task.WhenAll(runners);
         if (await Task.WhenAny(all, Task.Delay(_options.ShutdownGrace, CancellationToken.None)) != all)
         {
@@ -74,6 +77,8 @@ internal sealed class ActivityWorker(
         var backoff = new OutageBackoff("worker feed loop", logger, clock);
         while (!stop.IsCancellationRequested)
         {
+            // The feed loop iterates at least every poll interval, even when runners are all busy.
+            heartbeats.Beat(LoopHeartbeats.Workers);
             try
             {
                 var room = Math.Max(0, _options.WorkerConcurrency - _running.Count - queue.Count);

@@ -4,6 +4,7 @@ using FlowForge.Core.Engine;
 using FlowForge.Core.Engine.History;
 using FlowForge.Core.Storage;
 using FlowForge.Server.Api;
+using FlowForge.Server.Health;
 using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Engine;
@@ -26,7 +27,8 @@ internal sealed class Dispatcher(
     IOptions<EngineOptions> options,
     IOptions<RequestLimits> limits,
     ILogger<Dispatcher> logger,
-    TimeProvider clock) : BackgroundService
+    TimeProvider clock,
+    LoopHeartbeats heartbeats) : BackgroundService
 {
     private readonly EngineOptions _options = options.Value;
     private readonly EngineLimits _limits = new(limits.Value.MaxStepOutputBytes, options.Value.MaxSubworkflowDepth,
@@ -61,6 +63,8 @@ internal sealed class Dispatcher(
         results.Start();
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Once per iteration: an idle loop still iterates every poll interval, so only a hung one stops beating.
+            heartbeats.Beat(LoopHeartbeats.Dispatcher);
             var worked = false;
             try
             {
@@ -110,6 +114,7 @@ internal sealed class Dispatcher(
                 if (wait > TimeSpan.Zero) await signals.WaitDispatcherAsync(wait, stoppingToken);
             }
         }
+        heartbeats.Stopped(LoopHeartbeats.Dispatcher);
         results.Stop();
         // Results handed over but not committed go the durable way, so nothing a worker finished is lost on shutdown.
         var leftovers = _uncommittedResults;

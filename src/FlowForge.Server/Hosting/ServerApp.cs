@@ -3,6 +3,7 @@ using FlowForge.Server.Analytics;
 using FlowForge.Server.Api;
 using FlowForge.Server.Api.Hooks;
 using FlowForge.Server.Auth;
+using FlowForge.Server.Health;
 using FlowForge.Server.Live;
 using FlowForge.Server.Publishing;
 using FlowForge.Server.Samples;
@@ -41,6 +42,7 @@ internal static class ServerApp
         services.AddSingleton<SampleWorkflowSeeder>();
         services.AddFlowForgeLive(builder.Configuration);
         services.AddFlowForgeAnalytics(builder.Configuration);
+        services.AddFlowForgeHealth(builder.Configuration);
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -63,7 +65,8 @@ internal static class ServerApp
         app.MapFlowForgeOpenApi();
         app.MapHooks();
         app.MapGet("/health", () => TypedResults.Ok(new HealthResponse("ok"))).WithTags("Health").WithName("Health")
-            .WithSummary("Liveness: the process answers");
+            .WithSummary("The process answers (kept for existing probes; see /health/live and /health/ready)");
+        app.MapHealthApi();
         // Every /api endpoint can answer 401 (no or a revoked key) and 429 (the key's rate limit), as problem+json.
         var api = app.MapGroup("/api").RequireAuthorization().RequireRateLimiting(RateLimitRegistration.PerKey)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);

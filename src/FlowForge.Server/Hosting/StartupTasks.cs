@@ -1,5 +1,6 @@
 using FlowForge.Core.Storage;
 using FlowForge.Server.Auth;
+using FlowForge.Server.Credentials;
 using FlowForge.Server.Samples;
 using FlowForge.Server.Triggers;
 
@@ -11,11 +12,13 @@ namespace FlowForge.Server.Hosting;
 /// registered triggers match what is published.
 /// </summary>
 internal sealed class StartupTasks(
-    ISchemaMigrator migrator, ApiKeyBootstrap keys, SampleWorkflowSeeder samples, TriggerRegistry triggers, IWorkflowStore workflows) : IHostedService
+    ISchemaMigrator migrator, KeyRingBootstrap keyRing, ApiKeyBootstrap keys, SampleWorkflowSeeder samples, TriggerRegistry triggers, IWorkflowStore workflows) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await migrator.MigrateAsync(cancellationToken);
+        // Before anything encrypts (webhook secrets are made during the trigger resync): one first key for all processes.
+        await keyRing.EnsureKeyAsync(cancellationToken);
         await keys.RunAsync(cancellationToken);
         await samples.SeedAsync(cancellationToken);
         await triggers.ResyncAllAsync(workflows, cancellationToken);

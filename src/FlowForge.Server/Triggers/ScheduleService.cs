@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using FlowForge.Core.Scheduling;
 using FlowForge.Core.Storage;
 using FlowForge.Server.Engine;
+using FlowForge.Server.Health;
 using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Triggers;
@@ -17,7 +18,7 @@ namespace FlowForge.Server.Triggers;
 /// trigger's <c>catchUp</c>: <c>skip</c> (default) logs them as skipped, <c>once</c> runs one execution for them.
 /// </summary>
 internal sealed class ScheduleService(ITriggerStore store, TriggerIntake intake, TriggerClock clock, IOptions<TriggerOptions> options,
-    ILogger<ScheduleService> log) : BackgroundService
+    ILogger<ScheduleService> log, LoopHeartbeats heartbeats) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -25,6 +26,7 @@ internal sealed class ScheduleService(ITriggerStore store, TriggerIntake intake,
         var backoff = new OutageBackoff("schedule loop", log, TimeProvider.System);
         while (!stoppingToken.IsCancellationRequested)
         {
+            heartbeats.Beat(LoopHeartbeats.Schedules);
             var wait = options.Value.SchedulePollInterval;
             try
             {
@@ -45,6 +47,7 @@ internal sealed class ScheduleService(ITriggerStore store, TriggerIntake intake,
                 break;
             }
         }
+        heartbeats.Stopped(LoopHeartbeats.Schedules);
     }
 
     /// <summary>Fires every due tick once; returns how many schedules were handled.</summary>

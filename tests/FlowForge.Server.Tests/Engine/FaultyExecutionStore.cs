@@ -33,6 +33,9 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
     /// <summary>While set, counting unfinished executions waits for it to complete first.</summary>
     public TaskCompletionSource? CountGate { get; set; }
 
+    /// <summary>While set, claiming activities waits for it first: a call that hangs (the health tests' stalled loop).</summary>
+    public TaskCompletionSource? ClaimActivitiesGate { get; set; }
+
     /// <summary>Every activity result handed on to the real store.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<ActivityCompletion> Recorded { get; } = new();
 
@@ -91,10 +94,11 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
 
     public Task ReleaseOrchestrationsAsync(string owner, CancellationToken ct = default) => inner.ReleaseOrchestrationsAsync(owner, ct);
 
-    public Task<IReadOnlyList<ActivityWorkItem>> ClaimActivitiesAsync(string owner, int max, TimeSpan leaseGrace, DateTimeOffset now, CancellationToken ct = default)
+    public async Task<IReadOnlyList<ActivityWorkItem>> ClaimActivitiesAsync(string owner, int max, TimeSpan leaseGrace, DateTimeOffset now, CancellationToken ct = default)
     {
         CheckUp();
-        return inner.ClaimActivitiesAsync(owner, max, leaseGrace, now, ct);
+        if (ClaimActivitiesGate is { } gate) await gate.Task.WaitAsync(ct);
+        return await inner.ClaimActivitiesAsync(owner, max, leaseGrace, now, ct);
     }
 
     public Task<int> CompleteActivitiesAsync(IReadOnlyList<ActivityCompletion> completions, DateTimeOffset now, CancellationToken ct = default)
