@@ -94,6 +94,17 @@ public sealed class KubernetesTests
     }
 
     [Fact]
+    public void ProbeAndHealthcheckPaths_AreRoutesTheServerMaps()
+    {
+        var container = Container(Server(DeploymentFiles.Kustomize("infra/k8s/base")));
+        var paths = new[] { "startupProbe", "livenessProbe", "readinessProbe" }
+            .Select(p => container.GetProperty(p).GetProperty("httpGet").GetProperty("path").GetString()!).ToList();
+        var healthcheck = string.Join(' ', DeploymentFiles.ExecForm(DeploymentFiles.RuntimeStage(DeploymentFiles.Dockerfile()).Single(i => i.Keyword == "HEALTHCHECK").Arguments));
+        paths.Add(System.Text.RegularExpressions.Regex.Match(healthcheck, @"GET (\S+) HTTP").Groups[1].Value);
+        foreach (var path in paths) Assert.Contains(path, ServerSettings.Routes);
+    }
+
+    [Fact]
     public void TerminationGrace_CoversPreStopAndShutdownGrace()
     {
         var objects = DeploymentFiles.Kustomize("infra/k8s/base");
