@@ -18,7 +18,7 @@ public sealed class ComposeTests
     }
 
     [Fact]
-    public void Replicas_ShareTheDatabaseTheKeyAndTheKeyRing()
+    public void Replicas_ShareTheDatabaseAndTheKey()
     {
         var text = File.ReadAllText(DeploymentFiles.PathOf("docker-compose.yml"));
         // Both replicas are the one anchored definition, with their own host port.
@@ -28,9 +28,8 @@ public sealed class ComposeTests
         Assert.StartsWith("Host=postgres;", Value("Storage__ConnectionString"));
         Assert.Equal("true", Value("Live__CrossProcess"));
         Assert.StartsWith("${FLOWFORGE_API_KEY:?", Value("Auth__BootstrapApiKey"));
-        // The key ring in the volume both replicas mount, under the folder the image gives its user.
-        Assert.StartsWith("/data/", Value("DataProtection__KeyPath"));
-        Assert.Contains("    - shared:/data", text);
+        // The key ring is in PostgreSQL with the rest: a per-replica folder would make each one's credentials unreadable to the other.
+        Assert.DoesNotContain(Env, e => e.Key == "DataProtection__KeyPath");
     }
 
     [Fact]
