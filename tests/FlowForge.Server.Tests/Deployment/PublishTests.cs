@@ -105,6 +105,8 @@ public sealed class PublishTests
         finally
         {
             if (!process.HasExited) process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            Directory.Delete(data, recursive: true);
         }
     }
 
