@@ -33,7 +33,7 @@ if [ -z "${PG_CS:-}" ]; then
   SETTINGS=$("$PEER/pg.sh" settings)
   DATA_DIR=${PEER_PGDATA:-/tmp/peerpg}
   # One writer's fdatasync rate on the cluster's disk, 8 kB writes (what a commit that shares no flush costs).
-  FSYNC=$("$PGBIN/pg_test_fsync" -s 2 -f "$(dirname "$DATA_DIR")/scale-fsync.$$" 2>/dev/null | awk '/fdatasync/ {print $2; exit}') || FSYNC="n/a"
+  FSYNC=$("$PGBIN/pg_test_fsync" -s 2 -f "$(dirname "$DATA_DIR")/scale-fsync.$$" 2>/dev/null | awk '$1 == "fdatasync" {print $2; exit}') || FSYNC="n/a"
   rm -f "$(dirname "$DATA_DIR")/scale-fsync.$$"
 else
   SETTINGS="(PG_CS given: settings not read)"; FSYNC="n/a"
@@ -74,7 +74,7 @@ for (wl, n), rs in sorted(rows.items(), key=lambda kv: (kv[0][0] != "hello", kv[
           f"{med(rs, 'PgCpuCores'):.2f} / {pg_us:.0f} | {med(rs, 'MachineBusyCores'):.2f} | {med(rs, 'WriteXactsPerSec'):,.0f} | "
           f"{med(rs, 'CommitsPerSec'):,.0f} | {med(rs, 'WalSyncsPerSec'):,.0f} | {statistics.median(x['StepsPerSec'] / x['WriteXactsPerSec'] for x in rs):.1f} |")
     if repeats > 1:
-        print(f"|   (each repeat) | | {' · '.join(format(x["LatencyP50Ms"], ".1f") for x in rs)} | {' · '.join(format(x["StepsPerSec"], ",.0f") for x in rs)} | | | | | | | | |")
+        print(f"|   (each repeat) | | {' · '.join(format(x['LatencyP50Ms'], '.1f') for x in rs)} | {' · '.join(format(x['StepsPerSec'], ',.0f') for x in rs)} | | | | | | | | |")
 print()
 print(f"Raw output: {out}")
 PY

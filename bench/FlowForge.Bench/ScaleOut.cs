@@ -65,7 +65,9 @@ public static class ScaleOut
             {
                 Console.WriteLine($"-- {workload} on {n} server process(es), PostgreSQL ({DateTimeOffset.UtcNow:HH:mm:ss} UTC, load {LoadAverage()})");
                 await using var cluster = await ServerCluster.StartAsync(options.PgConnectionString!, n, options.Concurrency, settle);
-                var result = await Workloads.RunGraphAsync(cluster, options, workload, "FULL");
+                // Warm-up runs go round robin too: each process gets the single-process bench's count, so none is measured
+                // with cold (tier-0) code.
+                var result = await Workloads.RunGraphAsync(cluster, options with { Warmup = options.Warmup * n }, workload, "FULL");
                 result.Processes = n;
                 result.Failures += cluster.VerifyActivityCounts(result);
                 results.Add(result);
