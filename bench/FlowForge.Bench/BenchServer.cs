@@ -23,7 +23,7 @@ namespace FlowForge.Bench;
 /// The real server (<see cref="ServerApp.Build"/>), in this process, on a loopback port and a fresh SQLite file or a fresh
 /// PostgreSQL schema (dropped afterwards), with one bench-only node type, <c>bench_noop</c>. Completion is observed through <see cref="ExecutionEvents.Committed"/>.
 /// </summary>
-public sealed class BenchServer : IAsyncDisposable
+public sealed class BenchServer : IAsyncDisposable, IBenchTarget
 {
     public const string ApiKey = "ffk_bench_0123456789abcdef0123456789";
 
@@ -31,9 +31,12 @@ public sealed class BenchServer : IAsyncDisposable
     private readonly string _directory;
     private readonly string? _pgConnectionString;
     private readonly string? _pgSchema;
+    private readonly bool _ownsSchema;
 
-    private BenchServer(WebApplication app, string directory, string? pgConnectionString, string? pgSchema, Uri baseAddress, int concurrency)
+    private BenchServer(WebApplication app, string directory, string? pgConnectionString, string? pgSchema, bool ownsSchema, Uri baseAddress, int concurrency)
     {
+        _ownsSchema = ownsSchema;
+        BaseAddress = baseAddress;
         _app = app;
         _directory = directory;
         _pgConnectionString = pgConnectionString;
@@ -53,6 +56,23 @@ public sealed class BenchServer : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    public HttpClient NextHttp() => Http;
+
+    public TimeSpan CpuTime()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
+    public Task BeforeThroughputAsync() => Task.CompletedTask;
+
+    public Task AfterThroughputAsync(WorkloadResult result, double wallSeconds) => Task.CompletedTask;
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>The server's services (the scale-out child subscribes to <see cref="ExecutionEvents"/> through them).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Set with <c>--profile</c>: the store decorator counting calls.</summary>
     public ProfilingExecutionStore? Profiler { get; private init; }
 
@@ -61,12 +81,17 @@ public sealed class BenchServer : IAsyncDisposable
     public string DatabasePath => Path.Combine(_directory, "flowforge.db");
 
     /// <param name="pgConnectionString">null: SQLite; else the PostgreSQL database the server runs on, in a fresh schema of its own.</param>
-    public static async Task<BenchServer> StartAsync(string synchronous, int concurrency, bool profile = false, string? pgConnectionString = null)
+    /// <param name="sharedPgSchema">
+    /// With <paramref name="pgConnectionString"/>: run in this existing schema (shared by several server processes, the
+    /// scale-out bench) instead of a fresh one, and leave it in place on dispose (its creator drops it).
+    /// </param>
+    public static async Task<BenchServer> StartAsync(string synchronous, int concurrency, bool profile = false, string? pgConnectionString = null,
+        string? sharedPgSchema = null, IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "flowforge-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         // A schema per run (the search path names it, the server creates it when it migrates): runs never see each other's rows.
-        var pgSchema = pgConnectionString is null ? null : $"bench_{Guid.NewGuid():N}"[..20];
+        var pgSchema = pgConnectionString is null ? null : sharedPgSchema ?? $"bench_{Guid.NewGuid():N}"[..20];
         var serverConnectionString = pgConnectionString is null
             ? $"Data Source={Path.Combine(directory, "flowforge.db")}"
             : new Npgsql.NpgsqlConnectionStringBuilder(pgConnectionString) { SearchPath = pgSchema }.ConnectionString;
@@ -87,6 +112,7 @@ public sealed class BenchServer : IAsyncDisposable
             ["Limits:MaxRunningExecutionsPerOrganization"] = "1000000",
             ["Limits:StartsPerSecondPerOrganization"] = "1000000",
         };
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>()) settings[key] = value;
         // Migrate first: on a fresh file the engine's background loops start before StartupTasks migrates and log
         // "no such table" once (a start-up ordering race in the server, reported, not fixed here).
         if (pgConnectionString is null)
@@ -122,7 +148,7 @@ public sealed class BenchServer : IAsyncDisposable
         {
             throw new InvalidOperationException("The bench NodeCatalog did not replace the default one.");
         }
-        return new BenchServer(app, directory, pgConnectionString, pgSchema, new Uri(address), concurrency)
+        return new BenchServer(app, directory, pgConnectionString, pgSchema, ownsSchema: sharedPgSchema is null, new Uri(address), concurrency)
         {
             Profiler = app.Services.GetRequiredService<IExecutionStore>() as ProfilingExecutionStore,
         };
@@ -135,7 +161,7 @@ public sealed class BenchServer : IAsyncDisposable
         await _app.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        if (_pgConnectionString is not null)
+        if (_pgConnectionString is not null && _ownsSchema)
         {
             await using var c = new Npgsql.NpgsqlConnection(_pgConnectionString);
             await c.OpenAsync();

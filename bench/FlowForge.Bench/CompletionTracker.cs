@@ -68,6 +68,39 @@ public sealed class CompletionTracker
         }
     }
 
+    /// <summary>
+    /// A turn committed by another process (the scale-out bench's server children report theirs): the same bookkeeping as
+    /// <see cref="OnCommitted"/>, with the timestamp the child took in its own callback (Stopwatch timestamps are the
+    /// machine's monotonic clock on Linux, so they compare across processes).
+    /// </summary>
+    public void OnRemoteTurn(string executionId, string status, int activitySteps, long? value, string? error, long timestamp)
+    {
+        var entry = Get(executionId);
+        if (activitySteps > 0) Interlocked.Add(ref entry.ActivitySteps, activitySteps);
+        if (ExecutionStatus.IsTerminal(status))
+        {
+            entry.Done.TrySetResult(new Finished(timestamp, status, value, error, Volatile.Read(ref entry.ActivitySteps)));
+        }
+    }
+
+    /// <summary>Activity steps of a turn, and the value or error of a terminal one (what a scale-out child reports).</summary>
+    public static (int Steps, long? Value, string? Error) Summarize(ExecutionProgress progress)
+    {
+        var steps = 0;
+        long? value = null;
+        string? error = null;
+        foreach (var e in progress.Events)
+        {
+            switch (e)
+            {
+                case StepCompleted { Inline: false }: steps++; break;
+                case ExecutionCompleted c: value = ReadValue(c.Output); break;
+                case ExecutionFailed f: error = f.Error; break;
+            }
+        }
+        return (steps, value, error);
+    }
+
     private Entry Get(string id) => _entries.GetOrAdd(id, static _ => new Entry());
 
     private static long? ReadValue(JsonNode? output) =>

@@ -9,6 +9,12 @@ using FlowForge.Bench;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
+// A server process of the scale-out bench (started by the coordinator below, never by hand).
+if (args.Length == 5 && args[0] == "--serve" && args[1] == "--pg" && args[3] == "--schema")
+{
+    return await ScaleOut.ServeAsync(args[2], args[4]);
+}
+
 BenchOptions options;
 try
 {
@@ -21,12 +27,24 @@ catch (ArgumentException e)
         usage: FlowForge.Bench [--workload hello|fanout|graphs|parked|all] [--rounds 3] [--sync FULL|NORMAL|both]
                                [--concurrency 200] [--runs 50] [--warmup 10] [--parked 10000] [--parked-delay SECONDS]
                                [--storage sqlite|postgres] [--pg CONNECTION_STRING] [--json PATH]
-                               [--no-fork] [--profile] [--result-file PATH]
+                               [--no-fork] [--profile] [--result-file PATH] [--processes 1,2,4 [--settle 11]]
         """);
     return 2;
 }
 
 var loadBefore = LoadAverage();
+if (options.Processes is { } processCounts)
+{
+    var settle = TimeSpan.FromSeconds(options.SettleSeconds);
+    var scaled = await ScaleOut.RunAsync(options, processCounts, settle);
+    if (options.JsonFile is { } scaledJson) await File.WriteAllTextAsync(scaledJson, JsonSerializer.Serialize(scaled));
+    Console.WriteLine();
+    Console.WriteLine($"FlowForge scale-out bench, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC | {Environment.ProcessorCount} cores | {RuntimeInformation.FrameworkDescription} | PostgreSQL {PgTarget(options.PgConnectionString!)}");
+    Console.WriteLine();
+    Console.WriteLine(ScaleOut.Report(scaled, options, settle));
+    Console.WriteLine($"Machine load average (1/5/15 min) before: {loadBefore}; after: {LoadAverage()}.");
+    return scaled.Any(r => r.Failures > 0) ? 1 : 0;
+}
 var runs = options.Syncs.SelectMany(s => options.Workloads.Select(w => (Sync: s, Workload: w))).ToList();
 var results = new List<WorkloadResult>();
 if (options.Fork && runs.Count > 1)
@@ -153,6 +171,8 @@ static BenchOptions ParseArgs(string[] args)
     string workload = "all", sync = "FULL";
     int rounds = 3, concurrency = 200, runs = 50, warmup = 10, parked = 10_000;
     double? parkedDelay = null;
+    List<int>? processes = null;
+    var settleSeconds = 11.0;
     string? resultFile = null, pg = null, json = null, storage = "sqlite";
     var fork = true;
     var profile = false;
@@ -176,6 +196,10 @@ static BenchOptions ParseArgs(string[] args)
             case "--json": json = Next(); break;
             case "--no-fork": fork = false; break;
             case "--profile": profile = true; break;
+            case "--processes":
+                processes = [.. Next().Split(',').Select(x => int.TryParse(x, out var n) && n is > 0 and <= 16 ? n : throw new ArgumentException("--processes needs counts from 1 to 16, e.g. 1,2,4"))];
+                break;
+            case "--settle": settleSeconds = double.TryParse(Next(), CultureInfo.InvariantCulture, out var st) && st >= 0 ? st : throw new ArgumentException("--settle needs seconds"); break;
             default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
         }
     }
@@ -201,5 +225,8 @@ static BenchOptions ParseArgs(string[] args)
     if (storage == "sqlite" && pg is not null) throw new ArgumentException("--pg is for --storage postgres.");
     // PostgreSQL has no synchronous level to choose (fsync and synchronous_commit are the cluster's): one pass.
     if (storage == "postgres") syncs = ["FULL"];
-    return new BenchOptions(workloads, syncs, rounds, concurrency, runs, warmup, parked, parkedDelay, resultFile, fork, profile, storage, pg, json);
+    if (processes is not null && (storage != "postgres" || workloads.Contains("parked")))
+        throw new ArgumentException("--processes runs hello and fan-out on PostgreSQL: use it with --storage postgres --workload graphs|hello|fanout.");
+    return new BenchOptions(workloads, syncs, rounds, concurrency, runs, warmup, parked, parkedDelay, resultFile, fork, profile, storage, pg, json,
+        processes, settleSeconds);
 }

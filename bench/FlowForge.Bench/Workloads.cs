@@ -16,7 +16,9 @@ public sealed record BenchOptions(
     bool Profile,
     string Storage = "sqlite",
     string? PgConnectionString = null,
-    string? JsonFile = null);
+    string? JsonFile = null,
+    IReadOnlyList<int>? Processes = null,
+    double SettleSeconds = 11);
 
 /// <summary>What one workload measured, on one server process (one SQLite file, one sync level).</summary>
 public sealed class WorkloadResult
@@ -46,10 +48,37 @@ public sealed class WorkloadResult
     public double FirstFireLagMs { get; set; }
     public double FireAllSeconds { get; set; }
 
+    /// <summary>Scale-out runs: server processes, and what the machine and PostgreSQL did during the throughput rounds.</summary>
+    public int Processes { get; set; } = 1;
+    public double MachineBusyCores { get; set; }
+    public double PgCpuCores { get; set; }
+    public double WriteXactsPerSec { get; set; }
+    public double CommitsPerSec { get; set; }
+    public double WalSyncsPerSec { get; set; }
+    public double WalMbPerSec { get; set; }
+
     public double PeakRssMb { get; set; }
     public int Executions { get; set; }
     public int Failures { get; set; }
     public List<string> Notes { get; set; } = [];
+}
+
+/// <summary>Where a graph workload sends its starts and sees completions: one in-process server, or several server processes.</summary>
+public interface IBenchTarget
+{
+    /// <summary>The client for the next request (several processes: round robin, as a load balancer would).</summary>
+    HttpClient NextHttp();
+
+    CompletionTracker Tracker { get; }
+
+    ProfilingExecutionStore? Profiler { get; }
+
+    /// <summary>CPU time used so far by the engine's processes and the load generator.</summary>
+    TimeSpan CpuTime();
+
+    Task BeforeThroughputAsync();
+
+    Task AfterThroughputAsync(WorkloadResult result, double wallSeconds);
 }
 
 public static class Workloads
@@ -61,7 +90,7 @@ public static class Workloads
     private static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
 
     /// <summary>hello-sequence and fan-out: sequential latency, then concurrent throughput rounds.</summary>
-    public static async Task<WorkloadResult> RunGraphAsync(BenchServer server, BenchOptions options, string workload, string sync)
+    public static async Task<WorkloadResult> RunGraphAsync(IBenchTarget server, BenchOptions options, string workload, string sync)
     {
         var (graph, activities, added) = workload switch
         {
@@ -70,12 +99,12 @@ public static class Workloads
             _ => throw new ArgumentOutOfRangeException(nameof(workload)),
         };
         var result = new WorkloadResult { Workload = workload, Sync = sync, Storage = options.Storage, ActivitiesPerExecution = activities, Concurrency = options.Concurrency };
-        var workflowId = await Workflows.CreatePublishedAsync(server.Http, $"bench {workload}", graph);
+        var workflowId = await Workflows.CreatePublishedAsync(server.NextHttp(), $"bench {workload}", graph);
 
         async Task<(double Ms, bool Ok)> RunOneAsync(long startTimestamp)
         {
             var n = NextN();
-            var id = await Workflows.ExecuteAsync(server.Http, workflowId, n);
+            var id = await Workflows.ExecuteAsync(server.NextHttp(), workflowId, n);
             var finished = await server.Tracker.WhenFinished(id).WaitAsync(TimeSpan.FromMinutes(2));
             server.Tracker.Forget(id);
             var ok = finished.Status == "completed" && finished.Value == n + added && finished.ActivitySteps == activities;
@@ -110,7 +139,8 @@ public static class Workloads
 
         // Throughput: `concurrency` executions started at once, time until the last one's terminal commit.
         server.Profiler?.Reset();
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        await server.BeforeThroughputAsync();
+        var cpuBefore = server.CpuTime();
         var wallBefore = Stopwatch.GetTimestamp();
         for (var round = 0; round < options.Rounds; round++)
         {
@@ -121,8 +151,10 @@ public static class Workloads
             result.Failures += runs.Count(r => !r.Ok);
             result.RoundExecPerSec.Add(options.Concurrency / (elapsedMs / 1000.0));
         }
-        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds;
-        result.CpuCores = cpu / Ms(wallBefore, Stopwatch.GetTimestamp());
+        var cpu = (server.CpuTime() - cpuBefore).TotalMilliseconds;
+        var wallMs = Ms(wallBefore, Stopwatch.GetTimestamp());
+        result.CpuCores = cpu / wallMs;
+        await server.AfterThroughputAsync(result, wallMs / 1000.0);
         result.CpuUsPerStep = cpu * 1000.0 / (options.Rounds * options.Concurrency * activities);
         if (server.Profiler is { } p2) Console.WriteLine($"[profile] {workload} throughput rounds\n{p2.Report(options.Rounds * options.Concurrency)}");
         result.ExecPerSec = Median(result.RoundExecPerSec);
