@@ -17,23 +17,12 @@
 // "First page rendered" = from the navigation start of /executions until the table shows its 50 rows (a mutation
 // observer installed before the app loads records performance.now(), which counts from the navigation start). Each
 // round is a fresh browser context (cold HTTP cache, signed in through session storage); one unmeasured warm-up first.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { api, args, chromium, startServer as startBuiltServer } from './harness.mjs';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const serverProject = join(repo, 'src/FlowForge.Server');
-const webRoot = join(serverProject, 'wwwroot');
-const { chromium } = createRequire(join(repo, 'web/package.json'))('playwright-core');
-
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []),
-);
 const runs = Number(args.runs ?? 5);
 const total = Number(args.executions ?? 100_000);
 const storage = args.storage ?? 'sqlite';
@@ -42,17 +31,6 @@ const targetMs = 300;
 const pageRows = 50;
 
 // ---- the server -------------------------------------------------------------------------------------------------
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
 /** The psql environment for an Npgsql connection string. */
 function pgEnv(connection) {
   const parts = Object.fromEntries(connection.split(';').filter(Boolean).map((kv) => kv.split('=').map((s) => s.trim())).map(([k, v]) => [k.toLowerCase(), v]));
@@ -60,59 +38,24 @@ function pgEnv(connection) {
 }
 
 async function startServer() {
-  const dll = ['Release', 'Debug'].map((c) => join(serverProject, `bin/${c}/net10.0/flowforge.dll`)).find(existsSync);
-  if (!dll) throw new Error('The server is not built: dotnet build -c Release src/FlowForge.Server');
-  if (!existsSync(join(webRoot, 'index.html'))) throw new Error('The web app is not built: cd web && npm run build');
-  const temp = mkdtempSync(join(tmpdir(), 'flowforge-bench-executions-'));
-  const url = `http://127.0.0.1:${await freePort()}`;
-  const key = `ffk_bench_${randomBytes(24).toString('hex')}`;
   const schema = `bench_executions_${randomBytes(4).toString('hex')}`;
-  const db =
-    storage === 'postgres'
-      ? { provider: 'postgres', connection: `${pgBase};Search Path=${schema}`, schema }
-      : { provider: 'sqlite', connection: `Data Source=${join(temp, 'flowforge.db')}`, file: join(temp, 'flowforge.db') };
-  const child = spawn('dotnet', [dll, '--urls', url, '--contentRoot', serverProject], {
-    cwd: temp,
-    env: {
-      ...process.env,
-      ASPNETCORE_ENVIRONMENT: 'Production',
-      Storage__Provider: db.provider,
-      Storage__ConnectionString: db.connection,
-      Storage__SqliteSynchronous: 'NORMAL',
-      Auth__BootstrapApiKey: key,
-      Samples__Enabled: 'false',
-      Engine__Retention: '0',
-      Logging__LogLevel__Default: 'Warning',
+  let db;
+  const server = await startBuiltServer({
+    name: 'executions',
+    startupSeconds: 90,
+    describe: `, ${storage}`,
+    env: (temp) => {
+      db =
+        storage === 'postgres'
+          ? { provider: 'postgres', connection: `${pgBase};Search Path=${schema}`, schema }
+          : { provider: 'sqlite', connection: `Data Source=${join(temp, 'flowforge.db')}`, file: join(temp, 'flowforge.db') };
+      return { Storage__Provider: db.provider, Storage__ConnectionString: db.connection, Storage__SqliteSynchronous: 'NORMAL', Engine__Retention: '0' };
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  child.stdout.on('data', (d) => (log += d));
-  child.stderr.on('data', (d) => (log += d));
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`The server exited while starting:\n${log}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`The server did not start within 90 s:\n${log}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  console.log(`server: ${dll.includes('/Release/') ? 'Release' : 'Debug'} build on ${url}, ${db.provider}`);
-  return {
-    url,
-    key,
-    db,
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
+    onStop: () => {
       if (db.provider === 'postgres') sql(db, `DROP SCHEMA IF EXISTS ${db.schema} CASCADE;`);
-      rmSync(temp, { recursive: true, force: true });
     },
-  };
+  });
+  return { ...server, db };
 }
 
 /** Runs SQL with the database's command-line client; returns its output. */
@@ -127,15 +70,6 @@ function sql(db, text) {
   return execFileSync('sqlite3', ['-cmd', '.timeout 10000', db.file, text], { encoding: 'utf8', maxBuffer: 16 << 20 });
 }
 
-async function api(server, method, path, body) {
-  const response = await fetch(server.url + path, {
-    method,
-    headers: { 'X-Api-Key': server.key, 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
-  return response.status === 204 ? null : response.json();
-}
 
 // ---- seeding ----------------------------------------------------------------------------------------------------
 async function seed(server) {

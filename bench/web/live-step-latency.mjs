@@ -15,95 +15,13 @@
 //                    WebSocket frames) to the card change;
 //   API call → canvas: the POST's start to the card change (adds the HTTP call and the dispatcher's turn).
 // Each run is a fresh execution and page; one unmeasured warm-up run first.
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { api, args, chromium, startServer } from './harness.mjs';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const serverProject = join(repo, 'src/FlowForge.Server');
-const webRoot = join(serverProject, 'wwwroot');
-const { chromium } = createRequire(join(repo, 'web/package.json'))('playwright-core');
-
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []),
-);
 const steps = Number(args.steps ?? 20);
 const runs = Number(args.runs ?? 3);
 const targetP95Ms = 250;
 
 // ---- the server -------------------------------------------------------------------------------------------------
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-async function startServer() {
-  const dll = ['Release', 'Debug'].map((c) => join(serverProject, `bin/${c}/net10.0/flowforge.dll`)).find(existsSync);
-  if (!dll) throw new Error('The server is not built: dotnet build -c Release src/FlowForge.Server');
-  if (!existsSync(join(webRoot, 'index.html'))) throw new Error('The web app is not built: cd web && npm run build');
-  const temp = mkdtempSync(join(tmpdir(), 'flowforge-bench-live-'));
-  const url = `http://127.0.0.1:${await freePort()}`;
-  const key = `ffk_bench_${randomBytes(24).toString('hex')}`;
-  const child = spawn('dotnet', [dll, '--urls', url, '--contentRoot', serverProject], {
-    cwd: temp,
-    env: {
-      ...process.env,
-      ASPNETCORE_ENVIRONMENT: 'Production',
-      Storage__ConnectionString: `Data Source=${join(temp, 'flowforge.db')}`,
-      Auth__BootstrapApiKey: key,
-      Samples__Enabled: 'false',
-      Logging__LogLevel__Default: 'Warning',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  child.stdout.on('data', (d) => (log += d));
-  child.stderr.on('data', (d) => (log += d));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`The server exited while starting:\n${log}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`The server did not start within 60 s:\n${log}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  console.log(`server: ${dll.includes('/Release/') ? 'Release' : 'Debug'} build on ${url}`);
-  return {
-    url,
-    key,
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(temp, { recursive: true, force: true });
-    },
-  };
-}
-
-async function api(server, method, path, body) {
-  const response = await fetch(server.url + path, {
-    method,
-    headers: { 'X-Api-Key': server.key, 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
-  return response.status === 204 ? null : response.json();
-}
-
 /** A manual trigger and a chain of approvals in rows of 5, each on its own event, then a last step. */
 function approvalChain(n) {
   const nodes = [{ id: 'start', type: 'trigger_manual', config: {}, position: { x: 0, y: 0 } }];
@@ -198,7 +116,7 @@ const stats = (values) => {
 };
 const fmt = (s) => `p50 ${s.p50.toFixed(0)} ms, p95 ${s.p95.toFixed(0)} ms, max ${s.max.toFixed(0)} ms (n=${s.n})`;
 
-const server = args.url ? { url: args.url, key: args.key, stop: async () => {} } : await startServer();
+const server = args.url ? { url: args.url, key: args.key, stop: async () => {} } : await startServer({ name: 'live' });
 let browser;
 try {
   const created = await api(server, 'POST', '/api/workflows', approvalChain(steps));

@@ -12,86 +12,14 @@
 // context (cold HTTP cache, signed in through session storage); one unmeasured warm-up run first.
 // Sizes are gzip (level 9) of the files on disk: "initial" = what index.html loads eagerly (its module script, module
 // preloads and their static imports); "editor" = the JavaScript the browser fetched beyond that to open the editor.
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { api, args, chromium, startServer, webRoot } from './harness.mjs';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const serverProject = join(repo, 'src/FlowForge.Server');
-const webRoot = join(serverProject, 'wwwroot');
-// playwright-core is a dependency of the web app: resolve it from there.
-const { chromium } = createRequire(join(repo, 'web/package.json'))('playwright-core');
-
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []),
-);
 const runs = Number(args.runs ?? 5);
 const nodeCount = Number(args.nodes ?? 200);
 const targets = { openMs: 1500, initialKb: 400 };
-
-// ---- the server -------------------------------------------------------------------------------------------------
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-async function startServer() {
-  const dll = ['Release', 'Debug'].map((c) => join(serverProject, `bin/${c}/net10.0/flowforge.dll`)).find(existsSync);
-  if (!dll) throw new Error('The server is not built: dotnet build -c Release src/FlowForge.Server');
-  if (!existsSync(join(webRoot, 'index.html'))) throw new Error('The web app is not built: cd web && npm run build');
-  const temp = mkdtempSync(join(tmpdir(), 'flowforge-bench-web-'));
-  const url = `http://127.0.0.1:${await freePort()}`;
-  const key = `ffk_bench_${randomBytes(24).toString('hex')}`;
-  const child = spawn('dotnet', [dll, '--urls', url, '--contentRoot', serverProject], {
-    cwd: temp,
-    env: {
-      ...process.env,
-      ASPNETCORE_ENVIRONMENT: 'Production',
-      Storage__ConnectionString: `Data Source=${join(temp, 'flowforge.db')}`,
-      Auth__BootstrapApiKey: key,
-      Samples__Enabled: 'false',
-      Logging__LogLevel__Default: 'Warning',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  child.stdout.on('data', (d) => (log += d));
-  child.stderr.on('data', (d) => (log += d));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`The server exited while starting:\n${log}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`The server did not start within 60 s:\n${log}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  console.log(`server: ${dll.includes('/Release/') ? 'Release' : 'Debug'} build on ${url}`);
-  return {
-    url,
-    key,
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(temp, { recursive: true, force: true });
-    },
-  };
-}
 
 // ---- the workflow -----------------------------------------------------------------------------------------------
 /** A manual trigger and a chain of N-1 configured steps laid out in rows of 10, like a big real workflow. */
@@ -114,15 +42,6 @@ function largeWorkflow(n) {
   return { name: `Bench: ${n} steps`, description: 'Created by bench/web/open-large-workflow.mjs', nodes, edges };
 }
 
-async function api(server, method, path, body) {
-  const response = await fetch(server.url + path, {
-    method,
-    headers: { 'X-Api-Key': server.key, 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
-  return response.status === 204 ? null : response.json();
-}
 
 // ---- sizes ------------------------------------------------------------------------------------------------------
 const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
@@ -188,7 +107,7 @@ async function openOnce(browser, server, id, scripts) {
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
-const server = args.url ? { url: args.url, key: args.key, stop: async () => {} } : await startServer();
+const server = args.url ? { url: args.url, key: args.key, stop: async () => {} } : await startServer({ name: 'web' });
 let browser;
 try {
   const created = await api(server, 'POST', '/api/workflows', largeWorkflow(nodeCount));
