@@ -90,9 +90,14 @@ public sealed class SignalRServicePublisherTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Publish_ToAnUnreachableService_LogsAndReturns()
     {
-        var endpoint = new SignalRServiceEndpoint($"Endpoint={_service.Endpoint};AccessKey={AccessKey};Version=1.0;");
-        await _service.DisposeAsync(); // nothing listens there now
-        _service = await SignalRServiceStandIn.StartAsync();
+        // A port the kernel handed out and took back: nothing listens there.
+        int port;
+        using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        var endpoint = new SignalRServiceEndpoint($"Endpoint=http://127.0.0.1:{port};AccessKey={AccessKey};Version=1.0;");
         var publisher = new SignalRServicePublisher(new SignalRServiceRest(_http, endpoint, "executions", new FixedTime(Now)), _log, new FixedTime(Now));
 
         await publisher.PublishAsync(Execution(ExecutionStatus.Failed), 4, [new ExecutionFailed("boom") { Timestamp = Now }]);
