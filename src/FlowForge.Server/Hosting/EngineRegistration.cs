@@ -7,8 +7,12 @@ namespace FlowForge.Server.Hosting;
 
 internal static class EngineRegistration
 {
-    /// <summary>The engine's parts; the dispatcher and the workers run in this process unless turned off (Engine__Dispatcher, Engine__Workers).</summary>
-    public static IServiceCollection AddFlowForgeEngine(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// The engine's parts; the dispatcher and the workers run in this process unless turned off (Engine__Dispatcher,
+    /// Engine__Workers). With <paramref name="loops"/> false (the Azure Functions host, whose orchestrations and
+    /// activities run on Durable Task) only the services are registered: no dispatcher, worker or retention loop.
+    /// </summary>
+    public static IServiceCollection AddFlowForgeEngine(this IServiceCollection services, IConfiguration configuration, bool loops = true)
     {
         services.AddSettings<EngineOptions>(configuration, "Engine");
         // Read now as well: the roles decide which loops are registered. Validated here too, so a bad value fails the build of the host.
@@ -38,6 +42,7 @@ internal static class EngineRegistration
         services.AddSingleton<INodeHandler, HttpActionHandler>();
         services.AddFlowForgeAi(configuration);
 
+        if (!loops) return services;
         if (options.Dispatcher) services.AddHostedService<Dispatcher>();
         if (options.Workers) services.AddHostedService<ActivityWorker>();
         services.AddHostedService<RetentionService>();
