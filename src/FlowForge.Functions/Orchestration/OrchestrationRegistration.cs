@@ -26,6 +26,16 @@ internal static class OrchestrationRegistration
         services.AddFlowForgeNodeRuntime(configuration);
         services.AddFlowForgeDataProtection(configuration);
         services.AddFlowForgeActions(configuration);
+        return services.AddFlowForgeOrchestrationActivities();
+    }
+
+    /// <summary>
+    /// Only the orchestration's own services, for a host that registers the node runtime, Data Protection and the
+    /// actions itself (the Functions program, through the server's <c>AddFlowForgeEndpointServices</c>): registering
+    /// those twice would give each node type two handlers.
+    /// </summary>
+    public static IServiceCollection AddFlowForgeOrchestrationActivities(this IServiceCollection services)
+    {
         // Whatever the storage registered (before or after this): executions are read from the Table log on this host.
         services.RemoveAll<IExecutionWorkerStore>();
         services.AddSingleton<IExecutionWorkerStore, ExecutionLogEngineReader>();
