@@ -33,6 +33,8 @@ public sealed class TwoHostsFixture : IAsyncLifetime
 
     public Uri ServerAddress { get; private set; } = null!;
 
+    public IServiceProvider ServerServices => _server!.Services;
+
     internal FunctionsTestHost Functions { get; private set; } = null!;
 
     internal MemoryExecutionLog Log { get; } = new();
