@@ -22,23 +22,8 @@ internal static class EngineRegistration
         services.AddSingleton<StartQuota>();
         services.AddHostedService<StartQuotaRefresher>();
         services.AddSingleton<ExecutionStarter>();
-        services.AddSingleton<TestRunner>();
-        services.AddFlowForgeNodeRuntime(configuration);
-
-        if (options.Dispatcher) services.AddHostedService<Dispatcher>();
-        if (options.Workers) services.AddHostedService<ActivityWorker>();
-        services.AddHostedService<RetentionService>();
-        return services;
-    }
-
-    /// <summary>
-    /// What runs one step attempt: the <see cref="ActivityRunner"/>, the node handlers (HTTP, the AI agents and utilities) and
-    /// the egress policy they call out through. Shared with the Azure Functions host, whose activities run the same handlers
-    /// without the dispatcher and worker loops.
-    /// </summary>
-    public static IServiceCollection AddFlowForgeNodeRuntime(this IServiceCollection services, IConfiguration configuration)
-    {
         services.AddSingleton<ActivityRunner>();
+        services.AddSingleton<TestRunner>();
         // A TryAdd, so a host (or a test) can install its own set of handlers.
         services.TryAddSingleton<NodeHandlerRegistry>();
 
@@ -52,6 +37,10 @@ internal static class EngineRegistration
         services.AddEgressHttpClient(HttpActionHandler.ClientName);
         services.AddSingleton<INodeHandler, HttpActionHandler>();
         services.AddFlowForgeAi(configuration);
+
+        if (options.Dispatcher) services.AddHostedService<Dispatcher>();
+        if (options.Workers) services.AddHostedService<ActivityWorker>();
+        services.AddHostedService<RetentionService>();
         return services;
     }
 }
