@@ -14,6 +14,15 @@ if [ -f "$live_client/package-lock.json" ]; then
   fi
 fi
 
+# The Functions host's tests run against Azurite's Table service (the Azure Storage emulator), pinned in its folder.
+azurite="$(cd "$(dirname "$0")/.." && pwd)/tests/FlowForge.Functions.Tests/azurite"
+if [ -f "$azurite/package-lock.json" ]; then
+  command -v npm >/dev/null || { echo "Node.js and npm are required for the Functions host's tests (Azurite; https://nodejs.org)." >&2; exit 1; }
+  if [ ! -x "$azurite/node_modules/.bin/azurite-table" ] || [ "$azurite/package-lock.json" -nt "$azurite/node_modules/.package-lock.json" ]; then
+    (cd "$azurite" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+
 # ---- The web app (web/): its packages for the Vitest and Playwright suites, the generated-types test and the build ----
 # The server's build runs `npm ci` too when needed; doing it here first keeps it out of the parallel solution build.
 web="$(cd "$(dirname "$0")/.." && pwd)/web"
