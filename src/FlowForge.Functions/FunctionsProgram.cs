@@ -1,5 +1,7 @@
 using FlowForge.Core.Storage;
 using FlowForge.Functions.Api;
+using FlowForge.Functions.ExecutionLog;
+using FlowForge.Functions.Live;
 using FlowForge.Functions.Orchestration;
 using FlowForge.Server.Auth;
 using FlowForge.Server.Health;
@@ -19,9 +21,16 @@ internal static class FunctionsProgram
     {
         var builder = FunctionsApplication.CreateBuilder(args);
         builder.ConfigureFunctionsWebApplication();
-        builder.Services.AddFlowForgeFunctions(builder.Configuration);
+        builder.Services.AddFlowForgeFunctionsApp(builder.Configuration);
         builder.Build().Run();
     }
+
+    /// <summary>
+    /// Everything the app registers: the execution log on Table storage, live progress to SignalR Service (or
+    /// nowhere), and <see cref="AddFlowForgeFunctions"/>. The contract test's stand-in host registers exactly this.
+    /// </summary>
+    public static IServiceCollection AddFlowForgeFunctionsApp(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddFlowForgeTableLog(configuration).AddFlowForgeLive(configuration).AddFlowForgeFunctions(configuration);
 
     /// <summary>
     /// The Functions app's services (also what the contract test's stand-in host registers): the server's endpoint
@@ -29,7 +38,7 @@ internal static class FunctionsProgram
     /// handlers; egress; Data Protection; quotas; the starter; JSON options), executions on the execution log and
     /// Durable Task (<see cref="DurableExecutionClientStore"/>), the orchestration's activities, and the server's API-key
     /// authentication. The execution log (<c>IExecutionLog</c>) and the progress publisher come from their own
-    /// registrations, added by the caller.
+    /// registrations (<see cref="AddFlowForgeFunctionsApp"/>).
     /// </summary>
     public static IServiceCollection AddFlowForgeFunctions(this IServiceCollection services, IConfiguration configuration)
     {
@@ -37,7 +46,7 @@ internal static class FunctionsProgram
         // Before the shared registration, whose TryAdd then keeps it: the handlers, the starter and the hooks take this half.
         services.AddSingleton<IExecutionClientStore, DurableExecutionClientStore>();
         services.AddFlowForgeEndpointServices(configuration, loops: false);
-        services.AddFlowForgeOrchestrationActivities();
+        services.AddFlowForgeOrchestration();
         // The schedule service reports its ticks to the heartbeats (the server's liveness check reads them; nothing does here).
         services.AddSingleton<LoopHeartbeats>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)

@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
 using FlowForge.Core.Storage;
-using FlowForge.Functions.ExecutionLog;
-using FlowForge.Functions.Live;
 using FlowForge.Functions.Orchestration;
 using FlowForge.Functions.Schedules;
 using Microsoft.AspNetCore.Builder;
@@ -49,15 +47,13 @@ internal sealed class FunctionsTestHost : IAsyncDisposable
     /// <summary>The functions mapped, as "METHOD route" (the test that the table is complete reads it).</summary>
     public IReadOnlyList<string> Routes { get; private set; } = [];
 
-    public static async Task<FunctionsTestHost> StartAsync(IDictionary<string, string?> settings, IExecutionLog log, Action<IServiceCollection>? configure = null)
+    public static async Task<FunctionsTestHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? configure = null)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddSingleton(log);
-        builder.Services.AddSingleton<IProgressPublisher, NoProgressPublisher>();
         configure?.Invoke(builder.Services);
-        builder.Services.AddFlowForgeFunctions(builder.Configuration);
+        builder.Services.AddFlowForgeFunctionsApp(builder.Configuration);
         // The Functions runtime activates function classes itself; here the container does.
         builder.Services.AddSingleton<ScheduleFunction>();
         var app = builder.Build();
@@ -129,11 +125,5 @@ internal sealed class FunctionsTestHost : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _durable.DisposeAsync();
-    }
-
-    /// <summary>Live progress goes nowhere in these tests (the publisher has its own).</summary>
-    private sealed class NoProgressPublisher : IProgressPublisher
-    {
-        public Task PublishAsync(ExecutionRecord execution, long afterSequence, IReadOnlyList<Core.Engine.History.HistoryEvent> events, CancellationToken ct = default) => Task.CompletedTask;
     }
 }

@@ -1,4 +1,6 @@
 using System.Net.Http.Headers;
+using FlowForge.Functions.ExecutionLog;
+using FlowForge.Functions.Tests.Azurite;
 using FlowForge.Server.Hosting;
 using FlowForge.Server.Triggers;
 using Microsoft.AspNetCore.Builder;
@@ -14,7 +16,8 @@ namespace FlowForge.Functions.Tests.Contract;
 /// and the Functions app's HTTP functions (<see cref="FunctionsTestHost"/>) over the same SQLite file and key ring, so a
 /// workflow created and published through the server's API is the one both start, with the same API keys and hook URLs.
 /// Each runs its own executions: the server on its store and dispatcher, the Functions app on its execution log and
-/// Durable Task. Schedules are fired only by the Functions app's timer function (the server's loop is off).
+/// Durable Task, its log in Table storage on Azurite started by this fixture. Schedules are fired only by the Functions
+/// app's timer function (the server's loop is off).
 /// </summary>
 public sealed class TwoHostsFixture : IAsyncLifetime
 {
@@ -37,7 +40,10 @@ public sealed class TwoHostsFixture : IAsyncLifetime
 
     internal FunctionsTestHost Functions { get; private set; } = null!;
 
-    internal MemoryExecutionLog Log { get; } = new();
+    private readonly AzuriteFixture _tables = new();
+
+    /// <summary>The Functions app's execution log (Table storage on Azurite, tables of this fixture's own prefix).</summary>
+    internal IExecutionLog Log => Functions.Services.GetRequiredService<IExecutionLog>();
 
     /// <summary>The clock the Functions app's schedules read (the schedule tests move it).</summary>
     public ManualClock ScheduleClock { get; } = new(DateTimeOffset.UtcNow);
@@ -64,9 +70,12 @@ public sealed class TwoHostsFixture : IAsyncLifetime
         await _server.StartAsync();
         ServerAddress = new Uri(_server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
+        await _tables.InitializeAsync();
         var functions = Settings();
         functions["Triggers:Schedules"] = "true";
-        Functions = await FunctionsTestHost.StartAsync(functions, Log, s => s.AddSingleton(new TriggerClock(ScheduleClock)));
+        functions["FlowForge:Tables:ConnectionString"] = _tables.ConnectionString;
+        functions["FlowForge:Tables:TablePrefix"] = "ff" + Guid.NewGuid().ToString("N")[..12];
+        Functions = await FunctionsTestHost.StartAsync(functions, s => s.AddSingleton(new TriggerClock(ScheduleClock)));
     }
 
     public HttpClient Server(string? key = KeyA) => Client(ServerAddress, key);
@@ -84,6 +93,7 @@ public sealed class TwoHostsFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (Functions is not null) await Functions.DisposeAsync();
+        await _tables.DisposeAsync();
         if (_server is not null)
         {
             await _server.StopAsync();
