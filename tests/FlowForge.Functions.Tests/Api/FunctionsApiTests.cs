@@ -19,7 +19,8 @@ public sealed class FunctionsApiTests(TwoHostsFixture hosts) : IClassFixture<Two
         var server = hosts.ServerServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => $"{m} /{e.RoutePattern.RawText!.Trim('/')}"))
             .ToHashSet(StringComparer.Ordinal);
-        var functions = hosts.Functions.Routes;
+        // Live progress is the one thing routed differently: the server has its hub, this app SignalR Service's negotiate.
+        var functions = hosts.Functions.Routes.Where(r => !r.Contains(" /api/live/", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(functions);
         Assert.All(functions, route => Assert.Contains(route, server));
         foreach (var expected in new[]

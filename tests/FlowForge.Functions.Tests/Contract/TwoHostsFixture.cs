@@ -19,7 +19,7 @@ namespace FlowForge.Functions.Tests.Contract;
 /// Durable Task, its log in Table storage on Azurite started by this fixture. Schedules are fired only by the Functions
 /// app's timer function (the server's loop is off).
 /// </summary>
-public sealed class TwoHostsFixture : IAsyncLifetime
+public class TwoHostsFixture : IAsyncLifetime
 {
     public const string KeyA = "ffk_test_org_a_0123456789abcdef";
     public const string KeyB = "ffk_test_org_b_0123456789abcdef";
@@ -75,8 +75,12 @@ public sealed class TwoHostsFixture : IAsyncLifetime
         functions["Triggers:Schedules"] = "true";
         functions["FlowForge:Tables:ConnectionString"] = _tables.ConnectionString;
         functions["FlowForge:Tables:TablePrefix"] = "ff" + Guid.NewGuid().ToString("N")[..12];
+        await ConfigureFunctionsAsync(functions);
         Functions = await FunctionsTestHost.StartAsync(functions, s => s.AddSingleton(new TriggerClock(ScheduleClock)));
     }
+
+    /// <summary>Settings only the Functions app gets (a subclass adds its SignalR Service, say).</summary>
+    protected virtual Task ConfigureFunctionsAsync(Dictionary<string, string?> settings) => Task.CompletedTask;
 
     public HttpClient Server(string? key = KeyA) => Client(ServerAddress, key);
 
@@ -90,7 +94,7 @@ public sealed class TwoHostsFixture : IAsyncLifetime
         return client;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (Functions is not null) await Functions.DisposeAsync();
         await _tables.DisposeAsync();
