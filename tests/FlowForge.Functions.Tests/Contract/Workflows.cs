@@ -15,6 +15,28 @@ internal static class Workflows
           "edges": [ { "id": "e1", "source": "start", "target": "set" } ] }
         """;
 
+    /// <summary>A manual trigger, then an approval whose approved, rejected and timeout ports each set <c>route</c>.</summary>
+    public static string Approval(string name) => $$$"""
+        { "name": "{{{name}}}", "nodes": [
+            { "id": "t", "type": "trigger_manual" },
+            { "id": "approve", "type": "logic_approval", "config": { "message": "Refund?", "timeout": "1h" } },
+            { "id": "ok", "type": "logic_set_variable", "config": { "variables": { "route": "approved" } } },
+            { "id": "no", "type": "logic_set_variable", "config": { "variables": { "route": "rejected" } } },
+            { "id": "late", "type": "logic_set_variable", "config": { "variables": { "route": "timeout" } } } ],
+          "edges": [ { "source": "t", "target": "approve" },
+                     { "source": "approve", "target": "ok", "sourceHandle": "approved" },
+                     { "source": "approve", "target": "no", "sourceHandle": "rejected" },
+                     { "source": "approve", "target": "late", "sourceHandle": "timeout" } ] }
+        """;
+
+    /// <summary>A webhook trigger authenticated by a Standard Webhooks signature, then a step echoing the body's name.</summary>
+    public static string Webhook(string name) => $$$"""
+        { "name": "{{{name}}}", "nodes": [
+            { "id": "hook", "type": "trigger_webhook", "config": { "auth": "signature" } },
+            { "id": "set", "type": "logic_set_variable", "config": { "variables": { "got": "{{trigger.body.name}}" } } } ],
+          "edges": [ { "id": "e1", "source": "hook", "target": "set" } ] }
+        """;
+
     public static string Schedule(string name, string cron) => $$$"""
         { "name": "{{{name}}}", "nodes": [
             { "id": "tick", "type": "trigger_schedule", "config": { "cron": "{{{cron}}}" } },
