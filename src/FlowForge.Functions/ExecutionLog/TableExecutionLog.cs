@@ -111,7 +111,19 @@ internal sealed partial class TableExecutionLog : IExecutionLog
         }
         var record = ToRecord(row);
         row = ToEntity(record, key);
-        await WriteNewAsync(record, row, ct);
+        // The first start may still be writing (or may have just finished, and its orchestration begun appending):
+        // the executions row is inserted, never replaced, so a row that went on from pending is never put back.
+        try
+        {
+            await _executions.AddEntityAsync(row, ct);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            var current = ToRecord((await _executions.GetEntityAsync<TableEntity>(row.PartitionKey, row.RowKey, cancellationToken: ct)).Value);
+            // Beyond pending, the first start returned (its orchestration runs only after), so its rows are all there.
+            if (current.LastSequence > 0 || current.Status != ExecutionStatus.Pending) return current;
+        }
+        await WritePointersAsync(record, row, ct);
         return record;
     }
 
@@ -119,6 +131,12 @@ internal sealed partial class TableExecutionLog : IExecutionLog
     private async Task WriteNewAsync(ExecutionRecord record, TableEntity row, CancellationToken ct)
     {
         await _executions.UpsertEntityAsync(row, TableUpdateMode.Replace, ct);
+        await WritePointersAsync(record, row, ct);
+    }
+
+    /// <summary>The open row and then the id row of a pending execution whose executions row is written.</summary>
+    private async Task WritePointersAsync(ExecutionRecord record, TableEntity row, CancellationToken ct)
+    {
         await _open.UpsertEntityAsync(OpenRow(record), TableUpdateMode.Replace, ct);
         await _ids.UpsertEntityAsync(new TableEntity(TableKeys.Escape(record.Id), "")
         {

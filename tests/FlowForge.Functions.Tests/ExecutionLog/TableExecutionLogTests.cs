@@ -116,6 +116,23 @@ public sealed class TableExecutionLogTests(AzuriteFixture azurite) : TableLogTes
     }
 
     [Fact]
+    public async Task Create_RacingAStartThatFinished_NeverPutsItsRowBackToPending()
+    {
+        var org = NewId("org");
+        var first = await Log.CreateAsync(NewExecution(org, idempotencyKey: "raced"), T0);
+        await Log.AppendAsync(first.Execution.Id, 0, [new ExecutionStarted("wf_test", 1, null, "trigger") { Timestamp = T0 }], ExecutionStatus.Running, T0.AddSeconds(1));
+        // What a racing start sees when it looked for the id row just before the first start wrote it.
+        await Service.GetTableClient(Prefix + "executionids").DeleteEntityAsync(first.Execution.Id, "");
+
+        var again = await Log.CreateAsync(NewExecution(org, idempotencyKey: "raced"), T0.AddSeconds(2));
+
+        Assert.True(again.Existing);
+        Assert.Equal((ExecutionStatus.Running, 1L), (again.Execution.Status, again.Execution.LastSequence));
+        var rows = Service.GetTableClient(Prefix + "executions").QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {org}"));
+        await foreach (var row in rows) Assert.Equal(ExecutionStatus.Running, row.GetString("Status"));
+    }
+
+    [Fact]
     public async Task Append_NumbersEventsInSequence_AndHistoryReadsBackWithTypesAndTimestamps()
     {
         var org = NewId("org");
