@@ -107,8 +107,20 @@ public sealed class OrchestrationHost : IAsyncLifetime
     /// <summary>Waits for the orchestration to finish; returns its outcome and the execution's log row and history.</summary>
     internal async Task<Finished> WaitAsync(string id)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        var instance = await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        OrchestrationMetadata instance;
+        try
+        {
+            instance = await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Say where it stopped: the instance's state and the log's history.
+            var state = await Client.GetInstanceAsync(id, getInputsAndOutputs: true);
+            var history = await Log.GetHistoryAsync(id);
+            throw new TimeoutException($"Execution {id} did not finish: instance {state?.RuntimeStatus} {state?.FailureDetails?.ErrorMessage}; history "
+                + string.Join(", ", history.Select(e => e.GetType().Name)));
+        }
         var record = await Log.GetForHostAsync(id);
         return new Finished(instance, instance.ReadOutputAs<RunOutcome>(), record!, await Log.GetHistoryAsync(id));
     }
