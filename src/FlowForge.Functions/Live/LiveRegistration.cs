@@ -1,3 +1,4 @@
+using FlowForge.Functions.ExecutionLog;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,7 +32,8 @@ internal static class LiveRegistration
         services.AddSingleton(sp => new SignalRServiceRest(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName), endpoint, hub, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IProgressPublisher>(sp => new SignalRServicePublisher(
-            sp.GetRequiredService<SignalRServiceRest>(), sp.GetRequiredService<ILogger<SignalRServicePublisher>>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<SignalRServiceRest>(), sp.GetRequiredService<ILogger<SignalRServicePublisher>>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IExecutionLog>()));
         return services;
     }
 }

@@ -2,6 +2,7 @@ using FlowForge.Core.Engine.History;
 using FlowForge.Core.Storage;
 using FlowForge.Server.Engine;
 using FlowForge.Server.Live;
+using FlowForge.Functions.ExecutionLog;
 using Microsoft.Extensions.Logging;
 
 namespace FlowForge.Functions.Live;
@@ -10,11 +11,20 @@ namespace FlowForge.Functions.Live;
 /// Live progress through Azure SignalR Service: the server's <see cref="ProgressMapper"/> turns the recorded turn into
 /// the same events the server's hub sends (same names, same payloads), posted to the groups the hub would route them
 /// to (<see cref="LiveGroups"/>), in order. Best effort, like the server's broadcaster: a failure is logged and the
-/// turn goes on (clients resync from the execution detail). Step durations need the step's start in the same turn
-/// (the publisher keeps no state between turns, which may run on different instances): otherwise they are left out.
+/// turn goes on (clients resync from the execution detail).
 /// </summary>
-internal sealed class SignalRServicePublisher(SignalRServiceRest rest, ILogger<SignalRServicePublisher> logger, TimeProvider time) : IProgressPublisher
+/// <remarks>
+/// The server's mapper computes a step's <c>duration</c> from the step's start, which the server's broadcaster keeps in
+/// memory between turns. Turns here may run on different instances, so the starts of steps that finish in this turn
+/// but started earlier are read from the log (<paramref name="history"/>: only the start events, no outputs) and fed
+/// to the mapper first. Without a history reader such durations are left out.
+/// </remarks>
+internal sealed class SignalRServicePublisher(
+    SignalRServiceRest rest, ILogger<SignalRServicePublisher> logger, TimeProvider time, IExecutionLog? history = null) : IProgressPublisher
 {
+    /// <summary>The events the mapper takes a step's start from (see ProgressMapper.Started).</summary>
+    private static readonly Type[] StartTypes = [typeof(StepScheduled), typeof(LoopStarted), typeof(ChildRequested), typeof(TimerCreated), typeof(WaitStarted)];
+
     public async Task PublishAsync(ExecutionRecord execution, long afterSequence, IReadOnlyList<HistoryEvent> events, CancellationToken ct = default)
     {
         var progress = new ExecutionProgress(execution.Id, execution.OrgId, execution.WorkflowId, execution.Status, afterSequence + 1, events,
@@ -22,7 +32,7 @@ internal sealed class SignalRServicePublisher(SignalRServiceRest rest, ILogger<S
         IReadOnlyList<ProgressEvent> live;
         try
         {
-            live = ProgressMapper.Map(progress, new Dictionary<string, DateTimeOffset>());
+            live = ProgressMapper.Map(progress, await EarlierStartsAsync(execution, events, ct));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -47,6 +57,25 @@ internal sealed class SignalRServicePublisher(SignalRServiceRest rest, ILogger<S
                 return;
             }
         }
+    }
+
+    /// <summary>The starts of the steps this turn finishes without having started them, as the mapper would have seen them.</summary>
+    private async Task<Dictionary<string, DateTimeOffset>> EarlierStartsAsync(ExecutionRecord execution, IReadOnlyList<HistoryEvent> events, CancellationToken ct)
+    {
+        var starts = new Dictionary<string, DateTimeOffset>();
+        var startedHere = events.Where(e => StartTypes.Contains(e.GetType())).ToList();
+        ProgressMapper.Map(new ExecutionProgress(execution.Id, execution.OrgId, execution.WorkflowId, execution.Status, 1, startedHere), starts);
+        var startedEarlier = events.Any(e => e is StepCompleted { Inline: false } or StepFailed { Inline: false }
+            && !starts.ContainsKey(e is StepCompleted c ? c.StepKey : ((StepFailed)e).StepKey));
+        starts.Clear();
+        if (history is null || !startedEarlier) return starts;
+
+        var all = await history.GetHistoryOfTypesAsync(execution.Id, StartTypes, ct);
+        // The log already holds this turn (RecordTurn appends, then publishes): its own starts are the last ones read,
+        // and the mapper sees them in the turn itself.
+        var earlier = all.Take(Math.Max(0, all.Count - startedHere.Count)).ToList();
+        ProgressMapper.Map(new ExecutionProgress(execution.Id, execution.OrgId, execution.WorkflowId, execution.Status, 1, earlier), starts);
+        return starts;
     }
 }
 
