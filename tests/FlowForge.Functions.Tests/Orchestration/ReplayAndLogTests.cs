@@ -58,8 +58,8 @@ public sealed class ReplayAndLogTests(OrchestrationHost host, ITestOutputHelper 
         foreach (var (afterSequence, events) in turns)
         {
             var result = Decider.Decide(graph, state, [events[0]]);
-            Assert.Equal([MemoryExecutionLog.Json(events[0])], result.Accepted.Select(MemoryExecutionLog.Json));
-            Assert.Equal(events.Skip(1).Select(MemoryExecutionLog.Json), result.Decisions.Select(MemoryExecutionLog.Json));
+            Assert.Equal([RecordingExecutionLog.Json(events[0])], result.Accepted.Select(RecordingExecutionLog.Json));
+            Assert.Equal(events.Skip(1).Select(RecordingExecutionLog.Json), result.Decisions.Select(RecordingExecutionLog.Json));
             Assert.Equal(afterSequence + events.Count, state.EventCount);
         }
         Assert.Equal(ExecutionStatus.Completed, state.TerminalStatus);

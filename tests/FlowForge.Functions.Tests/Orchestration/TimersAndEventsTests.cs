@@ -113,7 +113,7 @@ public sealed class TimersAndEventsTests(OrchestrationHost host)
         await host.Client.RaiseEventAsync(id, OrchestrationNames.CancelEvent, "customer left");
         var done = await host.WaitAsync(id);
         Assert.Equal(ExecutionStatus.Cancelled, done.Record.Status);
-        Assert.Equal("customer left", done.Record.Error);
+        Assert.Contains("customer left", done.Record.Error);
         Assert.Equal(ExecutionStatus.Cancelled, done.Outcome!.Status);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, done.Instance.RuntimeStatus);
         Assert.IsType<CancelRequested>(done.History[^2]);
