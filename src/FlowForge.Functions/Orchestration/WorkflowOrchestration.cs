@@ -95,7 +95,11 @@ internal static class WorkflowOrchestration
                 }
                 if (_state.TerminalStatus is { } terminal)
                 {
-                    await timers.CancelAsync();
+                    // Synchronously: an orchestrator may only await Durable Task's own tasks (CancelAsync runs the timers'
+                    // callbacks on the thread pool, and the awaiting orchestration then never completes).
+#pragma warning disable CA1849
+                    timers.Cancel();
+#pragma warning restore CA1849
                     OrchestrationLogs.Finished(logger, execution.Id, terminal, _sequence);
                     return new RunOutcome(execution.Id, terminal, terminal == ExecutionStatus.Completed ? _state.Output?.DeepClone() : null, _state.Error);
                 }

@@ -3,12 +3,14 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
 using FlowForge.Core.Engine.History;
 using FlowForge.Core.Model;
 using FlowForge.Core.Storage;
 using FlowForge.Functions.ExecutionLog;
 using FlowForge.Functions.Live;
 using FlowForge.Functions.Orchestration;
+using FlowForge.Functions.Tests.Azurite;
 using FlowForge.Server.Hosting;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -21,7 +23,8 @@ namespace FlowForge.Functions.Tests.Orchestration;
 /// <summary>
 /// The orchestration on the in-process Durable Task backend (real replay), with the server's real services as the Functions
 /// host registers them (SQLite workflow store in a temporary folder, node handlers, egress policy allowing loopback), an
-/// HTTP provider stand-in on loopback, the execution log and a recording progress publisher. One per test collection.
+/// HTTP provider stand-in on loopback, the execution log on Table storage (its own Azurite) and a recording progress
+/// publisher. One per test collection.
 /// </summary>
 public sealed class OrchestrationHost : IAsyncLifetime
 {
@@ -33,7 +36,9 @@ public sealed class OrchestrationHost : IAsyncLifetime
 
     internal ProviderStandIn Provider { get; private set; } = null!;
 
-    internal MemoryExecutionLog Log { get; } = new();
+    private readonly AzuriteFixture _azurite = new();
+
+    internal RecordingExecutionLog Log { get; private set; } = null!;
 
     internal RecordingPublisher Publisher { get; } = new();
 
@@ -46,6 +51,9 @@ public sealed class OrchestrationHost : IAsyncLifetime
         // The sidecar logs every work item at Information.
         Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
         Directory.CreateDirectory(_folder);
+        await _azurite.InitializeAsync();
+        Log = new RecordingExecutionLog(new TableExecutionLog(new TableServiceClient(_azurite.ConnectionString), "orch" + Guid.NewGuid().ToString("N")[..8]));
+        await Log.EnsureCreatedAsync();
         Provider = await ProviderStandIn.StartAsync();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -107,8 +115,20 @@ public sealed class OrchestrationHost : IAsyncLifetime
     /// <summary>Waits for the orchestration to finish; returns its outcome and the execution's log row and history.</summary>
     internal async Task<Finished> WaitAsync(string id)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        var instance = await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        OrchestrationMetadata instance;
+        try
+        {
+            instance = await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Say where it stopped: the instance's state and the log's history.
+            var state = await Client.GetInstanceAsync(id, getInputsAndOutputs: true);
+            var history = await Log.GetHistoryAsync(id);
+            throw new TimeoutException($"Execution {id} did not finish: instance {state?.RuntimeStatus} {state?.FailureDetails?.ErrorMessage}; history "
+                + string.Join(", ", history.Select(e => e.GetType().Name)));
+        }
         var record = await Log.GetForHostAsync(id);
         return new Finished(instance, instance.ReadOutputAs<RunOutcome>(), record!, await Log.GetHistoryAsync(id));
     }
@@ -137,6 +157,7 @@ public sealed class OrchestrationHost : IAsyncLifetime
         if (_durable is not null) await _durable.DisposeAsync();
         if (_services is not null) await _services.DisposeAsync();
         await Provider.DisposeAsync();
+        await _azurite.DisposeAsync();
         try
         {
             Directory.Delete(_folder, recursive: true);
