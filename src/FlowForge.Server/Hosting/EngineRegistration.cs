@@ -7,8 +7,12 @@ namespace FlowForge.Server.Hosting;
 
 internal static class EngineRegistration
 {
-    /// <summary>The engine's parts; the dispatcher and the workers run in this process unless turned off (Engine__Dispatcher, Engine__Workers).</summary>
-    public static IServiceCollection AddFlowForgeEngine(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// The engine's parts; the dispatcher and the workers run in this process unless turned off (Engine__Dispatcher,
+    /// Engine__Workers). With <paramref name="loops"/> false (the Azure Functions host, whose orchestrations and
+    /// activities run on Durable Task) only the services are registered: no dispatcher, worker or retention loop.
+    /// </summary>
+    public static IServiceCollection AddFlowForgeEngine(this IServiceCollection services, IConfiguration configuration, bool loops = true)
     {
         services.AddSettings<EngineOptions>(configuration, "Engine");
         // Read now as well: the roles decide which loops are registered. Validated here too, so a bad value fails the build of the host.
@@ -22,8 +26,24 @@ internal static class EngineRegistration
         services.AddSingleton<StartQuota>();
         services.AddHostedService<StartQuotaRefresher>();
         services.AddSingleton<ExecutionStarter>();
-        services.AddSingleton<ActivityRunner>();
         services.AddSingleton<TestRunner>();
+        services.AddFlowForgeNodeRuntime(configuration);
+
+        if (!loops) return services;
+        if (options.Dispatcher) services.AddHostedService<Dispatcher>();
+        if (options.Workers) services.AddHostedService<ActivityWorker>();
+        services.AddHostedService<RetentionService>();
+        return services;
+    }
+
+    /// <summary>
+    /// What runs one step attempt: the <see cref="ActivityRunner"/>, the node handlers (HTTP, the AI agents and utilities) and
+    /// the egress policy they call out through. Shared with the Azure Functions host, whose activities run the same handlers
+    /// without the dispatcher and worker loops.
+    /// </summary>
+    public static IServiceCollection AddFlowForgeNodeRuntime(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<ActivityRunner>();
         // A TryAdd, so a host (or a test) can install its own set of handlers.
         services.TryAddSingleton<NodeHandlerRegistry>();
 
@@ -37,10 +57,6 @@ internal static class EngineRegistration
         services.AddEgressHttpClient(HttpActionHandler.ClientName);
         services.AddSingleton<INodeHandler, HttpActionHandler>();
         services.AddFlowForgeAi(configuration);
-
-        if (options.Dispatcher) services.AddHostedService<Dispatcher>();
-        if (options.Workers) services.AddHostedService<ActivityWorker>();
-        services.AddHostedService<RetentionService>();
         return services;
     }
 }

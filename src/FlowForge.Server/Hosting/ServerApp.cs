@@ -1,12 +1,9 @@
-using FlowForge.Core.Catalog;
 using FlowForge.Server.Analytics;
 using FlowForge.Server.Api;
 using FlowForge.Server.Api.Hooks;
 using FlowForge.Server.Auth;
 using FlowForge.Server.Health;
 using FlowForge.Server.Live;
-using FlowForge.Server.Publishing;
-using FlowForge.Server.Samples;
 using Microsoft.AspNetCore.Authentication;
 
 namespace FlowForge.Server.Hosting;
@@ -21,25 +18,7 @@ internal static class ServerApp
         builder.UseFlowForgeWebRoot();
         var services = builder.Services;
 
-        services.AddProblemDetails();
-        // Responses wrap stored values a few levels deeper than they are stored (history events are written with the
-        // default depth limit of 64): with this headroom every read path renders whatever the store accepted.
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.MaxDepth = 160);
-        services.AddSettings<RequestLimits>(builder.Configuration, "Limits");
-        services.AddSettings<AuthOptions>(builder.Configuration, "Auth");
-        services.AddSettings<SampleOptions>(builder.Configuration, "Samples");
-        services.AddFlowForgeStorage(builder.Configuration);
-        services.AddSingleton(NodeCatalog.Default);
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<ApiKeyBootstrap>();
-        // First hosted service: the schema is migrated before the engine's loops start (hosted services start in order).
-        services.AddHostedService<StartupTasks>();
-        services.AddFlowForgeEngine(builder.Configuration);
-        services.AddFlowForgeDataProtection(builder.Configuration);
-        services.AddFlowForgeActions(builder.Configuration);
-        services.AddFlowForgeTriggers(builder.Configuration);
-        services.AddSingleton<WorkflowPublisher>();
-        services.AddSingleton<SampleWorkflowSeeder>();
+        services.AddFlowForgeEndpointServices(builder.Configuration);
         services.AddFlowForgeLive(builder.Configuration);
         services.AddFlowForgeAnalytics(builder.Configuration);
         services.AddFlowForgeHealth(builder.Configuration);

@@ -11,7 +11,9 @@ namespace FlowForge.Server.Hosting;
 /// </summary>
 internal static class TriggersRegistration
 {
-    public static IServiceCollection AddFlowForgeTriggers(this IServiceCollection services, IConfiguration configuration)
+    /// <param name="loops">False on the Azure Functions host: its timer function fires the due ticks through
+    /// <see cref="ScheduleService.RunDueAsync"/> instead of the service's own loop.</param>
+    public static IServiceCollection AddFlowForgeTriggers(this IServiceCollection services, IConfiguration configuration, bool loops = true)
     {
         services.AddSettings<TriggerOptions>(configuration, "Triggers");
         // Providers:WhatsApp (the inbound hook's verify token and app secret) is registered with the actions.
@@ -26,7 +28,7 @@ internal static class TriggersRegistration
         services.AddSingleton<ScheduleService>();
 
         var engine = configuration.ReadSettings<EngineOptions>("Engine");
-        if (options.Schedules && engine.Dispatcher) services.AddHostedService(sp => sp.GetRequiredService<ScheduleService>());
+        if (loops && options.Schedules && engine.Dispatcher) services.AddHostedService(sp => sp.GetRequiredService<ScheduleService>());
         return services;
     }
 }
