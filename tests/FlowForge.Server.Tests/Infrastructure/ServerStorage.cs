@@ -1,0 +1,78 @@
+using Npgsql;
+
+namespace FlowForge.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The database under a test server, so that one scenario is written once and run on each backend: an in-process
+/// <see cref="ServerFixture"/> or a <see cref="ServerProcess"/> gets its <see cref="Settings"/>, and the database is
+/// dropped when the storage is disposed. Suites take it as a type parameter (<c>new()</c>): each backend enrolls with an
+/// empty subclass.
+/// </summary>
+public abstract class ServerStorage : IAsyncDisposable
+{
+    /// <summary>The storage settings, as configuration keys (<c>Storage:Provider</c>), for a server whose folder is <paramref name="directory"/>.</summary>
+    public abstract IReadOnlyDictionary<string, string?> Settings(string directory);
+
+    /// <summary>The same settings as a child process's environment (<c>Storage__Provider</c>).</summary>
+    public IEnumerable<KeyValuePair<string, string>> Environment(string directory) =>
+        Settings(directory).Where(s => s.Value is not null).Select(s => KeyValuePair.Create(s.Key.Replace(":", "__", StringComparison.Ordinal), s.Value!));
+
+    public abstract ValueTask DisposeAsync();
+}
+
+/// <summary>SQLite, the default backend: a database file in the server's folder (which its owner deletes).</summary>
+public sealed class SqliteStorage : ServerStorage
+{
+    public override IReadOnlyDictionary<string, string?> Settings(string directory) => new Dictionary<string, string?>
+    {
+        ["Storage:Provider"] = "sqlite",
+        ["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory, "flowforge.db")}",
+    };
+
+    public override ValueTask DisposeAsync()
+    {
+        // Pooled connections keep the file open; the folder can only be deleted once they are gone.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// PostgreSQL: a fresh schema <c>t_&lt;guid&gt;</c> in the test server (<c>FLOWFORGE_TEST_POSTGRES</c>, or the local one
+/// <c>infra/setup.sh</c> provisions), created by the server's own migrations at start and dropped on dispose. A schema,
+/// not a database: creating one costs a catalog row, not a copy of <c>template1</c>, so a suite can afford one per class.
+/// </summary>
+public sealed class PostgresStorage : ServerStorage
+{
+    public const string DefaultConnectionString = "Host=127.0.0.1;Port=5432;Username=flowforge;Password=flowforge;Database=flowforge_test";
+
+    public static string ServerConnectionString =>
+        System.Environment.GetEnvironmentVariable("FLOWFORGE_TEST_POSTGRES") is { Length: > 0 } configured ? configured : DefaultConnectionString;
+
+    public PostgresStorage() : this($"t_{Guid.NewGuid():N}")
+    {
+    }
+
+    public PostgresStorage(string schema) => Schema = schema;
+
+    /// <summary>The schema the server runs in.</summary>
+    public string Schema { get; }
+
+    /// <summary>A connection string whose <c>Search Path</c> is <paramref name="schema"/>.</summary>
+    public static string SchemaConnectionString(string schema) =>
+        new NpgsqlConnectionStringBuilder(ServerConnectionString) { SearchPath = schema, MaxPoolSize = 20 }.ConnectionString;
+
+    public override IReadOnlyDictionary<string, string?> Settings(string directory) => new Dictionary<string, string?>
+    {
+        ["Storage:Provider"] = "postgres",
+        ["Storage:ConnectionString"] = SchemaConnectionString(Schema),
+    };
+
+    public override async ValueTask DisposeAsync()
+    {
+        await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ServerConnectionString) { Pooling = false }.ConnectionString);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE", c);
+        await cmd.ExecuteNonQueryAsync();
+    }
+}
