@@ -59,19 +59,21 @@ internal static class ForkBomb
     }
 }
 
-public sealed class ShallowSubworkflowFixture : ServerFixture
+public class ShallowSubworkflowFixture<TStorage> : ServerFixture
+    where TStorage : ServerStorage, new()
 {
     public ShallowSubworkflowFixture() : base(new Dictionary<string, string?>
     {
         ["Engine:PollInterval"] = "00:00:00.200",
         ["Engine:MaxSubworkflowDepth"] = "3",
-    })
+    }, new TStorage())
     {
     }
 }
 
 /// <summary>Engine__MaxSubworkflowDepth: the depth travels with each child, so the bomb stops at the limit.</summary>
-public class SubworkflowDepthTests(ShallowSubworkflowFixture server) : IClassFixture<ShallowSubworkflowFixture>
+public abstract class SubworkflowDepthSuite<TStorage>(ShallowSubworkflowFixture<TStorage> server) : IClassFixture<ShallowSubworkflowFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _a = server.Client(ServerFixture.KeyA);
     private readonly HttpClient _b = server.Client(ServerFixture.KeyB);
@@ -94,14 +96,15 @@ public class SubworkflowDepthTests(ShallowSubworkflowFixture server) : IClassFix
     }
 }
 
-public sealed class TightQuotaFixture : ServerFixture
+public class TightQuotaFixture<TStorage> : ServerFixture
+    where TStorage : ServerStorage, new()
 {
     public TightQuotaFixture() : base(new Dictionary<string, string?>
     {
         ["Engine:PollInterval"] = "00:00:00.200",
         ["Limits:MaxRunningExecutionsPerOrganization"] = "6",
         ["Limits:StartsPerSecondPerOrganization"] = "1000",
-    })
+    }, new TStorage())
     {
     }
 }
@@ -109,7 +112,8 @@ public sealed class TightQuotaFixture : ServerFixture
 /// <summary>Limits__MaxRunningExecutionsPerOrganization and Limits__StartsPerSecondPerOrganization hold one tenant's starts.</summary>
 // Slow: lets a fork bomb park until the quota holds (about 10 s); the fast set (--filter "Category!=Slow") skips it, CI runs it.
 [Trait("Category", "Slow")]
-public class OrganizationQuotaTests(TightQuotaFixture server) : IClassFixture<TightQuotaFixture>
+public abstract class OrganizationQuotaSuite<TStorage>(TightQuotaFixture<TStorage> server) : IClassFixture<TightQuotaFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _a = server.Client(ServerFixture.KeyA);
     private readonly HttpClient _b = server.Client(ServerFixture.KeyB);
@@ -152,14 +156,16 @@ public class OrganizationQuotaTests(TightQuotaFixture server) : IClassFixture<Ti
     }
 }
 
-public sealed class SlowStartsFixture : ServerFixture
+public class SlowStartsFixture<TStorage> : ServerFixture
+    where TStorage : ServerStorage, new()
 {
-    public SlowStartsFixture() : base(new Dictionary<string, string?> { ["Limits:StartsPerSecondPerOrganization"] = "2" })
+    public SlowStartsFixture() : base(new Dictionary<string, string?> { ["Limits:StartsPerSecondPerOrganization"] = "2" }, new TStorage())
     {
     }
 }
 
-public class StartRateTests(SlowStartsFixture server) : IClassFixture<SlowStartsFixture>
+public abstract class StartRateSuite<TStorage>(SlowStartsFixture<TStorage> server) : IClassFixture<SlowStartsFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     [Fact]
     public async Task StartsFasterThanTheRate_AreRefusedWith429AndRetryAfter_OtherOrganisationsStillStart()
@@ -204,3 +210,17 @@ public class StartRateTests(SlowStartsFixture server) : IClassFixture<SlowStarts
         Assert.All(statuses, s => Assert.True(s is HttpStatusCode.Accepted or HttpStatusCode.TooManyRequests, s.ToString()));
     }
 }
+
+public sealed class SqliteSubworkflowDepthTests(ShallowSubworkflowFixture<SqliteStorage> server) : SubworkflowDepthSuite<SqliteStorage>(server);
+
+public sealed class PostgresSubworkflowDepthTests(ShallowSubworkflowFixture<PostgresStorage> server) : SubworkflowDepthSuite<PostgresStorage>(server);
+
+[Trait("Category", "Slow")]
+public sealed class SqliteOrganizationQuotaTests(TightQuotaFixture<SqliteStorage> server) : OrganizationQuotaSuite<SqliteStorage>(server);
+
+[Trait("Category", "Slow")]
+public sealed class PostgresOrganizationQuotaTests(TightQuotaFixture<PostgresStorage> server) : OrganizationQuotaSuite<PostgresStorage>(server);
+
+public sealed class SqliteStartRateTests(SlowStartsFixture<SqliteStorage> server) : StartRateSuite<SqliteStorage>(server);
+
+public sealed class PostgresStartRateTests(SlowStartsFixture<PostgresStorage> server) : StartRateSuite<PostgresStorage>(server);

@@ -11,7 +11,8 @@ namespace FlowForge.Server.Tests.Engine;
 /// The start quota seen from a sub-workflow step: every refusal is decided in the decider (so it is in the history),
 /// it is retryable after the refusal's Retry-After, and the quota's count never runs on the dispatcher's path.
 /// </summary>
-public class SubworkflowQuotaTests(SlowStartsFixture server) : IClassFixture<SlowStartsFixture>
+public abstract class SubworkflowQuotaSuite<TStorage>(SlowStartsFixture<TStorage> server) : IClassFixture<SlowStartsFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _a = server.Client(ServerFixture.KeyA);
 
@@ -41,7 +42,8 @@ public class SubworkflowQuotaTests(SlowStartsFixture server) : IClassFixture<Slo
     }
 }
 
-public class IdempotentStartQuotaTests(SlowStartsFixture server) : IClassFixture<SlowStartsFixture>
+public abstract class IdempotentStartQuotaSuite<TStorage>(SlowStartsFixture<TStorage> server) : IClassFixture<SlowStartsFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     [Fact]
     public async Task RepeatedStartWithTheSameIdempotencyKey_ReturnsTheFirstExecution_WhateverTheQuota_AndSpendsNoStart()
@@ -159,3 +161,11 @@ public class DatabaseErrorsOffTheTurnTests(FaultyStoreFixture server) : IClassFi
         Assert.Equal("Limits__MaxRunningExecutionsPerOrganization", refused.Setting);
     }
 }
+
+public sealed class SqliteSubworkflowQuotaTests(SlowStartsFixture<SqliteStorage> server) : SubworkflowQuotaSuite<SqliteStorage>(server);
+
+public sealed class PostgresSubworkflowQuotaTests(SlowStartsFixture<PostgresStorage> server) : SubworkflowQuotaSuite<PostgresStorage>(server);
+
+public sealed class SqliteIdempotentStartQuotaTests(SlowStartsFixture<SqliteStorage> server) : IdempotentStartQuotaSuite<SqliteStorage>(server);
+
+public sealed class PostgresIdempotentStartQuotaTests(SlowStartsFixture<PostgresStorage> server) : IdempotentStartQuotaSuite<PostgresStorage>(server);

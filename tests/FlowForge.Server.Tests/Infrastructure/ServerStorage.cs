@@ -17,6 +17,9 @@ public abstract class ServerStorage : IAsyncDisposable
     public IEnumerable<KeyValuePair<string, string>> Environment(string directory) =>
         Settings(directory).Where(s => s.Value is not null).Select(s => KeyValuePair.Create(s.Key.Replace(":", "__", StringComparison.Ordinal), s.Value!));
 
+    /// <summary>How many bytes the database takes now (tests that bound growth).</summary>
+    public abstract Task<long> DatabaseBytesAsync(string directory);
+
     public abstract ValueTask DisposeAsync();
 }
 
@@ -28,6 +31,10 @@ public sealed class SqliteStorage : ServerStorage
         ["Storage:Provider"] = "sqlite",
         ["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory, "flowforge.db")}",
     };
+
+    // The database file with its write-ahead log and shared-memory index.
+    public override Task<long> DatabaseBytesAsync(string directory) =>
+        Task.FromResult(new DirectoryInfo(directory).GetFiles("flowforge.db*").Sum(f => f.Length));
 
     public override ValueTask DisposeAsync()
     {
@@ -53,7 +60,15 @@ public sealed class PostgresStorage : ServerStorage
     {
     }
 
-    public PostgresStorage(string schema) => Schema = schema;
+    /// <param name="schema">The schema.</param>
+    /// <param name="owned">Whether disposing drops it: false for another process's view of a schema someone else owns.</param>
+    public PostgresStorage(string schema, bool owned = true)
+    {
+        Schema = schema;
+        _owned = owned;
+    }
+
+    private readonly bool _owned;
 
     /// <summary>The schema the server runs in.</summary>
     public string Schema { get; }
@@ -68,8 +83,20 @@ public sealed class PostgresStorage : ServerStorage
         ["Storage:ConnectionString"] = SchemaConnectionString(Schema),
     };
 
+    // Every table of the schema with its indexes and TOAST (where large documents go).
+    public override async Task<long> DatabaseBytesAsync(string directory)
+    {
+        await using var c = new NpgsqlConnection(SchemaConnectionString(Schema));
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand(
+            "SELECT COALESCE(sum(pg_total_relation_size(format('%I.%I', schemaname, tablename)::regclass)), 0)::bigint FROM pg_tables WHERE schemaname = @s", c);
+        cmd.Parameters.AddWithValue("s", Schema);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
     public override async ValueTask DisposeAsync()
     {
+        if (!_owned) return;
         await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ServerConnectionString) { Pooling = false }.ConnectionString);
         await c.OpenAsync();
         await using var cmd = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE", c);
