@@ -103,7 +103,7 @@ public class OutageBackoffTests(FaultyStoreFixture server) : IClassFixture<Fault
 }
 
 /// <summary>The faulty store with a long poll interval: most dispatcher passes then read nothing from the store.</summary>
-public sealed class SlowPollFaultyStoreFixture() : FaultyStoreFixture("00:00:10")
+public sealed class SlowPollFaultyStoreFixture() : FaultyStoreFixture<SqliteStorage>("00:00:10")
 {
 }
 

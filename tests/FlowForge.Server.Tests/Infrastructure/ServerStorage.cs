@@ -1,3 +1,9 @@
+using System.Data.Common;
+using FlowForge.Core.Storage;
+using FlowForge.Storage.Postgres;
+using FlowForge.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace FlowForge.Server.Tests.Infrastructure;
@@ -17,6 +23,15 @@ public abstract class ServerStorage : IAsyncDisposable
     public IEnumerable<KeyValuePair<string, string>> Environment(string directory) =>
         Settings(directory).Where(s => s.Value is not null).Select(s => KeyValuePair.Create(s.Key.Replace(":", "__", StringComparison.Ordinal), s.Value!));
 
+    /// <summary>The backend's real execution store over the server's database, for a fixture that wraps it.</summary>
+    public abstract IExecutionStore ExecutionStore(IServiceProvider services);
+
+    /// <summary>The error the backend's driver throws for a value it cannot store (not transient): a turn's own fault.</summary>
+    public abstract DbException DataError(string message);
+
+    /// <summary>The error the backend's driver throws when the disk fails under it (not transient either).</summary>
+    public abstract DbException IoError(string message);
+
     /// <summary>How many bytes the database takes now (tests that bound growth).</summary>
     public abstract Task<long> DatabaseBytesAsync(string directory);
 
@@ -32,6 +47,14 @@ public sealed class SqliteStorage : ServerStorage
         ["Storage:ConnectionString"] = $"Data Source={Path.Combine(directory, "flowforge.db")}",
     };
 
+    public override IExecutionStore ExecutionStore(IServiceProvider services) =>
+        new SqliteExecutionStore(services.GetRequiredService<SqliteDatabase>(), TimeProvider.System);
+
+    // SQLITE_MISMATCH and SQLITE_IOERR.
+    public override DbException DataError(string message) => new SqliteException(message, 20);
+
+    public override DbException IoError(string message) => new SqliteException(message, 10);
+
     // The database file with its write-ahead log and shared-memory index.
     public override Task<long> DatabaseBytesAsync(string directory) =>
         Task.FromResult(new DirectoryInfo(directory).GetFiles("flowforge.db*").Sum(f => f.Length));
@@ -39,7 +62,7 @@ public sealed class SqliteStorage : ServerStorage
     public override ValueTask DisposeAsync()
     {
         // Pooled connections keep the file open; the folder can only be deleted once they are gone.
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        SqliteConnection.ClearAllPools();
         return ValueTask.CompletedTask;
     }
 }
@@ -82,6 +105,14 @@ public sealed class PostgresStorage : ServerStorage
         ["Storage:Provider"] = "postgres",
         ["Storage:ConnectionString"] = SchemaConnectionString(Schema),
     };
+
+    public override IExecutionStore ExecutionStore(IServiceProvider services) =>
+        new PostgresExecutionStore(services.GetRequiredService<PostgresDatabase>(), TimeProvider.System);
+
+    // numeric_value_out_of_range and io_error, as the server would send them.
+    public override DbException DataError(string message) => new PostgresException(message, "ERROR", "ERROR", "22003");
+
+    public override DbException IoError(string message) => new PostgresException(message, "ERROR", "ERROR", "58030");
 
     // Every table of the schema with its indexes and TOAST (where large documents go).
     public override async Task<long> DatabaseBytesAsync(string directory)
