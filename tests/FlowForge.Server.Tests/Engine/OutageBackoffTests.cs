@@ -53,10 +53,21 @@ public class OutageBackoffTests(FaultyStoreFixture server) : IClassFixture<Fault
         var workflow = await client.Publish(Workflows.Simple("after the outage"));
         var before = server.Logs.Entries.Count;
 
+        var hits = server.Store.OutageHits;
         server.Store.Down = true;
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        server.Store.Down = false;
+        try
+        {
+            // Until the loops have met the outage again and again (each meeting a chance to log once more), not for a
+            // fixed time: the backoff spaces the retries, so eight refused calls take the loops a few passes each.
+            await WaitUntil(() => server.Store.OutageHits >= hits + 8);
+        }
+        finally
+        {
+            server.Store.Down = false;
+        }
         Assert.Equal("completed", (string?)(await client.WaitFinished(await client.Execute(workflow), TimeSpan.FromSeconds(20)))["status"]);
+        // The dispatcher reports its recovery once its pass is over, which may be just after the execution completed.
+        await WaitUntil(() => server.Logs.Entries.Skip(before).Any(e => e.EventId.Id == 1512 && e.Category.EndsWith(".Dispatcher", StringComparison.Ordinal)));
 
         // Every FlowForge category, not only the engine's: one error per loop that hit the outage (the dispatcher, the
         // worker's feed), no warning per retry, not one every 200 ms.
