@@ -95,3 +95,12 @@ public class ServerFixture : IAsyncLifetime
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 }
+
+/// <summary>The plain server on <typeparamref name="TStorage"/>, for suites that every backend enrolls.</summary>
+public class ServerFixture<TStorage> : ServerFixture
+    where TStorage : ServerStorage, new()
+{
+    public ServerFixture() : base(new Dictionary<string, string?>(), new TStorage())
+    {
+    }
+}
