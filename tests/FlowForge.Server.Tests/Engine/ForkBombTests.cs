@@ -41,19 +41,23 @@ internal static class ForkBomb
         }
     }
 
-    /// <summary>Waits until the number of executions stops changing for a while (the bomb has burnt out or is held).</summary>
+    /// <summary>
+    /// Waits until the bomb is quiescent: <paramref name="settled"/> says every execution is in a state that starts no
+    /// more children (finished, or parked after starting its own), so no execution can appear any more. Two reads in
+    /// a row must agree, since a list read page by page while executions are being created is not one snapshot. A
+    /// positive signal, not "nothing changed for two seconds".
+    /// </summary>
     public static async Task<List<JsonNode>> SettledAsync(HttpClient client, string workflowId, Func<List<JsonNode>, bool> settled)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         List<JsonNode> executions;
-        var stableSince = DateTime.UtcNow;
         var lastCount = -1;
         do
         {
             await Task.Delay(200);
             executions = await ExecutionsAsync(client, workflowId);
-            if (executions.Count != lastCount) (lastCount, stableSince) = (executions.Count, DateTime.UtcNow);
-            if (settled(executions) && DateTime.UtcNow - stableSince > TimeSpan.FromSeconds(2)) return executions;
+            if (settled(executions) && executions.Count == lastCount) return executions;
+            lastCount = settled(executions) ? executions.Count : -1;
         } while (DateTime.UtcNow < deadline);
         return executions;
     }
