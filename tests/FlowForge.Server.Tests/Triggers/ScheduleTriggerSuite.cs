@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using FlowForge.Server.Health;
@@ -70,26 +69,7 @@ public abstract class ScheduleTriggerSuite<TStorage> : IAsyncLifetime
     /// </summary>
     private async Task Settle()
     {
-        foreach (var app in _apps)
-        {
-            var beats = app.Services.GetRequiredService<LoopHeartbeats>();
-            await BeatAfter(beats, Stopwatch.GetTimestamp()); // a pass began after this point…
-            await BeatAfter(beats, Stopwatch.GetTimestamp()); // …and ended: the loop began the next one
-        }
-    }
-
-    /// <summary>Waits for the schedule loop to begin an iteration after <paramref name="timestamp"/>.</summary>
-    private static async Task BeatAfter(LoopHeartbeats beats, long timestamp)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            // Taken before the snapshot, so the beat found is after `timestamp` for certain (its age only grows).
-            var since = Stopwatch.GetElapsedTime(timestamp);
-            if (beats.Snapshot().Any(b => b.Loop == LoopHeartbeats.Schedules && b.Age < since)) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The schedule loop did not run.");
-            await Task.Delay(20);
-        }
+        foreach (var app in _apps) await LoopPasses.WholePassAsync(app.Services.GetRequiredService<LoopHeartbeats>(), LoopHeartbeats.Schedules);
     }
 
     /// <summary>Waits (on a loaded machine, a while) for <paramref name="count"/> executions, then settles and checks no more appear.</summary>
