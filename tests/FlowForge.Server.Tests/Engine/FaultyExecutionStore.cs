@@ -50,6 +50,9 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
     /// <summary>Per execution, how many of its turns <see cref="CommitFault"/> refused.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, int> CommitFaultHits { get; } = new();
 
+    /// <summary>Per execution, how many of its turns or activity results <see cref="Down"/> refused.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, int> OutageRefused { get; } = new();
+
     /// <summary>Every activity result handed on to the real store.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<ActivityCompletion> Recorded { get; } = new();
 
@@ -110,6 +113,10 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
 
     public Task<IReadOnlyList<CommitResult>> CommitOrchestrationsAsync(string owner, IReadOnlyList<OrchestrationCommit> commits, CancellationToken ct = default)
     {
+        if (Down)
+        {
+            foreach (var c in commits) OutageRefused.AddOrUpdate(c.ExecutionId, 1, (_, n) => n + 1);
+        }
         CheckUp();
         if (CommitFault is { } fault)
         {
@@ -131,6 +138,10 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
 
     public Task<int> CompleteActivitiesAsync(IReadOnlyList<ActivityCompletion> completions, DateTimeOffset now, CancellationToken ct = default)
     {
+        if (Down)
+        {
+            foreach (var c in completions) OutageRefused.AddOrUpdate(c.ExecutionId, 1, (_, n) => n + 1);
+        }
         CheckUp();
         if (completions.Any(c => Poisoned(c.Result))) throw Poison();
         foreach (var c in completions) Recorded.Enqueue(c);

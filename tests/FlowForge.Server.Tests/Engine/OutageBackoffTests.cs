@@ -106,7 +106,7 @@ public class OutageBackoffTests(FaultyStoreFixture server) : IClassFixture<Fault
         Assert.All(loud.GroupBy(e => e.Category), g => Assert.Single(g));
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
+    internal static async Task WaitUntil(Func<bool> condition)
     {
         for (var i = 0; i < 200 && !condition(); i++) await Task.Delay(100);
         Assert.True(condition());
@@ -136,14 +136,18 @@ public class OutageRecoveryLogTests(SlowPollFaultyStoreFixture server) : IClassF
             """);
         var runs = new List<string>();
         foreach (var ms in new[] { 1000, 2000, 3000 }) runs.Add(await client.Execute(workflow, new { ms }));
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        // The three calls are in flight (their steps are running) before the database goes.
+        await OutageBackoffTests.WaitUntil(() => server.Fake.Calls("/slow/outage") >= 3);
         var before = server.Logs.Entries.Count;
 
         server.Store.Down = true;
         List<LogCapture.Entry> during;
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(4));
+            // Until each run's result was refused (the dispatcher tried to store all three during the outage) and the
+            // dispatcher then ran another whole pass: every moment it could have claimed a recovery has passed.
+            await OutageBackoffTests.WaitUntil(() => runs.All(server.Store.OutageRefused.ContainsKey));
+            await LoopPasses.WholePassAsync(server.Services.GetRequiredService<FlowForge.Server.Health.LoopHeartbeats>(), FlowForge.Server.Health.LoopHeartbeats.Dispatcher);
             during = [.. server.Logs.Entries.Skip(before)];
         }
         finally
