@@ -4,7 +4,8 @@ using FlowForge.Server.Tests.Infrastructure;
 
 namespace FlowForge.Server.Tests.Api;
 
-public class AuthAndTenancyTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class AuthAndTenancySuite<TStorage>(ServerFixture<TStorage> server) : IClassFixture<ServerFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     [Fact]
     public async Task NoKey_Is401ProblemJson() =>
@@ -71,3 +72,7 @@ public class AuthAndTenancyTests(ServerFixture server) : IClassFixture<ServerFix
         await (await viaNewKey.GetAsync($"/api/workflows/{wf}")).ExpectProblem(HttpStatusCode.Unauthorized, "unauthorized");
     }
 }
+
+public sealed class SqliteAuthAndTenancyTests(ServerFixture<SqliteStorage> server) : AuthAndTenancySuite<SqliteStorage>(server);
+
+public sealed class PostgresAuthAndTenancyTests(ServerFixture<PostgresStorage> server) : AuthAndTenancySuite<PostgresStorage>(server);

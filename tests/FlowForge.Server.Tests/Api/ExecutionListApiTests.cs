@@ -5,7 +5,8 @@ using FlowForge.Server.Tests.Infrastructure;
 namespace FlowForge.Server.Tests.Api;
 
 /// <summary><c>GET /api/executions</c>: across workflows, by cursor, with filters; and the per-workflow list's cursor.</summary>
-public sealed class ExecutionListApiTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class ExecutionListApiSuite<TStorage>(ServerFixture<TStorage> server) : IClassFixture<ServerFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _client = server.Client();
 
@@ -118,3 +119,7 @@ public sealed class ExecutionListApiTests(ServerFixture server) : IClassFixture<
         Assert.Null(last["nextCursor"]);
     }
 }
+
+public sealed class SqliteExecutionListApiTests(ServerFixture<SqliteStorage> server) : ExecutionListApiSuite<SqliteStorage>(server);
+
+public sealed class PostgresExecutionListApiTests(ServerFixture<PostgresStorage> server) : ExecutionListApiSuite<PostgresStorage>(server);

@@ -5,7 +5,8 @@ using FlowForge.Server.Tests.Infrastructure;
 
 namespace FlowForge.Server.Tests.Api;
 
-public class WorkflowsApiTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class WorkflowsApiSuite<TStorage>(ServerFixture<TStorage> server) : IClassFixture<ServerFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _client = server.Client();
 
@@ -251,3 +252,7 @@ public class WorkflowsApiTests(ServerFixture server) : IClassFixture<ServerFixtu
         Assert.True(rows[never]!.AsObject().ContainsKey("lastExecution")); // present as null: the client tells "never ran" from a missing field
     }
 }
+
+public sealed class SqliteWorkflowsApiTests(ServerFixture<SqliteStorage> server) : WorkflowsApiSuite<SqliteStorage>(server);
+
+public sealed class PostgresWorkflowsApiTests(ServerFixture<PostgresStorage> server) : WorkflowsApiSuite<PostgresStorage>(server);

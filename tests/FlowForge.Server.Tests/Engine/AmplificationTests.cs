@@ -4,7 +4,8 @@ using FlowForge.Server.Tests.Infrastructure;
 namespace FlowForge.Server.Tests.Engine;
 
 /// <summary>Limits__MaxStepOutputBytes: a template cannot amplify a small input into a huge value, and a step output cannot grow past what can be stored.</summary>
-public class AmplificationTests(EngineFixture server) : IClassFixture<EngineFixture>
+public abstract class AmplificationSuite<TStorage>(EngineFixture<TStorage> server) : IClassFixture<EngineFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _a = server.Client(ServerFixture.KeyA);
     private readonly HttpClient _b = server.Client(ServerFixture.KeyB);
@@ -20,7 +21,7 @@ public class AmplificationTests(EngineFixture server) : IClassFixture<EngineFixt
               "edges": [ { "source": "t", "target": "big" } ] }
             """);
         var healthy = await _b.Publish(Workflows.Simple("healthy of org b"));
-        var sizeBefore = DatabaseBytes(server.Directory);
+        var sizeBefore = await server.Storage.DatabaseBytesAsync(server.Directory);
 
         var bad = await _a.Execute(amplifier, new { s = new string('x', 100 * 1024) });
         var good = await _b.Execute(healthy);
@@ -31,7 +32,8 @@ public class AmplificationTests(EngineFixture server) : IClassFixture<EngineFixt
         Assert.Contains("Limits__MaxStepOutputBytes (1048576)", (string?)failed.Step("big")["errorMessage"]);
         Assert.Equal(HttpStatusCode.OK, (await _a.GetAsync($"/api/executions/{bad}")).StatusCode);
         // The 100 KB input is stored (trigger data, its inbox message); nothing near the 100 MB the template would make.
-        Assert.True(DatabaseBytes(server.Directory) - sizeBefore < 20 * 1024 * 1024, $"the database grew by {DatabaseBytes(server.Directory) - sizeBefore} bytes");
+        var grown = await server.Storage.DatabaseBytesAsync(server.Directory) - sizeBefore;
+        Assert.True(grown < 20 * 1024 * 1024, $"the database grew by {grown} bytes");
     }
 
     [Fact]
@@ -51,20 +53,19 @@ public class AmplificationTests(EngineFixture server) : IClassFixture<EngineFixt
         Assert.Equal("completed", (string?)failed.Step("s1")["status"]);
         Assert.Contains("nested deeper than", (string?)failed.Step("s2")["errorMessage"]);
     }
-
-    private static long DatabaseBytes(string directory) =>
-        new DirectoryInfo(directory).GetFiles("flowforge.db*").Sum(f => f.Length);
 }
 
-public sealed class SmallOutputFixture : FakeServiceFixture
+public class SmallOutputFixture<TStorage> : FakeServiceFixture
+    where TStorage : ServerStorage, new()
 {
-    public SmallOutputFixture() : base(new Dictionary<string, string?> { ["Limits:MaxStepOutputBytes"] = "2048" })
+    public SmallOutputFixture() : base(new Dictionary<string, string?> { ["Limits:MaxStepOutputBytes"] = "2048" }, new TStorage())
     {
     }
 }
 
 /// <summary>A handler's output is held to the same limit as a resolved value.</summary>
-public class HandlerOutputLimitTests(SmallOutputFixture server) : IClassFixture<SmallOutputFixture>
+public abstract class HandlerOutputLimitSuite<TStorage>(SmallOutputFixture<TStorage> server) : IClassFixture<SmallOutputFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     [Fact]
     public async Task HandlerOutputLargerThanTheLimit_FailsTheStepNamingTheSetting_WithoutRetrying()
@@ -103,19 +104,21 @@ public class HandlerOutputLimitTests(SmallOutputFixture server) : IClassFixture<
     }
 }
 
-public sealed class FewStepsFixture : ServerFixture
+public class FewStepsFixture<TStorage> : ServerFixture
+    where TStorage : ServerStorage, new()
 {
     public FewStepsFixture() : base(new Dictionary<string, string?>
     {
         ["Engine:PollInterval"] = "00:00:00.200",
         ["Limits:MaxStepsPerExecution"] = "40",
-    })
+    }, new TStorage())
     {
     }
 }
 
 /// <summary>Limits__MaxStepsPerExecution: a long loop cannot multiply bounded step outputs into an unbounded history.</summary>
-public class ExecutionStepBudgetTests(FewStepsFixture server) : IClassFixture<FewStepsFixture>
+public abstract class ExecutionStepBudgetSuite<TStorage>(FewStepsFixture<TStorage> server) : IClassFixture<FewStepsFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     [Fact]
     public async Task LoopMakingMoreStepsThanTheExecutionMayRecord_FailsTheExecutionNamingTheSetting_OthersComplete()
@@ -141,3 +144,15 @@ public class ExecutionStepBudgetTests(FewStepsFixture server) : IClassFixture<Fe
         Assert.Contains("exceeds Limits__MaxStepsPerExecution (40)", (string?)failed["errorMessage"]);
     }
 }
+
+public sealed class SqliteAmplificationTests(EngineFixture<SqliteStorage> server) : AmplificationSuite<SqliteStorage>(server);
+
+public sealed class PostgresAmplificationTests(EngineFixture<PostgresStorage> server) : AmplificationSuite<PostgresStorage>(server);
+
+public sealed class SqliteHandlerOutputLimitTests(SmallOutputFixture<SqliteStorage> server) : HandlerOutputLimitSuite<SqliteStorage>(server);
+
+public sealed class PostgresHandlerOutputLimitTests(SmallOutputFixture<PostgresStorage> server) : HandlerOutputLimitSuite<PostgresStorage>(server);
+
+public sealed class SqliteExecutionStepBudgetTests(FewStepsFixture<SqliteStorage> server) : ExecutionStepBudgetSuite<SqliteStorage>(server);
+
+public sealed class PostgresExecutionStepBudgetTests(FewStepsFixture<PostgresStorage> server) : ExecutionStepBudgetSuite<PostgresStorage>(server);

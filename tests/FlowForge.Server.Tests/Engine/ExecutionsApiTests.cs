@@ -5,7 +5,8 @@ using FlowForge.Server.Tests.Infrastructure;
 namespace FlowForge.Server.Tests.Engine;
 
 /// <summary>The execution API's contract: shapes, idempotency, retry, resume, purge, test runs, listing and tenancy.</summary>
-public class ExecutionsApiTests(EngineFixture server) : IClassFixture<EngineFixture>
+public abstract class ExecutionsApiSuite<TStorage>(EngineFixture<TStorage> server) : IClassFixture<EngineFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _client = server.Client();
     private FakeService Fake => server.Fake;
@@ -315,3 +316,7 @@ public class ExecutionsApiTests(EngineFixture server) : IClassFixture<EngineFixt
         Assert.Equal(2, (int?)next["version"]);
     }
 }
+
+public sealed class SqliteExecutionsApiTests(EngineFixture<SqliteStorage> server) : ExecutionsApiSuite<SqliteStorage>(server);
+
+public sealed class PostgresExecutionsApiTests(EngineFixture<PostgresStorage> server) : ExecutionsApiSuite<PostgresStorage>(server);

@@ -36,6 +36,23 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
     /// <summary>While set, claiming activities waits for it first: a call that hangs (the health tests' stalled loop).</summary>
     public TaskCompletionSource? ClaimActivitiesGate { get; set; }
 
+    private int _outageHits, _countFaultHits, _historyFaultHits;
+
+    /// <summary>Calls refused by <see cref="Down"/>: a test waits for the engine's loops to have met the outage, not for a fixed time.</summary>
+    public int OutageHits => Volatile.Read(ref _outageHits);
+
+    /// <summary>Counts refused by <see cref="CountFault"/>.</summary>
+    public int CountFaultHits => Volatile.Read(ref _countFaultHits);
+
+    /// <summary>History reads refused by <see cref="HistoryFault"/>.</summary>
+    public int HistoryFaultHits => Volatile.Read(ref _historyFaultHits);
+
+    /// <summary>Per execution, how many of its turns <see cref="CommitFault"/> refused.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, int> CommitFaultHits { get; } = new();
+
+    /// <summary>Per execution, how many of its turns or activity results <see cref="Down"/> refused.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, int> OutageRefused { get; } = new();
+
     /// <summary>Every activity result handed on to the real store.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<ActivityCompletion> Recorded { get; } = new();
 
@@ -43,7 +60,9 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
 
     private void CheckUp()
     {
-        if (Down) throw Outage();
+        if (!Down) return;
+        Interlocked.Increment(ref _outageHits);
+        throw Outage();
     }
 
     public Task<StartResult> StartAsync(NewExecution execution, CancellationToken ct = default) { CheckUp(); return inner.StartAsync(execution, ct); }
@@ -62,7 +81,11 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
     {
         CheckUp();
         if (CountGate is { } gate) await gate.Task.WaitAsync(ct);
-        if (CountFault is { } fault) throw fault();
+        if (CountFault is { } fault)
+        {
+            Interlocked.Increment(ref _countFaultHits);
+            throw fault();
+        }
         return await inner.CountUnfinishedAsync(orgId, ct);
     }
 
@@ -71,7 +94,11 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
 
     public Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string executionId, long afterSequence = 0, CancellationToken ct = default)
     {
-        if (HistoryFault is { } fault) throw fault();
+        if (HistoryFault is { } fault)
+        {
+            Interlocked.Increment(ref _historyFaultHits);
+            throw fault();
+        }
         return inner.GetHistoryAsync(executionId, afterSequence, ct);
     }
 
@@ -86,8 +113,16 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
 
     public Task<IReadOnlyList<CommitResult>> CommitOrchestrationsAsync(string owner, IReadOnlyList<OrchestrationCommit> commits, CancellationToken ct = default)
     {
+        if (Down)
+        {
+            foreach (var c in commits) OutageRefused.AddOrUpdate(c.ExecutionId, 1, (_, n) => n + 1);
+        }
         CheckUp();
-        if (CommitFault is { } fault) throw fault();
+        if (CommitFault is { } fault)
+        {
+            foreach (var c in commits) CommitFaultHits.AddOrUpdate(c.ExecutionId, 1, (_, n) => n + 1);
+            throw fault();
+        }
         if (commits.Any(c => c.NewEvents.Any(Poisoned))) throw Poison();
         return inner.CommitOrchestrationsAsync(owner, commits, ct);
     }
@@ -103,6 +138,10 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
 
     public Task<int> CompleteActivitiesAsync(IReadOnlyList<ActivityCompletion> completions, DateTimeOffset now, CancellationToken ct = default)
     {
+        if (Down)
+        {
+            foreach (var c in completions) OutageRefused.AddOrUpdate(c.ExecutionId, 1, (_, n) => n + 1);
+        }
         CheckUp();
         if (completions.Any(c => Poisoned(c.Result))) throw Poison();
         foreach (var c in completions) Recorded.Enqueue(c);

@@ -41,37 +41,43 @@ internal static class ForkBomb
         }
     }
 
-    /// <summary>Waits until the number of executions stops changing for a while (the bomb has burnt out or is held).</summary>
+    /// <summary>
+    /// Waits until the bomb is quiescent: <paramref name="settled"/> says every execution is in a state that starts no
+    /// more children (finished, or parked after starting its own), so no execution can appear any more. Two reads in
+    /// a row must agree, since a list read page by page while executions are being created is not one snapshot. A
+    /// positive signal, not "nothing changed for two seconds".
+    /// </summary>
     public static async Task<List<JsonNode>> SettledAsync(HttpClient client, string workflowId, Func<List<JsonNode>, bool> settled)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         List<JsonNode> executions;
-        var stableSince = DateTime.UtcNow;
         var lastCount = -1;
         do
         {
             await Task.Delay(200);
             executions = await ExecutionsAsync(client, workflowId);
-            if (executions.Count != lastCount) (lastCount, stableSince) = (executions.Count, DateTime.UtcNow);
-            if (settled(executions) && DateTime.UtcNow - stableSince > TimeSpan.FromSeconds(2)) return executions;
+            if (settled(executions) && executions.Count == lastCount) return executions;
+            lastCount = settled(executions) ? executions.Count : -1;
         } while (DateTime.UtcNow < deadline);
         return executions;
     }
 }
 
-public sealed class ShallowSubworkflowFixture : ServerFixture
+public class ShallowSubworkflowFixture<TStorage> : ServerFixture
+    where TStorage : ServerStorage, new()
 {
     public ShallowSubworkflowFixture() : base(new Dictionary<string, string?>
     {
         ["Engine:PollInterval"] = "00:00:00.200",
         ["Engine:MaxSubworkflowDepth"] = "3",
-    })
+    }, new TStorage())
     {
     }
 }
 
 /// <summary>Engine__MaxSubworkflowDepth: the depth travels with each child, so the bomb stops at the limit.</summary>
-public class SubworkflowDepthTests(ShallowSubworkflowFixture server) : IClassFixture<ShallowSubworkflowFixture>
+public abstract class SubworkflowDepthSuite<TStorage>(ShallowSubworkflowFixture<TStorage> server) : IClassFixture<ShallowSubworkflowFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _a = server.Client(ServerFixture.KeyA);
     private readonly HttpClient _b = server.Client(ServerFixture.KeyB);
@@ -94,14 +100,15 @@ public class SubworkflowDepthTests(ShallowSubworkflowFixture server) : IClassFix
     }
 }
 
-public sealed class TightQuotaFixture : ServerFixture
+public class TightQuotaFixture<TStorage> : ServerFixture
+    where TStorage : ServerStorage, new()
 {
     public TightQuotaFixture() : base(new Dictionary<string, string?>
     {
         ["Engine:PollInterval"] = "00:00:00.200",
         ["Limits:MaxRunningExecutionsPerOrganization"] = "6",
         ["Limits:StartsPerSecondPerOrganization"] = "1000",
-    })
+    }, new TStorage())
     {
     }
 }
@@ -109,7 +116,8 @@ public sealed class TightQuotaFixture : ServerFixture
 /// <summary>Limits__MaxRunningExecutionsPerOrganization and Limits__StartsPerSecondPerOrganization hold one tenant's starts.</summary>
 // Slow: lets a fork bomb park until the quota holds (about 10 s); the fast set (--filter "Category!=Slow") skips it, CI runs it.
 [Trait("Category", "Slow")]
-public class OrganizationQuotaTests(TightQuotaFixture server) : IClassFixture<TightQuotaFixture>
+public abstract class OrganizationQuotaSuite<TStorage>(TightQuotaFixture<TStorage> server) : IClassFixture<TightQuotaFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _a = server.Client(ServerFixture.KeyA);
     private readonly HttpClient _b = server.Client(ServerFixture.KeyB);
@@ -152,14 +160,16 @@ public class OrganizationQuotaTests(TightQuotaFixture server) : IClassFixture<Ti
     }
 }
 
-public sealed class SlowStartsFixture : ServerFixture
+public class SlowStartsFixture<TStorage> : ServerFixture
+    where TStorage : ServerStorage, new()
 {
-    public SlowStartsFixture() : base(new Dictionary<string, string?> { ["Limits:StartsPerSecondPerOrganization"] = "2" })
+    public SlowStartsFixture() : base(new Dictionary<string, string?> { ["Limits:StartsPerSecondPerOrganization"] = "2" }, new TStorage())
     {
     }
 }
 
-public class StartRateTests(SlowStartsFixture server) : IClassFixture<SlowStartsFixture>
+public abstract class StartRateSuite<TStorage>(SlowStartsFixture<TStorage> server) : IClassFixture<SlowStartsFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     [Fact]
     public async Task StartsFasterThanTheRate_AreRefusedWith429AndRetryAfter_OtherOrganisationsStillStart()
@@ -204,3 +214,17 @@ public class StartRateTests(SlowStartsFixture server) : IClassFixture<SlowStarts
         Assert.All(statuses, s => Assert.True(s is HttpStatusCode.Accepted or HttpStatusCode.TooManyRequests, s.ToString()));
     }
 }
+
+public sealed class SqliteSubworkflowDepthTests(ShallowSubworkflowFixture<SqliteStorage> server) : SubworkflowDepthSuite<SqliteStorage>(server);
+
+public sealed class PostgresSubworkflowDepthTests(ShallowSubworkflowFixture<PostgresStorage> server) : SubworkflowDepthSuite<PostgresStorage>(server);
+
+[Trait("Category", "Slow")]
+public sealed class SqliteOrganizationQuotaTests(TightQuotaFixture<SqliteStorage> server) : OrganizationQuotaSuite<SqliteStorage>(server);
+
+[Trait("Category", "Slow")]
+public sealed class PostgresOrganizationQuotaTests(TightQuotaFixture<PostgresStorage> server) : OrganizationQuotaSuite<PostgresStorage>(server);
+
+public sealed class SqliteStartRateTests(SlowStartsFixture<SqliteStorage> server) : StartRateSuite<SqliteStorage>(server);
+
+public sealed class PostgresStartRateTests(SlowStartsFixture<PostgresStorage> server) : StartRateSuite<PostgresStorage>(server);

@@ -8,7 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FlowForge.Server.Tests.Engine;
 
 /// <summary>A server whose sentiment handler has a bug: it throws an exception no handler is meant to throw.</summary>
-public sealed class BuggyHandlerFixture : ServerFixture
+public class BuggyHandlerFixture<TStorage>() : ServerFixture(new Dictionary<string, string?>(), new TStorage())
+    where TStorage : ServerStorage, new()
 {
     public const string Bug = "the handler has a bug";
 
@@ -26,7 +27,8 @@ public sealed class BuggyHandlerFixture : ServerFixture
 }
 
 /// <summary>A handler's unexpected exception is a failed step, in a test run as in an execution.</summary>
-public class HandlerBugTests(BuggyHandlerFixture server) : IClassFixture<BuggyHandlerFixture>
+public abstract class HandlerBugSuite<TStorage>(BuggyHandlerFixture<TStorage> server) : IClassFixture<BuggyHandlerFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _client = server.Client();
 
@@ -46,7 +48,7 @@ public class HandlerBugTests(BuggyHandlerFixture server) : IClassFixture<BuggyHa
         Assert.Equal("failed", (string?)result["status"]);
         var step = result["steps"]!.AsArray().Single(s => (string?)s!["stepId"] == "mood")!;
         Assert.Equal("failed", (string?)step["status"]);
-        Assert.Equal($"InvalidOperationException: {BuggyHandlerFixture.Bug}", (string?)step["error"]);
+        Assert.Equal($"InvalidOperationException: {BuggyHandlerFixture<TStorage>.Bug}", (string?)step["error"]);
     }
 
     [Fact]
@@ -58,6 +60,10 @@ public class HandlerBugTests(BuggyHandlerFixture server) : IClassFixture<BuggyHa
 
         Assert.Equal("failed", (string?)done["status"]);
         Assert.Equal(2, (int?)done.Step("mood")["attempts"]);
-        Assert.Contains(BuggyHandlerFixture.Bug, (string?)done["errorMessage"]);
+        Assert.Contains(BuggyHandlerFixture<TStorage>.Bug, (string?)done["errorMessage"]);
     }
 }
+
+public sealed class SqliteHandlerBugTests(BuggyHandlerFixture<SqliteStorage> server) : HandlerBugSuite<SqliteStorage>(server);
+
+public sealed class PostgresHandlerBugTests(BuggyHandlerFixture<PostgresStorage> server) : HandlerBugSuite<PostgresStorage>(server);

@@ -53,10 +53,21 @@ public class OutageBackoffTests(FaultyStoreFixture server) : IClassFixture<Fault
         var workflow = await client.Publish(Workflows.Simple("after the outage"));
         var before = server.Logs.Entries.Count;
 
+        var hits = server.Store.OutageHits;
         server.Store.Down = true;
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        server.Store.Down = false;
+        try
+        {
+            // Until the loops have met the outage again and again (each meeting a chance to log once more), not for a
+            // fixed time: the backoff spaces the retries, so eight refused calls take the loops a few passes each.
+            await WaitUntil(() => server.Store.OutageHits >= hits + 8);
+        }
+        finally
+        {
+            server.Store.Down = false;
+        }
         Assert.Equal("completed", (string?)(await client.WaitFinished(await client.Execute(workflow), TimeSpan.FromSeconds(20)))["status"]);
+        // The dispatcher reports its recovery once its pass is over, which may be just after the execution completed.
+        await WaitUntil(() => server.Logs.Entries.Skip(before).Any(e => e.EventId.Id == 1512 && e.Category.EndsWith(".Dispatcher", StringComparison.Ordinal)));
 
         // Every FlowForge category, not only the engine's: one error per loop that hit the outage (the dispatcher, the
         // worker's feed), no warning per retry, not one every 200 ms.
@@ -95,7 +106,7 @@ public class OutageBackoffTests(FaultyStoreFixture server) : IClassFixture<Fault
         Assert.All(loud.GroupBy(e => e.Category), g => Assert.Single(g));
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
+    internal static async Task WaitUntil(Func<bool> condition)
     {
         for (var i = 0; i < 200 && !condition(); i++) await Task.Delay(100);
         Assert.True(condition());
@@ -103,7 +114,7 @@ public class OutageBackoffTests(FaultyStoreFixture server) : IClassFixture<Fault
 }
 
 /// <summary>The faulty store with a long poll interval: most dispatcher passes then read nothing from the store.</summary>
-public sealed class SlowPollFaultyStoreFixture() : FaultyStoreFixture("00:00:10")
+public sealed class SlowPollFaultyStoreFixture() : FaultyStoreFixture<SqliteStorage>("00:00:10")
 {
 }
 
@@ -125,14 +136,18 @@ public class OutageRecoveryLogTests(SlowPollFaultyStoreFixture server) : IClassF
             """);
         var runs = new List<string>();
         foreach (var ms in new[] { 1000, 2000, 3000 }) runs.Add(await client.Execute(workflow, new { ms }));
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        // The three calls are in flight (their steps are running) before the database goes.
+        await OutageBackoffTests.WaitUntil(() => server.Fake.Calls("/slow/outage") >= 3);
         var before = server.Logs.Entries.Count;
 
         server.Store.Down = true;
         List<LogCapture.Entry> during;
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(4));
+            // Until each run's result was refused (the dispatcher tried to store all three during the outage) and the
+            // dispatcher then ran another whole pass: every moment it could have claimed a recovery has passed.
+            await OutageBackoffTests.WaitUntil(() => runs.All(server.Store.OutageRefused.ContainsKey));
+            await LoopPasses.WholePassAsync(server.Services.GetRequiredService<FlowForge.Server.Health.LoopHeartbeats>(), FlowForge.Server.Health.LoopHeartbeats.Dispatcher);
             during = [.. server.Logs.Entries.Skip(before)];
         }
         finally

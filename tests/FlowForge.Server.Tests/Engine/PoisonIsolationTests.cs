@@ -2,18 +2,17 @@ using FlowForge.Core.Engine.History;
 using FlowForge.Core.Storage;
 using FlowForge.Server.Engine;
 using FlowForge.Server.Tests.Infrastructure;
-using FlowForge.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Data.Sqlite;
 
 namespace FlowForge.Server.Tests.Engine;
 
-/// <summary>A server over the real SQLite store wrapped in <see cref="FaultyExecutionStore"/>.</summary>
-public class FaultyStoreFixture : FakeServiceFixture
+/// <summary>A server over the backend's real store wrapped in <see cref="FaultyExecutionStore"/>.</summary>
+public class FaultyStoreFixture<TStorage> : FakeServiceFixture
+    where TStorage : ServerStorage, new()
 {
     public FaultyStoreFixture() : this("00:00:00.200")
     {
@@ -25,7 +24,7 @@ public class FaultyStoreFixture : FakeServiceFixture
         ["Logging:LogLevel:FlowForge"] = "Information",
         // The cross-process feed too (it polls the database directly), so an outage test sees that loop as well.
         ["Live:CrossProcess"] = "true",
-    })
+    }, new TStorage())
     {
     }
 
@@ -38,7 +37,7 @@ public class FaultyStoreFixture : FakeServiceFixture
 
     protected override void Configure(WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<IExecutionStore>(sp => new FaultyExecutionStore(new SqliteExecutionStore(sp.GetRequiredService<SqliteDatabase>(), TimeProvider.System)));
+        builder.Services.AddSingleton<IExecutionStore>(sp => new FaultyExecutionStore(Storage.ExecutionStore(sp)));
         builder.Logging.AddProvider(Logs);
     }
 }
@@ -47,7 +46,8 @@ public class FaultyStoreFixture : FakeServiceFixture
 /// The isolation itself, whatever makes a turn unstorable (here an out-of-memory or a stack guard thrown while the
 /// store serialises it): that execution fails with a clear error and is counted; the others in the batch commit.
 /// </summary>
-public class PoisonIsolationTests(FaultyStoreFixture server) : IClassFixture<FaultyStoreFixture>
+public abstract class PoisonIsolationSuite<TStorage>(FaultyStoreFixture<TStorage> server) : IClassFixture<FaultyStoreFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _a = server.Client(ServerFixture.KeyA);
     private readonly HttpClient _b = server.Client(ServerFixture.KeyB);
@@ -132,10 +132,13 @@ public class PoisonIsolationTests(FaultyStoreFixture server) : IClassFixture<Fau
 }
 
 /// <summary>Poison judged by outcome as well as by type: a failure every turn shares is an outage, not poison.</summary>
-public class PoisonOutcomeTests(FaultyStoreFixture server) : IClassFixture<FaultyStoreFixture>
+public abstract class PoisonOutcomeSuite<TStorage>(FaultyStoreFixture<TStorage> server) : IClassFixture<FaultyStoreFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _a = server.Client(ServerFixture.KeyA);
     private readonly HttpClient _b = server.Client(ServerFixture.KeyB);
+
+    private int Hits(string executionId) => server.Store.CommitFaultHits.GetValueOrDefault(executionId);
 
     [Fact]
     public async Task WhenEveryTurnFailsToCommitAlone_ItIsTakenForAnOutage_AndTheExecutionsCompleteAfterwards()
@@ -150,7 +153,11 @@ public class PoisonOutcomeTests(FaultyStoreFixture server) : IClassFixture<Fault
         {
             first = await _a.Execute(a);
             second = await _b.Execute(b);
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            // Until each execution's turn was refused more than once: the engine met the failure, judged it, and came
+            // back to the turn (poison would have failed it at the first judgement).
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!(Hits(first) >= 2 && Hits(second) >= 2) && DateTime.UtcNow < deadline) await Task.Delay(50);
+            Assert.True(Hits(first) >= 2 && Hits(second) >= 2, $"refused turns: {Hits(first)} and {Hits(second)}");
         }
         finally
         {
@@ -166,7 +173,7 @@ public class PoisonOutcomeTests(FaultyStoreFixture server) : IClassFixture<Fault
     public async Task DatabaseErrorCausedByOneTurnsData_FailsThatExecution_WhenTheOthersInItsBatchCommit()
     {
         // A non-transient database error (say a value out of range) that only one turn causes: isolated like any poison.
-        server.Store.Poison = () => new SqliteException("Simulated: value out of range.", 20);
+        server.Store.Poison = () => server.Storage.DataError("Simulated: value out of range.");
         var poisoned = await _a.Publish($$"""
             { "name": "db poison", "nodes": [
                 { "id": "t", "type": "trigger_manual" },
@@ -190,7 +197,7 @@ public class PoisonOutcomeTests(FaultyStoreFixture server) : IClassFixture<Fault
         foreach (var id in good) Assert.Equal("completed", (string?)(await _b.WaitFinished(id, TimeSpan.FromSeconds(20)))["status"]);
         var failed = await _a.WaitFinished(bad, TimeSpan.FromSeconds(20));
         Assert.Equal("failed", (string?)failed["status"]);
-        Assert.Contains("could not be stored (SqliteException", (string?)failed["errorMessage"]);
+        Assert.Contains($"could not be stored ({server.Storage.DataError("").GetType().Name}", (string?)failed["errorMessage"]);
     }
 
     [Fact]
@@ -211,7 +218,7 @@ public class PoisonOutcomeTests(FaultyStoreFixture server) : IClassFixture<Fault
     [Fact]
     public async Task WorkerRecording_DatabaseErrorOfOneResult_IsPoison_WhenTheOthersAreRecorded()
     {
-        server.Store.Poison = () => new SqliteException("Simulated: value out of range.", 20);
+        server.Store.Poison = () => server.Storage.DataError("Simulated: value out of range.");
         var good = new ActivityCompletion(1_000_111, "w", "ex_db_good", new StepCompleted("a", "a", "action_http", 1, null, "main"));
         var bad = new ActivityCompletion(1_000_112, "w", "ex_db_bad",
             new StepCompleted("b", "b", "action_http", 1, System.Text.Json.Nodes.JsonValue.Create(FaultyExecutionStore.Marker), "main"));
@@ -220,6 +227,17 @@ public class PoisonOutcomeTests(FaultyStoreFixture server) : IClassFixture<Fault
 
         Assert.Equal(1, poisoned);
         Assert.Contains(server.Store.Recorded, c => c.ActivityId == 1_000_111 && c.Result is StepCompleted);
-        Assert.Contains("SqliteException", Assert.IsType<StepFailed>(Assert.Single(server.Store.Recorded, c => c.ActivityId == 1_000_112).Result).Error);
+        Assert.Contains(server.Storage.DataError("").GetType().Name, Assert.IsType<StepFailed>(Assert.Single(server.Store.Recorded, c => c.ActivityId == 1_000_112).Result).Error);
     }
 }
+
+/// <summary>The fault-injecting fixture on SQLite, for tests of SQLite's own loops (its polling feed).</summary>
+public sealed class FaultyStoreFixture : FaultyStoreFixture<SqliteStorage>;
+
+public sealed class SqlitePoisonIsolationTests(FaultyStoreFixture<SqliteStorage> server) : PoisonIsolationSuite<SqliteStorage>(server);
+
+public sealed class PostgresPoisonIsolationTests(FaultyStoreFixture<PostgresStorage> server) : PoisonIsolationSuite<PostgresStorage>(server);
+
+public sealed class SqlitePoisonOutcomeTests(FaultyStoreFixture<SqliteStorage> server) : PoisonOutcomeSuite<SqliteStorage>(server);
+
+public sealed class PostgresPoisonOutcomeTests(FaultyStoreFixture<PostgresStorage> server) : PoisonOutcomeSuite<PostgresStorage>(server);

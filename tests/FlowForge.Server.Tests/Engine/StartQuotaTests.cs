@@ -2,7 +2,6 @@ using System.Net;
 using FlowForge.Server.Api;
 using FlowForge.Server.Engine;
 using FlowForge.Server.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Tests.Engine;
@@ -11,7 +10,8 @@ namespace FlowForge.Server.Tests.Engine;
 /// The start quota seen from a sub-workflow step: every refusal is decided in the decider (so it is in the history),
 /// it is retryable after the refusal's Retry-After, and the quota's count never runs on the dispatcher's path.
 /// </summary>
-public class SubworkflowQuotaTests(SlowStartsFixture server) : IClassFixture<SlowStartsFixture>
+public abstract class SubworkflowQuotaSuite<TStorage>(SlowStartsFixture<TStorage> server) : IClassFixture<SlowStartsFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _a = server.Client(ServerFixture.KeyA);
 
@@ -41,7 +41,8 @@ public class SubworkflowQuotaTests(SlowStartsFixture server) : IClassFixture<Slo
     }
 }
 
-public class IdempotentStartQuotaTests(SlowStartsFixture server) : IClassFixture<SlowStartsFixture>
+public abstract class IdempotentStartQuotaSuite<TStorage>(SlowStartsFixture<TStorage> server) : IClassFixture<SlowStartsFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     [Fact]
     public async Task RepeatedStartWithTheSameIdempotencyKey_ReturnsTheFirstExecution_WhateverTheQuota_AndSpendsNoStart()
@@ -70,8 +71,16 @@ public class IdempotentStartQuotaTests(SlowStartsFixture server) : IClassFixture
 }
 
 /// <summary>Database errors that are not a turn's fault (the quota's count, reading a history) never fail an execution.</summary>
-public class DatabaseErrorsOffTheTurnTests(FaultyStoreFixture server) : IClassFixture<FaultyStoreFixture>
+public abstract class DatabaseErrorsOffTheTurnSuite<TStorage>(FaultyStoreFixture<TStorage> server) : IClassFixture<FaultyStoreFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
+    private static async Task WaitUntil(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.True(condition(), $"timed out waiting for {what}");
+    }
+
     [Fact]
     public async Task DatabaseErrorWhileCountingTheQuota_DoesNotFailAnExecutionStartingAChild()
     {
@@ -88,9 +97,10 @@ public class DatabaseErrorsOffTheTurnTests(FaultyStoreFixture server) : IClassFi
         try
         {
             // From now on every count fails; the turn that starts the child comes after the cached count is stale.
-            server.Store.CountFault = () => new SqliteException("Simulated: disk I/O error.", 10);
+            server.Store.CountFault = () => server.Storage.IoError("Simulated: disk I/O error.");
             var run = await a.WaitFinished(id, TimeSpan.FromSeconds(20));
             Assert.Equal("completed", (string?)run["status"]);
+            Assert.True(server.Store.CountFaultHits > 0, "the child's start never counted the quota: the fault was not met");
         }
         finally
         {
@@ -106,18 +116,27 @@ public class DatabaseErrorsOffTheTurnTests(FaultyStoreFixture server) : IClassFi
         var id = await a.Execute(workflow);
         await a.WaitFor(id, ["waiting"]);
         // A failed dispatcher pass drops its cached states, so the next turn replays the history from the store.
+        var outages = server.Store.OutageHits;
         server.Store.Down = true;
-        await Task.Delay(TimeSpan.FromMilliseconds(600));
-        server.Store.Down = false;
         try
         {
-            server.Store.HistoryFault = () => new SqliteException("Simulated: disk I/O error.", 10);
+            await WaitUntil(() => server.Store.OutageHits > outages + 1, "the engine's loops to meet the outage");
+        }
+        finally
+        {
+            server.Store.Down = false;
+        }
+        try
+        {
+            server.Store.HistoryFault = () => server.Storage.IoError("Simulated: disk I/O error.");
             // Straight to the inbox: the API's own read of the history would fail first.
             var record = (await server.Store.GetForEngineAsync(id))!;
             var now = DateTimeOffset.UtcNow;
             Assert.True(await server.Store.SendAsync(record.OrgId, id,
                 new FlowForge.Core.Engine.History.EventRaised("approval", new System.Text.Json.Nodes.JsonObject { ["approved"] = true }) { Timestamp = now }, now));
-            await Task.Delay(TimeSpan.FromSeconds(1.5));
+            // The dispatcher tried the turn, could not read its history, and came back to it: still not failed.
+            var reads = server.Store.HistoryFaultHits;
+            await WaitUntil(() => server.Store.HistoryFaultHits >= reads + 2, "the dispatcher to retry the history read");
             Assert.NotEqual("failed", (await server.Store.GetForEngineAsync(id))!.Status);
         }
         finally
@@ -159,3 +178,15 @@ public class DatabaseErrorsOffTheTurnTests(FaultyStoreFixture server) : IClassFi
         Assert.Equal("Limits__MaxRunningExecutionsPerOrganization", refused.Setting);
     }
 }
+
+public sealed class SqliteSubworkflowQuotaTests(SlowStartsFixture<SqliteStorage> server) : SubworkflowQuotaSuite<SqliteStorage>(server);
+
+public sealed class PostgresSubworkflowQuotaTests(SlowStartsFixture<PostgresStorage> server) : SubworkflowQuotaSuite<PostgresStorage>(server);
+
+public sealed class SqliteIdempotentStartQuotaTests(SlowStartsFixture<SqliteStorage> server) : IdempotentStartQuotaSuite<SqliteStorage>(server);
+
+public sealed class PostgresIdempotentStartQuotaTests(SlowStartsFixture<PostgresStorage> server) : IdempotentStartQuotaSuite<PostgresStorage>(server);
+
+public sealed class SqliteDatabaseErrorsOffTheTurnTests(FaultyStoreFixture<SqliteStorage> server) : DatabaseErrorsOffTheTurnSuite<SqliteStorage>(server);
+
+public sealed class PostgresDatabaseErrorsOffTheTurnTests(FaultyStoreFixture<PostgresStorage> server) : DatabaseErrorsOffTheTurnSuite<PostgresStorage>(server);

@@ -7,7 +7,8 @@ namespace FlowForge.Server.Tests.Engine;
 /// The dispatcher's cache of folded states holds only executions with a result on its way back in memory: one that waits
 /// (for days, perhaps) on an approval or a timer is replayed from its history when it wakes, and pins no memory meanwhile.
 /// </summary>
-public class StateCacheTests(FaultyStoreFixture server) : IClassFixture<FaultyStoreFixture>
+public abstract class StateCacheSuite<TStorage>(FaultyStoreFixture<TStorage> server) : IClassFixture<FaultyStoreFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _client = server.Client(ServerFixture.KeyA);
 
@@ -26,3 +27,7 @@ public class StateCacheTests(FaultyStoreFixture server) : IClassFixture<FaultySt
         Assert.False(server.Dispatcher.HoldsState(id));
     }
 }
+
+public sealed class SqliteStateCacheTests(FaultyStoreFixture<SqliteStorage> server) : StateCacheSuite<SqliteStorage>(server);
+
+public sealed class PostgresStateCacheTests(FaultyStoreFixture<PostgresStorage> server) : StateCacheSuite<PostgresStorage>(server);

@@ -5,13 +5,14 @@ using FlowForge.Server.Tests.Infrastructure;
 namespace FlowForge.Server.Tests.Engine;
 
 /// <summary>Default Limits__TestRunMaxSteps (1000), and a 2 s Limits__TestRunTimeout so a slow live call hits it.</summary>
-public sealed class TestRunLimitsFixture : FakeServiceFixture
+public class TestRunLimitsFixture<TStorage> : FakeServiceFixture
+    where TStorage : ServerStorage, new()
 {
     public TestRunLimitsFixture() : base(new Dictionary<string, string?>
     {
         ["Engine:PollInterval"] = "00:00:00.200",
         ["Limits:TestRunTimeout"] = "00:00:02",
-    })
+    }, new TStorage())
     {
     }
 }
@@ -20,7 +21,8 @@ public sealed class TestRunLimitsFixture : FakeServiceFixture
 /// A test run executes children in memory and fires timers at once, so a loop that starts its own workflow grew
 /// exponentially (10 items, 5 levels: 100,000 runs). One budget of steps and time covers the whole test run.
 /// </summary>
-public sealed class TestRunLimitsTests(TestRunLimitsFixture server) : IClassFixture<TestRunLimitsFixture>
+public abstract class TestRunLimitsSuite<TStorage>(TestRunLimitsFixture<TStorage> server) : IClassFixture<TestRunLimitsFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _client = server.Client();
 
@@ -80,3 +82,7 @@ public sealed class TestRunLimitsTests(TestRunLimitsFixture server) : IClassFixt
         Assert.Equal("hi Ada", (string?)result["finalOutput"]!["greeting"]);
     }
 }
+
+public sealed class SqliteTestRunLimitsTests(TestRunLimitsFixture<SqliteStorage> server) : TestRunLimitsSuite<SqliteStorage>(server);
+
+public sealed class PostgresTestRunLimitsTests(TestRunLimitsFixture<PostgresStorage> server) : TestRunLimitsSuite<PostgresStorage>(server);

@@ -5,8 +5,12 @@ namespace FlowForge.Server.Tests.Infrastructure;
 /// outside world; derived fixtures only say their settings (and any <see cref="ServerFixture.Configure"/>).
 /// The fake starts before the server and stops after it, so no step of the server ever calls a fake that is gone.
 /// </summary>
-public abstract class FakeServiceFixture(Dictionary<string, string?> settings) : ServerFixture(settings)
+public abstract class FakeServiceFixture(Dictionary<string, string?> settings, ServerStorage storage) : ServerFixture(settings, storage)
 {
+    protected FakeServiceFixture(Dictionary<string, string?> settings) : this(settings, new SqliteStorage())
+    {
+    }
+
     public FakeService Fake { get; private set; } = null!;
 
     public override async Task InitializeAsync()

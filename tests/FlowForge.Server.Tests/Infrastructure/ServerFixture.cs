@@ -9,7 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FlowForge.Server.Tests.Infrastructure;
 
 /// <summary>
-/// The real server, in-process, on a loopback port with its own SQLite file: tests talk real HTTP.
+/// The real server, in-process, on a loopback port with its own database (a SQLite file unless a derived fixture
+/// passes another <see cref="ServerStorage"/>): tests talk real HTTP.
 /// Two organisations are configured so tenancy can be checked: <see cref="KeyA"/> and <see cref="KeyB"/>.
 /// </summary>
 public class ServerFixture : IAsyncLifetime
@@ -22,13 +23,19 @@ public class ServerFixture : IAsyncLifetime
 
     public ServerFixture() : this(new Dictionary<string, string?>()) { }
 
-    protected ServerFixture(Dictionary<string, string?> settings)
+    protected ServerFixture(Dictionary<string, string?> settings) : this(settings, new SqliteStorage())
+    {
+    }
+
+    /// <param name="settings">Settings over the defaults (and over <paramref name="storage"/>'s).</param>
+    /// <param name="storage">The database; the fixture disposes it (drops it) after the server stopped.</param>
+    protected ServerFixture(Dictionary<string, string?> settings, ServerStorage storage)
     {
         Directory = Path.Combine(Path.GetTempPath(), "flowforge-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(Directory);
-        _settings = new Dictionary<string, string?>
+        Storage = storage;
+        _settings = new Dictionary<string, string?>(storage.Settings(Directory))
         {
-            ["Storage:ConnectionString"] = $"Data Source={Path.Combine(Directory, "flowforge.db")}",
             ["Storage:SqliteSynchronous"] = "NORMAL",
             ["Auth:Keys:0:Organization"] = "org-a",
             ["Auth:Keys:0:Key"] = KeyA,
@@ -43,6 +50,9 @@ public class ServerFixture : IAsyncLifetime
     }
 
     public string Directory { get; }
+
+    /// <summary>The database the server runs on.</summary>
+    public ServerStorage Storage { get; }
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -81,7 +91,16 @@ public class ServerFixture : IAsyncLifetime
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await Storage.DisposeAsync();
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>The plain server on <typeparamref name="TStorage"/>, for suites that every backend enrolls.</summary>
+public class ServerFixture<TStorage> : ServerFixture
+    where TStorage : ServerStorage, new()
+{
+    public ServerFixture() : base(new Dictionary<string, string?>(), new TStorage())
+    {
     }
 }

@@ -60,9 +60,14 @@ public sealed class HubKeyTests(HubKeyFixture server) : IClassFixture<HubKeyFixt
         await live.Closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await browser.WaitLine(l => (string?)l["type"] == "closed", TimeSpan.FromSeconds(10));
 
+        // A witness connection with a key that still works: once `after` reached it, the server has sent it to every
+        // subscriber it was going to.
+        await using var witness = await NodeLiveClient.StartAsync(server.BaseAddress, ServerFixture.KeyA);
+        Assert.Null(witness.ConnectError);
+        Assert.Null(await witness.Invoke("Subscribe", wf));
         var after = await _client.Execute(wf);
         await _client.WaitFinished(after);
-        await Task.Delay(300);
+        await witness.WaitEvent(after, "execution:completed");
         Assert.DoesNotContain(events, e => e.ExecutionId == after);
         Assert.Empty(browser.EventsOf(after));
     }

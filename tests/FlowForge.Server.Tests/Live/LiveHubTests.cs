@@ -145,11 +145,16 @@ public sealed class LiveHubTests(LiveFixture server) : IClassFixture<LiveFixture
         var foreignExecution = await other.Invoke("SubscribeExecution", id);
         Assert.Equal($"An unexpected error occurred invoking 'SubscribeExecution' on the server. HubException: Execution '{id}' was not found.", foreignExecution);
 
-        // Nothing of organisation A reaches B.
+        // Nothing of organisation A reaches B. B's own workflow is the witness: its execution, committed after A's,
+        // reaches B after anything of A's would have.
+        var otherHttp = server.Client(ServerFixture.KeyB);
+        var own = await otherHttp.Publish(Workflows.Simple("live-tenancy-own"));
+        Assert.Null(await other.Invoke("Subscribe", own));
         var second = await _client.Execute(wf);
         await _client.WaitFinished(second);
-        await Task.Delay(300);
-        Assert.Empty(other.Events);
+        var witness = await otherHttp.Execute(own);
+        await other.WaitEvent(witness, "execution:completed");
+        Assert.All(other.Events, e => Assert.Equal(witness, (string?)e.Data["executionId"]));
     }
 
     [Fact]
@@ -175,9 +180,14 @@ public sealed class LiveHubTests(LiveFixture server) : IClassFixture<LiveFixture
         }
 
         Assert.Null(await live.Invoke("Unsubscribe", wf));
+        // A witness subscription on the same connection: its execution, committed after `after`, arrives after
+        // anything of `after` would have.
+        var witnessWorkflow = await _client.Publish(Workflows.Simple("live-order-witness"));
+        Assert.Null(await live.Invoke("Subscribe", witnessWorkflow));
         var after = await _client.Execute(wf);
         await _client.WaitFinished(after);
-        await Task.Delay(500);
+        var witness = await _client.Execute(witnessWorkflow);
+        await live.WaitEvent(witness, "execution:completed");
         Assert.Empty(live.EventsOf(after));
     }
 

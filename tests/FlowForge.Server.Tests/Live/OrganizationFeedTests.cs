@@ -31,9 +31,13 @@ public sealed class OrganizationFeedTests(LiveFixture server) : IClassFixture<Li
         Assert.Empty(live.EventsOf(foreignRun));
 
         Assert.Null(await live.Invoke("UnsubscribeOrganization"));
+        // The connection keeps one subscription (workflow b) as a witness: an execution of b committed after `after`
+        // reaches it after anything of `after` would have, so once it is there, nothing of `after` is still coming.
+        Assert.Null(await live.Invoke("Subscribe", b));
         var after = await _client.Execute(a);
         await _client.WaitFinished(after);
-        await Task.Delay(300);
+        var witness = await _client.Execute(b);
+        await live.WaitEvent(witness, "execution:completed");
         Assert.Empty(live.EventsOf(after));
     }
 }

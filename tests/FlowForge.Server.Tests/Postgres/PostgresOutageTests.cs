@@ -1,3 +1,4 @@
+using FlowForge.Server.Health;
 using FlowForge.Server.Tests.Engine;
 using FlowForge.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,7 +24,16 @@ public sealed class PostgresOutageTests(PostgresServerFixture server) : IClassFi
             await using (var off = new NpgsqlCommand($"ALTER SCHEMA {server.Schema} RENAME TO {server.Schema}_off", admin)) await off.ExecuteNonQueryAsync();
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(3));
+                // Until the dispatcher and the schedule loop have each logged the outage and then iterated twice more
+                // into it (each iteration a chance to log again), not for a fixed time.
+                var beats = server.Services.GetRequiredService<LoopHeartbeats>();
+                foreach (var (loop, category) in new[] { (LoopHeartbeats.Dispatcher, ".Dispatcher"), (LoopHeartbeats.Schedules, ".ScheduleService") })
+                {
+                    var deadline = DateTime.UtcNow.AddSeconds(30);
+                    while (!capture.Entries.Any(e => e.Level >= LogLevel.Error && e.Category.EndsWith(category, StringComparison.Ordinal)) && DateTime.UtcNow < deadline) await Task.Delay(50);
+                    await LoopPasses.WholePassAsync(beats, loop);
+                    await LoopPasses.WholePassAsync(beats, loop);
+                }
             }
             finally
             {

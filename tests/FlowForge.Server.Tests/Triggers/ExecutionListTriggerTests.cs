@@ -4,7 +4,8 @@ using FlowForge.Server.Tests.Infrastructure;
 namespace FlowForge.Server.Tests.Triggers;
 
 /// <summary>The executions list names what started each run: the hook's trigger type, none for the API (a retry says retryOf).</summary>
-public sealed class ExecutionListTriggerTests(TriggersFixture server) : IClassFixture<TriggersFixture>
+public abstract class ExecutionListTriggerSuite<TStorage>(TriggersFixture<TStorage> server) : IClassFixture<TriggersFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _client = server.Client();
     private readonly HttpClient _anonymous = server.Client(key: null);
@@ -31,3 +32,7 @@ public sealed class ExecutionListTriggerTests(TriggersFixture server) : IClassFi
         Assert.Equal("listed", (string?)retry["workflowName"]);
     }
 }
+
+public sealed class SqliteExecutionListTriggerTests(TriggersFixture<SqliteStorage> server) : ExecutionListTriggerSuite<SqliteStorage>(server);
+
+public sealed class PostgresExecutionListTriggerTests(TriggersFixture<PostgresStorage> server) : ExecutionListTriggerSuite<PostgresStorage>(server);

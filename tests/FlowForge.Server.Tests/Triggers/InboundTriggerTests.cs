@@ -5,7 +5,8 @@ using FlowForge.Server.Tests.Infrastructure;
 namespace FlowForge.Server.Tests.Triggers;
 
 /// <summary>WhatsApp Cloud API, email and voice inbound: auth, matching, tenancy, published-only, dedup.</summary>
-public sealed class InboundTriggerTests(TriggersFixture server) : IClassFixture<TriggersFixture>
+public abstract class InboundTriggerSuite<TStorage>(TriggersFixture<TStorage> server) : IClassFixture<TriggersFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _client = server.Client();
     private readonly HttpClient _anonymous = server.Client(key: null);
@@ -135,3 +136,7 @@ public sealed class InboundTriggerTests(TriggersFixture server) : IClassFixture<
         await (await _anonymous.SendAsync(plain)).ExpectProblem(HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
     }
 }
+
+public sealed class SqliteInboundTriggerTests(TriggersFixture<SqliteStorage> server) : InboundTriggerSuite<SqliteStorage>(server);
+
+public sealed class PostgresInboundTriggerTests(TriggersFixture<PostgresStorage> server) : InboundTriggerSuite<PostgresStorage>(server);

@@ -21,8 +21,8 @@ public sealed class FakeClock(DateTimeOffset start) : TimeProvider
     public void Set(DateTimeOffset time) => Interlocked.Exchange(ref _ticks, time.UtcTicks);
 }
 
-/// <summary>The server with inbound providers configured and schedules on a fake clock.</summary>
-public sealed class TriggersFixture() : ServerFixture(new Dictionary<string, string?>
+/// <summary>The server with inbound providers configured and schedules on a fake clock, on <typeparamref name="TStorage"/>.</summary>
+public class TriggersFixture<TStorage>() : ServerFixture(new Dictionary<string, string?>
 {
     ["Engine:PollInterval"] = "00:00:00.200",
     ["Triggers:SchedulePollInterval"] = "00:00:00.100",
@@ -30,12 +30,16 @@ public sealed class TriggersFixture() : ServerFixture(new Dictionary<string, str
     ["Triggers:MaxPayloadBytes"] = "65536",
     ["Providers:WhatsApp:VerifyToken"] = TriggerTestSupport.VerifyToken,
     ["Providers:WhatsApp:AppSecret"] = TriggerTestSupport.AppSecret,
-})
+}, new TStorage())
+    where TStorage : ServerStorage, new()
 {
     public FakeClock Clock { get; } = new(new DateTimeOffset(2030, 1, 7, 10, 0, 30, TimeSpan.Zero));
 
     protected override void Configure(WebApplicationBuilder builder) => builder.Services.AddSingleton(new TriggerClock(Clock));
 }
+
+/// <summary>The triggers fixture on SQLite, for tests that damage SQLite rows or are not about storage.</summary>
+public sealed class TriggersFixture : TriggersFixture<SqliteStorage>;
 
 public static class TriggerTestSupport
 {

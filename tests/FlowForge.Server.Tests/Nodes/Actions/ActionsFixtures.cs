@@ -18,7 +18,7 @@ public abstract class ProvidersFixtureBase : ServerFixture
     private readonly int _httpPort;
     private readonly int _smtpPort;
 
-    protected ProvidersFixtureBase((int Http, int Smtp, Dictionary<string, string?> Settings) setup) : base(setup.Settings)
+    protected ProvidersFixtureBase((int Http, int Smtp, Dictionary<string, string?> Settings) setup, ServerStorage storage) : base(setup.Settings, storage)
     {
         _httpPort = setup.Http;
         _smtpPort = setup.Smtp;
@@ -76,7 +76,12 @@ public abstract class ProvidersFixtureBase : ServerFixture
 }
 
 /// <summary>Every provider configured, pointing at the fakes.</summary>
-public sealed class ProvidersFixture() : ProvidersFixtureBase(Setup(configured: true));
+public class ProvidersFixture<TStorage>() : ProvidersFixtureBase(Setup(configured: true), new TStorage())
+    where TStorage : ServerStorage, new();
 
 /// <summary>No provider configured: messaging goes to the outbox; credentials can point nodes at the fakes.</summary>
-public sealed class UnconfiguredFixture() : ProvidersFixtureBase(Setup(configured: false));
+public class UnconfiguredFixture<TStorage>() : ProvidersFixtureBase(Setup(configured: false), new TStorage())
+    where TStorage : ServerStorage, new();
+
+/// <summary>No provider configured, on SQLite (the credential tests read the SQLite file itself).</summary>
+public sealed class UnconfiguredFixture : UnconfiguredFixture<SqliteStorage>;

@@ -7,7 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FlowForge.Server.Tests.Nodes.Actions;
 
 /// <summary>No provider configured: messaging nodes deliver into the outbox, which the API lists per organisation.</summary>
-public class OutboxTests(UnconfiguredFixture server) : IClassFixture<UnconfiguredFixture>
+public abstract class OutboxSuite<TStorage>(UnconfiguredFixture<TStorage> server) : IClassFixture<UnconfiguredFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _client = server.Client();
 
@@ -163,3 +164,7 @@ public class OutboxTests(UnconfiguredFixture server) : IClassFixture<Unconfigure
         Assert.Contains("give an explicit number", (string?)noNumber["steps"]!.AsArray().Single(s => (string?)s!["stepId"] == "wa")!["error"]);
     }
 }
+
+public sealed class SqliteOutboxTests(UnconfiguredFixture<SqliteStorage> server) : OutboxSuite<SqliteStorage>(server);
+
+public sealed class PostgresOutboxTests(UnconfiguredFixture<PostgresStorage> server) : OutboxSuite<PostgresStorage>(server);

@@ -7,7 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FlowForge.Server.Tests.Nodes.Actions;
 
 /// <summary>Each action end to end through the engine against real loopback providers, asserting the exact requests and the recorded outputs.</summary>
-public class ProviderActionsTests(ProvidersFixture server) : IClassFixture<ProvidersFixture>
+public abstract class ProviderActionsSuite<TStorage>(ProvidersFixture<TStorage> server) : IClassFixture<ProvidersFixture<TStorage>>
+    where TStorage : ServerStorage, new()
 {
     private readonly HttpClient _client = server.Client();
     private ProviderFake Provider => server.Provider;
@@ -322,3 +323,7 @@ public class ProviderActionsTests(ProvidersFixture server) : IClassFixture<Provi
         Assert.StartsWith("test_", sent.Header("Idempotency-Key"));
     }
 }
+
+public sealed class SqliteProviderActionsTests(ProvidersFixture<SqliteStorage> server) : ProviderActionsSuite<SqliteStorage>(server);
+
+public sealed class PostgresProviderActionsTests(ProvidersFixture<PostgresStorage> server) : ProviderActionsSuite<PostgresStorage>(server);

@@ -3,15 +3,21 @@ using FlowForge.Server.Tests.Infrastructure;
 
 namespace FlowForge.Server.Tests.Triggers;
 
-/// <summary>An acknowledged trigger event survives a SIGKILL right after the 202: the restarted server runs it.</summary>
-// Slow: kills and restarts a server process; the fast set (--filter "Category!=Slow") skips it, CI runs it.
-[Trait("Category", "Slow")]
-public sealed class TriggerCrashTests : IAsyncLifetime
+/// <summary>
+/// An acknowledged trigger event survives a SIGKILL right after the 202: the restarted server runs it. Enrolled by
+/// each backend below (the trigger event log and the key ring are stored differently on each).
+/// </summary>
+/// <typeparam name="TStorage">The database the server processes run on.</typeparam>
+public abstract class TriggerCrashSuite<TStorage> : IAsyncLifetime
+    where TStorage : ServerStorage, new()
 {
     private const string Key = "ffk_trigger_crash_key_0123456789";
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "flowforge-crash", "hooks-" + Guid.NewGuid().ToString("N"));
+    private readonly TStorage _storage = new();
 
-    private static readonly Dictionary<string, string> Environment = new()
+    private Dictionary<string, string> Environment => new(BaseEnvironment.Concat(_storage.Environment(_dir)));
+
+    private static readonly Dictionary<string, string> BaseEnvironment = new()
     {
         ["Auth__BootstrapApiKey"] = Key,
         ["Samples__Enabled"] = "false",
@@ -59,15 +65,22 @@ public sealed class TriggerCrashTests : IAsyncLifetime
         Assert.Equal("Ada", (string?)execution["finalOutput"]!["got"]);
 
         // The sender retries the delivery it never saw answered... it was answered; a retry anyway starts nothing new,
-        // and the signing secret (Data Protection keys on disk) still verifies after the restart.
+        // and the signing secret (its Data Protection key ring: a folder on SQLite, a table on PostgreSQL) still verifies after the restart.
         using var anonymous2 = second.Client(null);
         var retry = await (await anonymous2.SendAsync(TriggerTestSupport.Signed(path, """{"name":"Ada"}""", secret, id: "msg_crash"))).Expect(HttpStatusCode.Accepted);
         Assert.Equal(executionId, (string?)retry["executionId"]);
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
+        await _storage.DisposeAsync();
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-        return Task.CompletedTask;
     }
 }
+
+// Slow: kills and restarts a server process; the fast set (--filter "Category!=Slow") skips them, CI runs them.
+[Trait("Category", "Slow")]
+public sealed class SqliteTriggerCrashTests : TriggerCrashSuite<SqliteStorage>;
+
+[Trait("Category", "Slow")]
+public sealed class PostgresTriggerCrashTests : TriggerCrashSuite<PostgresStorage>;

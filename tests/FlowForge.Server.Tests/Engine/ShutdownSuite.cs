@@ -8,11 +8,17 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FlowForge.Server.Tests.Engine;
 
-/// <summary>A graceful shutdown finishes or releases its work: another process picks it up at once, not after the lease.</summary>
-public sealed class ShutdownTests : IAsyncLifetime
+/// <summary>
+/// A graceful shutdown finishes or releases its work: another process picks it up at once, not after the lease.
+/// Enrolled by each backend below (each releases leases in its own store).
+/// </summary>
+/// <typeparam name="TStorage">The database both processes use.</typeparam>
+public abstract class ShutdownSuite<TStorage> : IAsyncLifetime
+    where TStorage : ServerStorage, new()
 {
     private const string Key = "ffk_shutdown_test_key_012345";
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "flowforge-shutdown", Guid.NewGuid().ToString("N"));
+    private readonly TStorage _storage = new();
     private FakeService _fake = null!;
 
     public async Task InitializeAsync()
@@ -23,9 +29,8 @@ public sealed class ShutdownTests : IAsyncLifetime
 
     private async Task<(WebApplication App, HttpClient Client)> StartAsync()
     {
-        var app = ServerApp.Build(["--urls", "http://127.0.0.1:0"], b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var app = ServerApp.Build(["--urls", "http://127.0.0.1:0"], b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(_storage.Settings(_dir))
         {
-            ["Storage:ConnectionString"] = $"Data Source={Path.Combine(_dir, "ff.db")}",
             ["Auth:BootstrapApiKey"] = Key,
             ["Samples:Enabled"] = "false",
             ["Egress:AllowPrivateNetworks"] = "true",
@@ -73,7 +78,11 @@ public sealed class ShutdownTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _fake.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await _storage.DisposeAsync();
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 }
+
+public sealed class SqliteShutdownTests : ShutdownSuite<SqliteStorage>;
+
+public sealed class PostgresShutdownTests : ShutdownSuite<PostgresStorage>;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using FlowForge.Server.Health;
 using FlowForge.Server.Hosting;
 using FlowForge.Server.Tests.Infrastructure;
 using FlowForge.Server.Triggers;
@@ -13,11 +14,15 @@ namespace FlowForge.Server.Tests.Triggers;
 
 /// <summary>
 /// Schedules on a controllable clock, with TWO server instances (each with its own schedule loop, dispatcher and
-/// workers) on one SQLite file: every tick runs exactly once.
+/// workers) on one database: every tick runs exactly once. Enrolled by each backend below (the tick's
+/// compare-and-set is the store's).
 /// </summary>
-public sealed class ScheduleTriggerTests : IAsyncLifetime
+/// <typeparam name="TStorage">The database both instances share.</typeparam>
+public abstract class ScheduleTriggerSuite<TStorage> : IAsyncLifetime
+    where TStorage : ServerStorage, new()
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "flowforge-tests", "schedule-" + Guid.NewGuid().ToString("N"));
+    private readonly TStorage _storage = new();
     private readonly FakeClock _clock = new(new DateTimeOffset(2030, 1, 7, 10, 0, 30, TimeSpan.Zero)); // a Monday
     private readonly List<WebApplication> _apps = [];
     private readonly List<Uri> _addresses = [];
@@ -29,9 +34,9 @@ public sealed class ScheduleTriggerTests : IAsyncLifetime
         {
             var app = ServerApp.Build(["--urls", "http://127.0.0.1:0"], builder =>
             {
+                builder.Configuration.AddInMemoryCollection(_storage.Settings(_dir));
                 builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
                 {
-                    ["Storage:ConnectionString"] = $"Data Source={Path.Combine(_dir, "flowforge.db")}",
                     ["Storage:SqliteSynchronous"] = "NORMAL",
                     ["Auth:Keys:0:Organization"] = "org-a",
                     ["Auth:Keys:0:Key"] = ServerFixture.KeyA,
@@ -57,11 +62,18 @@ public sealed class ScheduleTriggerTests : IAsyncLifetime
 
     private static string Scheduled(string name, string config) => TriggerTestSupport.Workflow(name, "trigger_schedule", config, "{{scheduled_time}}");
 
-    /// <summary>Lets both instances' loops run many times (50 ms polls) at the current fake time.</summary>
-    private static Task Settle() => Task.Delay(600);
+    /// <summary>
+    /// Waits until each instance's schedule loop has run a whole pass that began after this call: whatever is due at
+    /// the current fake time has then been fired (or skipped) by both, so a count taken afterwards is final, however
+    /// slow the machine. A positive signal (the loops' heartbeats), not a fixed sleep.
+    /// </summary>
+    private async Task Settle()
+    {
+        foreach (var app in _apps) await LoopPasses.WholePassAsync(app.Services.GetRequiredService<LoopHeartbeats>(), LoopHeartbeats.Schedules);
+    }
 
     /// <summary>Waits (on a loaded machine, a while) for <paramref name="count"/> executions, then settles and checks no more appear.</summary>
-    private static async Task ExpectExecutions(HttpClient client, string workflowId, int count)
+    private async Task ExpectExecutions(HttpClient client, string workflowId, int count)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (await client.ExecutionCount(workflowId) < count && DateTime.UtcNow < deadline) await Task.Delay(50);
@@ -166,7 +178,11 @@ public sealed class ScheduleTriggerTests : IAsyncLifetime
             await app.StopAsync();
             await app.DisposeAsync();
         }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await _storage.DisposeAsync();
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 }
+
+public sealed class SqliteScheduleTriggerTests : ScheduleTriggerSuite<SqliteStorage>;
+
+public sealed class PostgresScheduleTriggerTests : ScheduleTriggerSuite<PostgresStorage>;

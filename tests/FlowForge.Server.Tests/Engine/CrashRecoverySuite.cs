@@ -6,18 +6,22 @@ namespace FlowForge.Server.Tests.Engine;
 
 /// <summary>
 /// The durability promise, tested the hard way: the real server process is SIGKILLed while executions
-/// are mid-activity, waiting on timers and running, then started again on the same database file.
-/// Every execution must finish, and each step's output must be recorded exactly once.
+/// are mid-activity, waiting on timers and running, then started again on the same database.
+/// Every execution must finish, and each step's output must be recorded exactly once. Written once, enrolled by
+/// each backend below (SQLite: a file; PostgreSQL: a schema), since each has its own commit and lease code.
 /// </summary>
-// Slow: kills and restarts a server process (about 40 s); the fast set (--filter "Category!=Slow") skips it, CI runs it.
-[Trait("Category", "Slow")]
-public sealed class CrashRecoveryTests : IAsyncLifetime
+/// <typeparam name="TStorage">The database the server processes run on.</typeparam>
+public abstract class CrashRecoverySuite<TStorage> : IAsyncLifetime
+    where TStorage : ServerStorage, new()
 {
     private const string Key = "ffk_crash_test_key_0123456789";
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "flowforge-crash", Guid.NewGuid().ToString("N"));
+    private readonly TStorage _storage = new();
     private FakeService _fake = null!;
 
-    private static readonly Dictionary<string, string> Environment = new()
+    private Dictionary<string, string> Environment => new(BaseEnvironment.Concat(_storage.Environment(_dir)));
+
+    private static readonly Dictionary<string, string> BaseEnvironment = new()
     {
         ["Auth__BootstrapApiKey"] = Key,
         ["Samples__Enabled"] = "false",
@@ -110,6 +114,14 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _fake.DisposeAsync();
+        await _storage.DisposeAsync();
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 }
+
+// Slow: kills and restarts a server process (about 40 s each); the fast set (--filter "Category!=Slow") skips them, CI runs them.
+[Trait("Category", "Slow")]
+public sealed class SqliteCrashRecoveryTests : CrashRecoverySuite<SqliteStorage>;
+
+[Trait("Category", "Slow")]
+public sealed class PostgresCrashRecoveryTests : CrashRecoverySuite<PostgresStorage>;
