@@ -5,6 +5,7 @@ using FlowForge.Core.Expressions;
 using FlowForge.Core.Storage;
 using FlowForge.Server.Api;
 using FlowForge.Server.Nodes;
+using FlowForge.Server.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Engine;
@@ -28,6 +29,18 @@ internal sealed class ActivityRunner(NodeHandlerRegistry handlers, NodeCatalog c
     /// (shutdown for a worker, the end of a test run's budget): what that means is the caller's to say.
     /// </summary>
     public async Task<HistoryEvent?> RunAsync(ActivityRequest request, RunMode mode, CancellationToken abort)
+    {
+        // An execution's attempt is a span in the execution's trace, whichever process runs it (a test run's steps stay in
+        // its request's trace). With telemetry off both are null and nothing else happens here.
+        using var span = mode == RunMode.Execution ? FlowForgeTelemetry.StartStep(request.ExecutionId, request.StepKey, request.NodeType, request.Attempt) : null;
+        using var scope = span is null ? null : logger.BeginScope(new StepLogScope(request.ExecutionId, request.StepKey, request.Attempt));
+        var started = FlowForgeTelemetry.StepDuration.Enabled ? clock.GetTimestamp() : 0;
+        var result = await RunAttemptAsync(request, mode, abort);
+        if (started != 0 || span is not null) StepTelemetry.Record(span, result, started == 0 ? null : clock.GetElapsedTime(started), request.NodeType);
+        return result;
+    }
+
+    private async Task<HistoryEvent?> RunAttemptAsync(ActivityRequest request, RunMode mode, CancellationToken abort)
     {
         if (Previews(mode, request.NodeType))
         {
