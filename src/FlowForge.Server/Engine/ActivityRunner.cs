@@ -28,10 +28,16 @@ internal sealed class ActivityRunner(NodeHandlerRegistry handlers, NodeCatalog c
     /// Runs <paramref name="request"/> once, with its timeout. Returns null when <paramref name="abort"/> cut it off
     /// (shutdown for a worker, the end of a test run's budget): what that means is the caller's to say.
     /// </summary>
-    public async Task<HistoryEvent?> RunAsync(ActivityRequest request, RunMode mode, CancellationToken abort)
+    public Task<HistoryEvent?> RunAsync(ActivityRequest request, RunMode mode, CancellationToken abort) =>
+        // With telemetry off the attempt runs as it did before: no wrapper, not even an extra async state machine.
+        FlowForgeTelemetry.Source.HasListeners() || FlowForgeTelemetry.StepDuration.Enabled
+            ? RunObservedAsync(request, mode, abort)
+            : RunAttemptAsync(request, mode, abort);
+
+    private async Task<HistoryEvent?> RunObservedAsync(ActivityRequest request, RunMode mode, CancellationToken abort)
     {
         // An execution's attempt is a span in the execution's trace, whichever process runs it (a test run's steps stay in
-        // its request's trace). With telemetry off both are null and nothing else happens here.
+        // its request's trace).
         using var span = mode == RunMode.Execution ? FlowForgeTelemetry.StartStep(request.ExecutionId, request.StepKey, request.NodeType, request.Attempt) : null;
         using var scope = span is null ? null : logger.BeginScope(new StepLogScope(request.ExecutionId, request.StepKey, request.Attempt));
         var started = FlowForgeTelemetry.StepDuration.Enabled ? clock.GetTimestamp() : 0;

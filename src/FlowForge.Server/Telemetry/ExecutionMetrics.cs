@@ -77,14 +77,24 @@ internal sealed class ExecutionMetrics(ExecutionEvents events, IConfiguration co
     private static void Finished(ExecutionProgress turn, ActivityStatusCode status, string? error)
     {
         if (!FlowForgeTelemetry.Source.HasListeners()) return;
-        using var span = FlowForgeTelemetry.Source.StartActivity("flowforge.execution", ActivityKind.Internal,
-            ExecutionTrace.ContextOf(turn.ExecutionId), startTime: turn.CreatedAt ?? turn.CommittedAt);
-        if (span is null) return;
-        span.SetTag(FlowForgeTelemetry.ExecutionTag, turn.ExecutionId);
-        span.SetTag(FlowForgeTelemetry.WorkflowTag, turn.WorkflowId);
-        span.SetTag("flowforge.execution.status", turn.Status);
-        span.SetStatus(status, error);
-        span.SetEndTime(turn.CommittedAt.UtcDateTime);
+        // Called synchronously on the dispatcher's thread: stopping a span whose parent is remote leaves no current span,
+        // so whatever was current is put back.
+        var current = Activity.Current;
+        try
+        {
+            using var span = FlowForgeTelemetry.Source.StartActivity("flowforge.execution", ActivityKind.Internal,
+                ExecutionTrace.ContextOf(turn.ExecutionId), startTime: turn.CreatedAt ?? turn.CommittedAt);
+            if (span is null) return;
+            span.SetTag(FlowForgeTelemetry.ExecutionTag, turn.ExecutionId);
+            span.SetTag(FlowForgeTelemetry.WorkflowTag, turn.WorkflowId);
+            span.SetTag("flowforge.execution.status", turn.Status);
+            span.SetStatus(status, error);
+            span.SetEndTime(turn.CommittedAt.UtcDateTime);
+        }
+        finally
+        {
+            Activity.Current = current;
+        }
     }
 
     private static double Seconds(TimeSpan t) => Math.Max(0, t.TotalSeconds);

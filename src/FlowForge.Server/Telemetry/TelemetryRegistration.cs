@@ -54,16 +54,14 @@ internal static class TelemetryRegistration
                 if (options.Prometheus) metrics.AddPrometheusExporter();
                 if (otlp) metrics.AddOtlpExporter();
             });
-        if (otlp)
+        // Log records carry the trace and span id of the span they were written in, and the scopes (a step's execution id).
+        // The console and other providers are kept: this one adds the export.
+        builder.Logging.AddOpenTelemetry(o =>
         {
-            // Log records carry the trace and span id of the activity they were written in, and the scopes (the execution id).
-            builder.Logging.AddOpenTelemetry(o =>
-            {
-                o.IncludeScopes = true;
-                o.IncludeFormattedMessage = true;
-                o.AddOtlpExporter();
-            });
-        }
+            o.IncludeScopes = true;
+            o.IncludeFormattedMessage = true;
+            if (otlp) o.AddOtlpExporter();
+        });
         services.AddHostedService<ExecutionMetrics>();
         services.AddSingleton<StoreGauges>();
         services.AddHostedService(sp => sp.GetRequiredService<StoreGauges>());
