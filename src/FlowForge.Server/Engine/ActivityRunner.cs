@@ -29,19 +29,19 @@ internal sealed class ActivityRunner(NodeHandlerRegistry handlers, NodeCatalog c
     /// (shutdown for a worker, the end of a test run's budget): what that means is the caller's to say.
     /// </summary>
     public Task<HistoryEvent?> RunAsync(ActivityRequest request, RunMode mode, CancellationToken abort) =>
-        // With telemetry off the attempt runs as it did before: no wrapper, not even an extra async state machine.
-        FlowForgeTelemetry.Source.HasListeners() || FlowForgeTelemetry.StepDuration.Enabled
-            ? RunObservedAsync(request, mode, abort)
+        // With telemetry off the attempt runs as it did before: no wrapper, not even an extra async state machine. Test runs
+        // are not executions: their steps are neither spans of an execution's trace nor samples of the step metrics.
+        mode == RunMode.Execution && (FlowForgeTelemetry.Source.HasListeners() || FlowForgeTelemetry.StepDuration.Enabled)
+            ? RunObservedAsync(request, abort)
             : RunAttemptAsync(request, mode, abort);
 
-    private async Task<HistoryEvent?> RunObservedAsync(ActivityRequest request, RunMode mode, CancellationToken abort)
+    private async Task<HistoryEvent?> RunObservedAsync(ActivityRequest request, CancellationToken abort)
     {
-        // An execution's attempt is a span in the execution's trace, whichever process runs it (a test run's steps stay in
-        // its request's trace).
-        using var span = mode == RunMode.Execution ? FlowForgeTelemetry.StartStep(request.ExecutionId, request.StepKey, request.NodeType, request.Attempt) : null;
+        // An execution's attempt is a span in the execution's trace, whichever process runs it.
+        using var span = FlowForgeTelemetry.StartStep(request.ExecutionId, request.StepKey, request.NodeType, request.Attempt);
         using var scope = span is null ? null : logger.BeginScope(new StepLogScope(request.ExecutionId, request.StepKey, request.Attempt));
         var started = FlowForgeTelemetry.StepDuration.Enabled ? clock.GetTimestamp() : 0;
-        var result = await RunAttemptAsync(request, mode, abort);
+        var result = await RunAttemptAsync(request, RunMode.Execution, abort);
         if (started != 0 || span is not null) StepTelemetry.Record(span, result, started == 0 ? null : clock.GetElapsedTime(started), request.NodeType);
         return result;
     }

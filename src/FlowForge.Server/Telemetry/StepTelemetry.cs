@@ -12,7 +12,8 @@ internal static class StepTelemetry
         var outcome = result switch
         {
             StepCompleted => "completed",
-            StepFailed f when f.Error.StartsWith("Timed out", StringComparison.Ordinal) => "timed_out",
+            // The runner words its own timeout so (ActivityRunner); a handler failure worded the same is counted with it.
+            StepFailed f when f.Error.StartsWith("Timed out after", StringComparison.Ordinal) => "timed_out",
             StepFailed => "failed",
             _ => "aborted", // cut off by shutdown: another attempt runs it
         };
