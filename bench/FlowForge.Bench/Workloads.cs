@@ -18,7 +18,8 @@ public sealed record BenchOptions(
     string? PgConnectionString = null,
     string? JsonFile = null,
     IReadOnlyList<int>? Processes = null,
-    double SettleSeconds = 11);
+    double SettleSeconds = 11,
+    IReadOnlyList<bool>? Telemetry = null);
 
 /// <summary>What one workload measured, on one server process (one SQLite file, one sync level).</summary>
 public sealed class WorkloadResult
@@ -27,6 +28,11 @@ public sealed class WorkloadResult
     public string Sync { get; set; } = "";
     /// <summary>sqlite or postgres.</summary>
     public string Storage { get; set; } = "sqlite";
+    /// <summary>Whether the server ran with OpenTelemetry on, exporting to the bench's loopback OTLP sink.</summary>
+    public bool Telemetry { get; set; }
+    /// <summary>With telemetry on: OTLP export requests and bytes the sink received.</summary>
+    public long OtlpRequests { get; set; }
+    public long OtlpBytes { get; set; }
     public int ActivitiesPerExecution { get; set; }
     public int LatencyRuns { get; set; }
     public double LatencyP50Ms { get; set; }

@@ -91,4 +91,10 @@ internal static partial class Logs
 
     [LoggerMessage(1921, LogLevel.Warning, "Copied {Count} Data Protection key ring element(s) from the folder {Path} into the database (PostgreSQL keeps the ring in data_protection_keys now; the folder is no longer read)")]
     public static partial void KeyRingImported(ILogger logger, int count, string path);
+
+    [LoggerMessage(2000, LogLevel.Information, "OpenTelemetry is on: OTLP export to {Endpoint}, Prometheus page {Prometheus}")]
+    public static partial void TelemetryOn(ILogger logger, string endpoint, string prometheus);
+
+    [LoggerMessage(2001, LogLevel.Warning, "Telemetry__Enabled is true but OTEL_EXPORTER_OTLP_ENDPOINT is not set and Telemetry__Prometheus is off: traces, metrics and logs are produced and go nowhere")]
+    public static partial void TelemetryGoesNowhere(ILogger logger);
 }

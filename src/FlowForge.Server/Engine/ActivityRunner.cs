@@ -5,6 +5,7 @@ using FlowForge.Core.Expressions;
 using FlowForge.Core.Storage;
 using FlowForge.Server.Api;
 using FlowForge.Server.Nodes;
+using FlowForge.Server.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Engine;
@@ -27,7 +28,25 @@ internal sealed class ActivityRunner(NodeHandlerRegistry handlers, NodeCatalog c
     /// Runs <paramref name="request"/> once, with its timeout. Returns null when <paramref name="abort"/> cut it off
     /// (shutdown for a worker, the end of a test run's budget): what that means is the caller's to say.
     /// </summary>
-    public async Task<HistoryEvent?> RunAsync(ActivityRequest request, RunMode mode, CancellationToken abort)
+    public Task<HistoryEvent?> RunAsync(ActivityRequest request, RunMode mode, CancellationToken abort) =>
+        // With telemetry off the attempt runs as it did before: no wrapper, not even an extra async state machine. Test runs
+        // are not executions: their steps are neither spans of an execution's trace nor samples of the step metrics.
+        mode == RunMode.Execution && (FlowForgeTelemetry.Source.HasListeners() || FlowForgeTelemetry.StepDuration.Enabled)
+            ? RunObservedAsync(request, abort)
+            : RunAttemptAsync(request, mode, abort);
+
+    private async Task<HistoryEvent?> RunObservedAsync(ActivityRequest request, CancellationToken abort)
+    {
+        // An execution's attempt is a span in the execution's trace, whichever process runs it.
+        using var span = FlowForgeTelemetry.StartStep(request.ExecutionId, request.StepKey, request.NodeType, request.Attempt);
+        using var scope = span is null ? null : logger.BeginScope(new StepLogScope(request.ExecutionId, request.StepKey, request.Attempt));
+        var started = FlowForgeTelemetry.StepDuration.Enabled ? clock.GetTimestamp() : 0;
+        var result = await RunAttemptAsync(request, RunMode.Execution, abort);
+        if (started != 0 || span is not null) StepTelemetry.Record(span, result, started == 0 ? null : clock.GetElapsedTime(started), request.NodeType);
+        return result;
+    }
+
+    private async Task<HistoryEvent?> RunAttemptAsync(ActivityRequest request, RunMode mode, CancellationToken abort)
     {
         if (Previews(mode, request.NodeType))
         {

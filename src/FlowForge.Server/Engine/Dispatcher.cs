@@ -5,6 +5,7 @@ using FlowForge.Core.Engine.History;
 using FlowForge.Core.Storage;
 using FlowForge.Server.Api;
 using FlowForge.Server.Health;
+using FlowForge.Server.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Engine;
@@ -248,7 +249,11 @@ internal sealed class Dispatcher(
         Exception batchError;
         try
         {
-            return await store.CommitOrchestrationsAsync(Owner, commits, ct);
+            using var span = CommitTelemetry.Start(commits);
+            var started = CommitTelemetry.Begin();
+            var committed = await store.CommitOrchestrationsAsync(Owner, commits, ct);
+            CommitTelemetry.End(started);
+            return committed;
         }
         catch (Exception e) when (PoisonIsolation.MaySplit(e))
         {

@@ -24,6 +24,9 @@ internal sealed class ExecutionEvents(TimeProvider clock)
 
     public event Action<ExecutionProgress>? Committed;
 
+    /// <summary>The handlers on <see cref="Committed"/> (tests: telemetry off adds none).</summary>
+    internal Delegate[] Subscribers() => Committed?.GetInvocationList() ?? [];
+
     public void Publish(ExecutionRecord execution, long previousSequence, DeciderResult result)
     {
         var events = new List<HistoryEvent>(result.Accepted.Count + result.Decisions.Count);

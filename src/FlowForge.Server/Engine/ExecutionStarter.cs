@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using FlowForge.Core.Storage;
+using FlowForge.Server.Telemetry;
 
 namespace FlowForge.Server.Engine;
 
@@ -35,15 +36,19 @@ internal sealed class ExecutionStarter(IExecutionClientStore store, IWorkflowSto
         }
 
         StartResult result;
+        var executionId = NewExecutionId();
+        // The start's commit, in the new execution's trace; the caller's span (the HTTP or hook request) and it link to each other.
+        using var span = StartTelemetry.Start(executionId, workflowId);
         try
         {
-            result = await store.StartAsync(new NewExecution(NewExecutionId(), orgId, workflowId, pinned.Value, triggerData, triggerNodeId, idempotencyKey, RetryOf: retryOf), ct);
+            result = await store.StartAsync(new NewExecution(executionId, orgId, workflowId, pinned.Value, triggerData, triggerNodeId, idempotencyKey, RetryOf: retryOf), ct);
         }
         catch
         {
             quota.GiveBack(orgId);
             throw;
         }
+        StartTelemetry.Started(span, result.Execution.Id, result.Existing);
         if (result.Existing) quota.GiveBack(orgId);
         else signals.WakeDispatcher();
         return new StartOutcome(result.Existing ? StartStatus.Existing : StartStatus.Started, result.Execution);

@@ -4,6 +4,7 @@ using FlowForge.Server.Api.Hooks;
 using FlowForge.Server.Auth;
 using FlowForge.Server.Health;
 using FlowForge.Server.Live;
+using FlowForge.Server.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 
 namespace FlowForge.Server.Hosting;
@@ -16,6 +17,7 @@ internal static class ServerApp
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.UseFlowForgeWebRoot();
+        builder.AddFlowForgeTelemetry();
         var services = builder.Services;
 
         services.AddFlowForgeEndpointServices(builder.Configuration);
@@ -46,6 +48,7 @@ internal static class ServerApp
         app.MapGet("/health", () => TypedResults.Ok(new HealthResponse("ok"))).WithTags("Health").WithName("Health")
             .WithSummary("The process answers (kept for existing probes; see /health/live and /health/ready)");
         app.MapHealthApi();
+        app.MapFlowForgeMetrics();
         // Every /api endpoint can answer 401 (no or a revoked key) and 429 (the key's rate limit), as problem+json.
         var api = app.MapGroup("/api").RequireAuthorization().RequireRateLimiting(RateLimitRegistration.PerKey)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);

@@ -13,7 +13,7 @@ namespace FlowForge.Server.Hosting;
 internal static class WebAppRegistration
 {
     /// <summary>Paths that belong to the server, not to the app's client-side router.</summary>
-    private static readonly string[] ServerPrefixes = ["/api", "/hooks", "/hubs", "/openapi", "/docs", "/health"];
+    private static readonly string[] ServerPrefixes = ["/api", "/hooks", "/hubs", "/openapi", "/docs", "/health", "/metrics"];
 
     /// <summary>
     /// Where the built app is: the content root's <c>wwwroot</c> (the default, and what a test or an operator sets with
