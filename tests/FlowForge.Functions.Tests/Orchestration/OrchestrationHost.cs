@@ -145,6 +145,17 @@ public sealed class OrchestrationHost : IAsyncLifetime
         }
     }
 
+    /// <summary>Waits until the execution's log row shows <paramref name="condition"/> (a positive signal, polled).</summary>
+    internal async Task<ExecutionRecord> WaitForRowAsync(string id, Func<ExecutionRecord, bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            if (await Log.GetForHostAsync(id) is { } row && condition(row)) return row;
+            await Task.Delay(10, timeout.Token);
+        }
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -37,9 +37,9 @@ public sealed class TimersAndEventsTests(OrchestrationHost host)
               "edges": [ { "source": "t", "target": "wait" }, { "source": "wait", "target": "after" } ] }
             """);
         var id = await host.StartAsync(wf);
-        // Waiting while the timer is pending: the log's row says so.
-        await host.WaitForHistoryAsync(id, h => h.OfType<TimerCreated>().Any());
-        Assert.Equal(ExecutionStatus.Waiting, (await host.Log.GetForHostAsync(id))!.Status);
+        // Waiting while the timer is pending: the log's row says so (the row is written after the turn's history rows).
+        var waiting = await host.WaitForRowAsync(id, r => r.Status == ExecutionStatus.Waiting);
+        Assert.Equal(ExecutionStatus.Waiting, waiting.Status);
         var done = await host.WaitAsync(id);
         Assert.Equal(ExecutionStatus.Completed, done.Record.Status);
         var timer = Assert.Single(done.History.OfType<TimerCreated>());
