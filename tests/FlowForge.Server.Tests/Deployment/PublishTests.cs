@@ -15,12 +15,14 @@ public sealed class PublishTests
     private static readonly IReadOnlyList<DeploymentFiles.Instruction> All = DeploymentFiles.Dockerfile();
     private static readonly IReadOnlyList<DeploymentFiles.Instruction> Runtime = DeploymentFiles.RuntimeStage(All);
 
-    // One publish per test run, into one folder: publishing again is incremental (obj/Release and the web app's stamp).
+    // One publish per test run, into one folder per checkout: publishing again is incremental (obj/Release and the web app's stamp).
     private static readonly Lazy<string> Published = new(Publish);
 
     private static string Publish()
     {
-        var output = Path.Combine(Path.GetTempPath(), "flowforge-deploy-publish");
+        // Under this checkout's test output, not a shared temp folder: another checkout's newer files would survive an
+        // incremental publish here and mix two builds.
+        var output = Path.Combine(AppContext.BaseDirectory, "deploy-publish");
         var run = All.Single(i => i.Stage == "build" && i.Keyword == "RUN" && i.Arguments.StartsWith("dotnet publish", StringComparison.Ordinal)).Arguments;
         var command = run[..run.IndexOf("&&", StringComparison.Ordinal)].Trim();
         var args = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();

@@ -279,9 +279,17 @@ public sealed class ChaosSoakTests(ITestOutputHelper output) : IAsyncLifetime
         }
         output.WriteLine($"{calls.Count} activity attempts reached the stand-in, {reruns} re-runs across crashes");
 
-        // The live client got, for every execution, its terminal event or a resync.
-        await Task.Delay(2000);
-        var silent = all.Keys.Where(id => !live.EventsOf(id).Any(e => e.Name is "execution:completed" or "execution:resync")).ToList();
+        // The live client got, for every execution, its terminal event or a resync. Delivery trails the commit: wait until
+        // every execution has been heard of (a positive signal), failing only after a generous deadline.
+        List<string> Silent()
+        {
+            var heard = live.Events.Where(e => e.Name is "execution:completed" or "execution:resync")
+                .Select(e => (string?)e.Data["executionId"]).ToHashSet(StringComparer.Ordinal);
+            return all.Keys.Where(id => !heard.Contains(id)).ToList();
+        }
+        var heardBy = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (Silent().Count > 0 && DateTime.UtcNow < heardBy) await Task.Delay(100);
+        var silent = Silent();
         output.WriteLine($"live client: {live.Events.Count} events, {live.Events.Count(e => e.Name == "execution:resync")} resyncs");
         Assert.True(silent.Count == 0, $"the live client got neither the end nor a resync of {silent.Count} executions: {string.Join(", ", silent.Take(5))}");
     }
