@@ -3,7 +3,10 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace FlowForge.Functions;
 
-/// <summary>Placeholder until the HTTP functions land: proves the worker builds with an HTTP trigger.</summary>
+/// <summary>
+/// <c>GET /health</c>: the worker answers, as the server's <c>/health</c> does (no key; for the platform's health check
+/// and load balancers). The Functions host watches its own worker; readiness of storage is the platform's to report.
+/// </summary>
 internal static class HealthFunction
 {
     [Function("Health")]
