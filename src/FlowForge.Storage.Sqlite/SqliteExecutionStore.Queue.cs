@@ -358,14 +358,4 @@ public sealed partial class SqliteExecutionStore
         public ActivityRequest ToRequest() =>
             new(ExecutionId, OrgId, StepKey, NodeId, NodeType, (int)Attempt, StoredEvent.ParseJson(Input), TimeSpan.FromMilliseconds(TimeoutMs));
     }
-
-    private sealed class InboxRow
-    {
-        public long Id { get; set; }
-        public string ExecutionId { get; set; } = "";
-        public string VisibleAt { get; set; } = "";
-        public string Data { get; set; } = "";
-
-        public InboxMessage ToMessage() => new(Id, ExecutionId, StoredEvent.Deserialize(Data), SqliteValues.ParseTimestamp(VisibleAt));
-    }
 }
