@@ -50,20 +50,75 @@ public sealed class SqliteDatabase : IRelationalDatabase
     /// An IMMEDIATE write transaction, queued behind this process's other writers (other processes
     /// still meet on SQLite's busy timeout). Dispose ends it (rolling back unless committed).
     /// </summary>
+    /// <remarks>
+    /// Every write of this process runs on one long-lived connection (the gate serializes them anyway), so the
+    /// statements of the hot path stay prepared across transactions (<see cref="SqliteWrite.Command"/>):
+    /// Microsoft.Data.Sqlite finalizes a command's statements when its connection object closes, and a pooled
+    /// connection is a new object each time. The connection is closed after <see cref="WriterIdle"/> without writes,
+    /// so a database nobody writes to any more (a test's, a deleted file) does not keep a handle open for good.
+    /// </remarks>
     public async Task<SqliteWrite> BeginWriteAsync(CancellationToken ct = default)
     {
         await _writeGate.WaitAsync(ct);
-        SqliteConnection? connection = null;
         try
         {
-            connection = await OpenAsync(ct);
-            return new SqliteWrite(connection, connection.BeginTransaction(), _writeGate);
+            if (_writer is null)
+            {
+                _writer = new SqliteWriter(await OpenAsync(ct));
+                _idleTimer ??= new Timer(static state => ((SqliteDatabase)state!).CloseIdleWriter(Environment.TickCount64), this, WriterIdle, WriterIdle);
+            }
+            _lastWrite = Environment.TickCount64;
+            return new SqliteWrite(_writer, _writer.Connection.BeginTransaction(), this);
         }
         catch
         {
-            if (connection is not null) await connection.DisposeAsync();
+            // A connection that failed to open or begin is not trusted again: the next write opens a fresh one.
+            _writer?.Dispose();
+            _writer = null;
             _writeGate.Release();
             throw;
+        }
+    }
+
+    /// <summary>How long the writer connection stays open without a write.</summary>
+    internal static readonly TimeSpan WriterIdle = TimeSpan.FromSeconds(5);
+
+    private SqliteWriter? _writer;
+    private Timer? _idleTimer;
+    private long _lastWrite;
+
+    /// <summary>Called by <see cref="SqliteWrite"/> when it ends: the gate passes to the next writer.</summary>
+    internal void EndWrite(bool discardWriter)
+    {
+        if (discardWriter)
+        {
+            _writer?.Dispose();
+            _writer = null;
+        }
+        _lastWrite = Environment.TickCount64;
+        _writeGate.Release();
+    }
+
+    /// <summary>Whether the long-lived write connection is open (tests).</summary>
+    internal bool WriterOpen => _writer is not null;
+
+    /// <summary>Closes the write connection if nothing wrote for <see cref="WriterIdle"/> before <paramref name="now"/> (<see cref="Environment.TickCount64"/>).</summary>
+    internal void CloseIdleWriter(long now)
+    {
+        // Never waits: a writer holding the gate is by definition not idle.
+        if (!_writeGate.Wait(0)) return;
+        try
+        {
+            if (now - _lastWrite < (long)WriterIdle.TotalMilliseconds) return;
+            _writer?.Dispose();
+            _writer = null;
+            // Nothing left to close: the timer stops too, so it does not keep this database alive.
+            _idleTimer?.Dispose();
+            _idleTimer = null;
+        }
+        finally
+        {
+            _writeGate.Release();
         }
     }
 
@@ -168,27 +223,99 @@ public sealed class SqliteDatabase : IRelationalDatabase
     }
 }
 
-/// <summary>A write transaction holding this process's write gate until disposed.</summary>
-public sealed class SqliteWrite(SqliteConnection connection, SqliteTransaction transaction, SemaphoreSlim gate) : IAsyncDisposable
+/// <summary>The long-lived write connection and the statements prepared on it.</summary>
+internal sealed class SqliteWriter(SqliteConnection connection) : IDisposable
 {
-    private int _disposed;
+    // Bounded: the hot path has a handful of statements (a few shapes of multi-row inserts each); SQL built for
+    // one-off sizes beyond this runs unprepared rather than growing the cache.
+    private const int MaxCommands = 64;
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
 
     public SqliteConnection Connection { get; } = connection;
-    public SqliteTransaction Transaction { get; } = transaction;
+
+    public SqliteCommand? Cached(string sql)
+    {
+        if (_commands.TryGetValue(sql, out var command)) return command;
+        if (_commands.Count >= MaxCommands) return null;
+        command = Connection.CreateCommand();
+        command.CommandText = sql;
+        _commands.Add(sql, command);
+        return command;
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values) command.Dispose();
+        _commands.Clear();
+        Connection.Dispose();
+    }
+}
+
+/// <summary>A write transaction holding this process's write gate until disposed.</summary>
+public sealed class SqliteWrite : IAsyncDisposable
+{
+    private readonly SqliteWriter _writer;
+    private readonly SqliteDatabase _db;
+    private List<SqliteCommand>? _uncached;
+    private int _disposed;
+
+    internal SqliteWrite(SqliteWriter writer, SqliteTransaction transaction, SqliteDatabase db)
+    {
+        _writer = writer;
+        _db = db;
+        Transaction = transaction;
+    }
+
+    public SqliteConnection Connection => _writer.Connection;
+    public SqliteTransaction Transaction { get; }
 
     public Task CommitAsync(CancellationToken ct = default) => Transaction.CommitAsync(ct);
+
+    /// <summary>
+    /// A command for <paramref name="sql"/> in this transaction, with no parameters: reused (and its statements
+    /// kept prepared) across this process's write transactions. Valid until this write ends; add parameters, run it.
+    /// </summary>
+    public SqliteCommand Command(string sql)
+    {
+        // The cached command already holds this text: setting it again could drop its prepared statements.
+        var command = _writer.Cached(sql);
+        if (command is null)
+        {
+            command = Connection.CreateCommand();
+            command.CommandText = sql;
+            (_uncached ??= []).Add(command);
+        }
+        command.Transaction = Transaction;
+        command.Parameters.Clear();
+        return command;
+    }
+
+    /// <summary><see cref="Command(string)"/> with its parameters (null is bound as SQL NULL).</summary>
+    public SqliteCommand Command(string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        var command = Command(sql);
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
 
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        var discard = false;
         try
         {
+            foreach (var command in _uncached ?? []) command.Dispose();
             await Transaction.DisposeAsync();
-            await Connection.DisposeAsync();
+        }
+        catch
+        {
+            // The rollback failed: the connection's state is unknown, so the next write starts on a fresh one.
+            discard = true;
+            throw;
         }
         finally
         {
-            gate.Release();
+            _db.EndWrite(discard);
         }
     }
 }

@@ -25,9 +25,9 @@ public sealed partial class SqliteExecutionStore
         // Most polls find nothing: look first without taking the write lock.
         if (!await ExistsAsync("SELECT EXISTS (SELECT 1 FROM inbox WHERE visible_at <= @at)", at, ct)) return [];
         await using var write = await db.BeginWriteAsync(ct);
-        var (c, tx) = (write.Connection, write.Transaction);
         // Table order: inbox/executions (read) -> executions (lock).
-        var ids = (await c.QueryAsync<string>(new CommandDefinition(
+        var ids = new List<string>();
+        await using (var reader = await write.Command(
             """
             SELECT i.execution_id
             FROM inbox i JOIN executions e ON e.id = i.execution_id
@@ -36,23 +36,33 @@ public sealed partial class SqliteExecutionStore
             ORDER BY MIN(i.id)
             LIMIT @max
             """,
-            new { at, owner, max }, tx, cancellationToken: ct))).ToList();
+            ("@at", at), ("@owner", owner), ("@max", max)).ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
+        }
         if (ids.Count == 0) return [];
 
         var expires = SqliteValues.Timestamp(now + lease);
         var items = new List<OrchestrationWorkItem>(ids.Count);
         foreach (var id in ids)
         {
-            await c.ExecuteAsync(new CommandDefinition(
-                "UPDATE executions SET lock_owner = @owner, lock_expires = @expires WHERE id = @id",
-                new { id, owner, expires }, tx, cancellationToken: ct));
-            var execution = (await GetAsync(c, tx, null, id, ct))!;
-            var messages = await c.QueryAsync<InboxRow>(new CommandDefinition(
-                "SELECT id, execution_id AS ExecutionId, visible_at AS VisibleAt, data FROM inbox WHERE execution_id = @id AND visible_at <= @at ORDER BY id",
-                new { id, at }, tx, cancellationToken: ct));
-            items.Add(new OrchestrationWorkItem(execution, [.. messages.Select(m => m.ToMessage())]));
+            await write.Command("UPDATE executions SET lock_owner = @owner, lock_expires = @expires WHERE id = @id",
+                ("@id", id), ("@owner", owner), ("@expires", expires)).ExecuteNonQueryAsync(ct);
+            var execution = (await GetAsync(write, id, ct))!;
+            var messages = new List<InboxMessage>();
+            await using (var reader = await write.Command(
+                "SELECT id, execution_id, visible_at, data FROM inbox WHERE execution_id = @id AND visible_at <= @at ORDER BY id",
+                ("@id", id), ("@at", at)).ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    messages.Add(new InboxMessage(reader.GetInt64(0), reader.GetString(1), StoredEvent.Deserialize(reader.GetString(3)),
+                        SqliteValues.ParseTimestamp(reader.GetString(2))));
+                }
+            }
+            items.Add(new OrchestrationWorkItem(execution, messages));
         }
-        await tx.CommitAsync(ct);
+        await write.CommitAsync(ct);
         return items;
     }
 
@@ -65,13 +75,13 @@ public sealed partial class SqliteExecutionStore
     {
         if (commits.Count == 0) return [];
         await using var write = await db.BeginWriteAsync(ct);
-        var (c, tx) = (write.Connection, write.Transaction);
+        var tx = write.Transaction;
         var now = _time.GetUtcNow();
         var results = new List<CommitResult>(commits.Count);
         if (commits.Count == 1)
         {
             // One turn needs no savepoint: a conflict rolls back the whole (single-turn) transaction.
-            var only = await TryApplyAsync(c, tx, owner, commits[0], now, ct);
+            var only = await TryApplyAsync(write, owner, commits[0], now, ct);
             if (only is null) return [new CommitResult(CommitOutcome.Conflict, [])];
             await tx.CommitAsync(ct);
             return [new CommitResult(CommitOutcome.Committed, only)];
@@ -80,7 +90,7 @@ public sealed partial class SqliteExecutionStore
         {
             var savepoint = $"commit_{i}";
             await tx.SaveAsync(savepoint, ct);
-            var leased = await TryApplyAsync(c, tx, owner, commits[i], now, ct);
+            var leased = await TryApplyAsync(write, owner, commits[i], now, ct);
             if (leased is null)
             {
                 await tx.RollbackAsync(savepoint, ct);
@@ -102,8 +112,9 @@ public sealed partial class SqliteExecutionStore
     /// Table order: executions (own row, compare-and-set) -> inbox (consumed) -> history
     /// -> executions/inbox (children) -> inbox (messages) -> activities -> activities/inbox (terminal cleanup).
     /// </summary>
+    /// <remarks>Every statement runs on the writer's reused commands (<see cref="SqliteWrite.Command(string)"/>): prepared once per process, not per turn.</remarks>
     private static async Task<List<ActivityWorkItem>?> TryApplyAsync(
-        SqliteConnection c, SqliteTransaction tx, string owner, OrchestrationCommit commit, DateTimeOffset now, CancellationToken ct)
+        SqliteWrite write, string owner, OrchestrationCommit commit, DateTimeOffset now, CancellationToken ct)
     {
         var at = SqliteValues.Timestamp(now);
         var terminal = ExecutionStatus.IsTerminal(commit.Status);
@@ -113,7 +124,7 @@ public sealed partial class SqliteExecutionStore
         // still commit first, but must not free the lease of the dispatcher now working on it.
         // completed_at keeps the first completion time while the status stays terminal and is cleared
         // when a resumed execution runs again.
-        var updated = await c.ExecuteAsync(new CommandDefinition(
+        var updated = await write.Command(
             """
             UPDATE executions SET
                 status = @Status, output = @output, error = @Error, updated_at = @at,
@@ -123,31 +134,27 @@ public sealed partial class SqliteExecutionStore
                 lock_expires = CASE WHEN lock_owner IS NULL OR lock_owner = @owner THEN NULL ELSE lock_expires END
             WHERE id = @ExecutionId AND last_sequence = @ExpectedLastSequence
             """,
-            new
-            {
-                commit.ExecutionId, commit.ExpectedLastSequence, commit.Status, commit.Error,
-                output = StoredEvent.Json(commit.Output), newSequence = commit.ExpectedLastSequence + commit.NewEvents.Count,
-                terminal, owner, at,
-            }, tx, cancellationToken: ct));
+            ("@ExecutionId", commit.ExecutionId), ("@ExpectedLastSequence", commit.ExpectedLastSequence), ("@Status", commit.Status),
+            ("@Error", commit.Error), ("@output", StoredEvent.Json(commit.Output)),
+            ("@newSequence", commit.ExpectedLastSequence + commit.NewEvents.Count), ("@terminal", terminal), ("@owner", owner), ("@at", at))
+            .ExecuteNonQueryAsync(ct);
         if (updated == 0) return null;
 
         // Results handed over in memory: their activities must still be leased by the worker that ran them.
         foreach (var done in commit.CompletedActivities ?? [])
         {
-            var removed = await c.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM activities WHERE id = @ActivityId AND lease_owner = @LeaseOwner AND execution_id = @ExecutionId",
-                new { done.ActivityId, done.LeaseOwner, done.ExecutionId }, tx, cancellationToken: ct));
+            var removed = await write.Command(DeleteLeasedActivitySql,
+                ("@ActivityId", done.ActivityId), ("@LeaseOwner", done.LeaseOwner), ("@ExecutionId", done.ExecutionId)).ExecuteNonQueryAsync(ct);
             if (removed == 0) return null;
         }
 
-        // Every consumed message must still be there: if one is gone, another turn consumed it.
-        var consumed = commit.ConsumedMessageIds.Distinct().ToArray();
-        if (consumed.Length > 0)
+        // Every consumed message must still be there: if one is gone, another turn consumed it. One reused
+        // statement per message: a turn consumes a handful, and an IN list would be new SQL for every count.
+        foreach (var consumedId in commit.ConsumedMessageIds.Distinct())
         {
-            var deleted = await c.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM inbox WHERE execution_id = @ExecutionId AND id IN @consumed",
-                new { commit.ExecutionId, consumed }, tx, cancellationToken: ct));
-            if (deleted != consumed.Length) return null;
+            var deleted = await write.Command("DELETE FROM inbox WHERE execution_id = @ExecutionId AND id = @id",
+                ("@ExecutionId", commit.ExecutionId), ("@id", consumedId)).ExecuteNonQueryAsync(ct);
+            if (deleted != 1) return null;
         }
 
         // The primary key (execution_id, sequence) is the last fence; never check-then-insert.
@@ -155,22 +162,19 @@ public sealed partial class SqliteExecutionStore
         var sequence = commit.ExpectedLastSequence;
         foreach (var chunk in commit.NewEvents.Chunk(500))
         {
-            var sql = new System.Text.StringBuilder("INSERT INTO history (execution_id, sequence, type, timestamp, data) VALUES ");
-            var args = new DynamicParameters();
-            args.Add("x", commit.ExecutionId);
+            var insert = write.Command(InsertHistorySql(chunk.Length));
+            insert.Parameters.AddWithValue("@x", commit.ExecutionId);
             for (var i = 0; i < chunk.Length; i++)
             {
                 var stamped = StoredEvent.Stamp(chunk[i], now);
-                if (i > 0) sql.Append(", ");
-                sql.Append($"(@x, @s{i}, @t{i}, @ts{i}, @d{i})");
-                args.Add($"s{i}", ++sequence);
-                args.Add($"t{i}", StoredEvent.TypeName(stamped));
-                args.Add($"ts{i}", SqliteValues.Timestamp(stamped.Timestamp));
-                args.Add($"d{i}", StoredEvent.Serialize(stamped));
+                insert.Parameters.AddWithValue(HistoryParameterNames[i].Sequence, ++sequence);
+                insert.Parameters.AddWithValue(HistoryParameterNames[i].Type, StoredEvent.TypeName(stamped));
+                insert.Parameters.AddWithValue(HistoryParameterNames[i].Timestamp, SqliteValues.Timestamp(stamped.Timestamp));
+                insert.Parameters.AddWithValue(HistoryParameterNames[i].Data, StoredEvent.Serialize(stamped));
             }
             try
             {
-                await c.ExecuteAsync(new CommandDefinition(sql.ToString(), args, tx, cancellationToken: ct));
+                await insert.ExecuteNonQueryAsync(ct);
             }
             catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == PrimaryKeyViolation)
             {
@@ -180,19 +184,19 @@ public sealed partial class SqliteExecutionStore
 
         // Children before messages, so a message addressed to a child created in this turn finds it.
         foreach (var child in commit.Children ?? [])
-            await InsertExecutionAsync(c, tx, child, now, ct);
+            await InsertExecutionAsync(write, child, now, ct);
 
         // A message to an execution that does not exist (a purged parent) is dropped rather than left
         // as an orphan that is due forever and never claimable.
         foreach (var m in commit.Messages ?? [])
         {
-            await c.ExecuteAsync(new CommandDefinition(
+            await write.Command(
                 """
                 INSERT INTO inbox (execution_id, visible_at, data)
                 SELECT @ExecutionId, @visibleAt, @data WHERE EXISTS (SELECT 1 FROM executions WHERE id = @ExecutionId)
                 """,
-                new { m.ExecutionId, visibleAt = SqliteValues.Timestamp(m.FireAt), data = StoredEvent.Serialize(StoredEvent.Stamp(m.Event, now)) },
-                tx, cancellationToken: ct));
+                ("@ExecutionId", m.ExecutionId), ("@visibleAt", SqliteValues.Timestamp(m.FireAt)),
+                ("@data", StoredEvent.Serialize(StoredEvent.Stamp(m.Event, now)))).ExecuteNonQueryAsync(ct);
         }
 
         var leased = new List<ActivityWorkItem>();
@@ -200,9 +204,8 @@ public sealed partial class SqliteExecutionStore
         {
             // A finished execution has nothing left to run or to receive; its own new messages and
             // activities go too. Messages this turn sent to other executions (a parent) stay.
-            await c.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM activities WHERE execution_id = @ExecutionId; DELETE FROM inbox WHERE execution_id = @ExecutionId;",
-                new { commit.ExecutionId }, tx, cancellationToken: ct));
+            await write.Command("DELETE FROM activities WHERE execution_id = @ExecutionId", ("@ExecutionId", commit.ExecutionId)).ExecuteNonQueryAsync(ct);
+            await write.Command("DELETE FROM inbox WHERE execution_id = @ExecutionId", ("@ExecutionId", commit.ExecutionId)).ExecuteNonQueryAsync(ct);
             return leased;
         }
 
@@ -210,7 +213,7 @@ public sealed partial class SqliteExecutionStore
         {
             var leaseExpires = commit.ActivityLeaseOwner is null ? (DateTimeOffset?)null : now + a.Timeout + commit.ActivityLeaseGrace;
             // The unique (execution_id, step_key, attempt) makes a re-enqueued attempt a no-op: no id comes back.
-            var id = await c.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+            var id = await write.Command(
                 """
                 INSERT INTO activities (execution_id, org_id, step_key, node_id, node_type, attempt, input, timeout_ms,
                                         lease_owner, lease_expires, claim_count, created_at)
@@ -219,19 +222,32 @@ public sealed partial class SqliteExecutionStore
                 ON CONFLICT (execution_id, step_key, attempt) DO NOTHING
                 RETURNING id
                 """,
-                new
-                {
-                    a.ExecutionId, a.OrgId, a.StepKey, a.NodeId, a.NodeType, a.Attempt,
-                    input = StoredEvent.Json(a.Input), timeoutMs = (long)a.Timeout.TotalMilliseconds,
-                    leaseOwner = commit.ActivityLeaseOwner,
-                    leaseExpires = leaseExpires is { } le ? SqliteValues.Timestamp(le) : null,
-                    claimCount = commit.ActivityLeaseOwner is null ? 0 : 1, at,
-                }, tx, cancellationToken: ct));
-            if (id is { } activityId && leaseExpires is { } expires)
+                ("@ExecutionId", a.ExecutionId), ("@OrgId", a.OrgId), ("@StepKey", a.StepKey), ("@NodeId", a.NodeId),
+                ("@NodeType", a.NodeType), ("@Attempt", a.Attempt), ("@input", StoredEvent.Json(a.Input)),
+                ("@timeoutMs", (long)a.Timeout.TotalMilliseconds), ("@leaseOwner", commit.ActivityLeaseOwner),
+                ("@leaseExpires", leaseExpires is { } le ? SqliteValues.Timestamp(le) : null),
+                ("@claimCount", commit.ActivityLeaseOwner is null ? 0 : 1), ("@at", at)).ExecuteScalarAsync(ct);
+            if (id is long activityId && leaseExpires is { } expires)
                 leased.Add(new ActivityWorkItem(activityId, a, 1, expires));
         }
         return leased;
     }
+
+    private const string DeleteLeasedActivitySql =
+        "DELETE FROM activities WHERE id = @ActivityId AND lease_owner = @LeaseOwner AND execution_id = @ExecutionId";
+
+    // The multi-row history insert for a turn of n events; the SQL text is the cache key of its reused statement,
+    // so it is built once per n.
+    private static readonly string[] HistorySqlBySize = [.. Enumerable.Range(0, 17).Select(BuildInsertHistorySql)];
+
+    private static readonly (string Sequence, string Type, string Timestamp, string Data)[] HistoryParameterNames =
+        [.. Enumerable.Range(0, 500).Select(i => ($"@s{i}", $"@t{i}", $"@ts{i}", $"@d{i}"))];
+
+    private static string InsertHistorySql(int events) => events < HistorySqlBySize.Length ? HistorySqlBySize[events] : BuildInsertHistorySql(events);
+
+    private static string BuildInsertHistorySql(int events) =>
+        "INSERT INTO history (execution_id, sequence, type, timestamp, data) VALUES "
+        + string.Join(", ", Enumerable.Range(0, events).Select(i => $"(@x, @s{i}, @t{i}, @ts{i}, @d{i})"));
 
     private async Task<bool> ExistsAsync(string sql, string at, CancellationToken ct)
     {
@@ -285,18 +301,17 @@ public sealed partial class SqliteExecutionStore
     {
         if (completions.Count == 0) return 0;
         await using var write = await db.BeginWriteAsync(ct);
-        var (c, tx) = (write.Connection, write.Transaction);
         var applied = 0;
         foreach (var completion in completions)
         {
-            var deleted = await c.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM activities WHERE id = @ActivityId AND lease_owner = @LeaseOwner AND execution_id = @ExecutionId",
-                new { completion.ActivityId, completion.LeaseOwner, completion.ExecutionId }, tx, cancellationToken: ct));
+            var deleted = await write.Command(DeleteLeasedActivitySql,
+                ("@ActivityId", completion.ActivityId), ("@LeaseOwner", completion.LeaseOwner), ("@ExecutionId", completion.ExecutionId))
+                .ExecuteNonQueryAsync(ct);
             if (deleted == 0) continue;
-            await InsertInboxAsync(c, tx, completion.ExecutionId, completion.Result, now, now, ct);
+            await InsertInboxAsync(write, completion.ExecutionId, completion.Result, now, now, ct);
             applied++;
         }
-        await tx.CommitAsync(ct);
+        await write.CommitAsync(ct);
         return applied;
     }
 
@@ -342,15 +357,5 @@ public sealed partial class SqliteExecutionStore
 
         public ActivityRequest ToRequest() =>
             new(ExecutionId, OrgId, StepKey, NodeId, NodeType, (int)Attempt, StoredEvent.ParseJson(Input), TimeSpan.FromMilliseconds(TimeoutMs));
-    }
-
-    private sealed class InboxRow
-    {
-        public long Id { get; set; }
-        public string ExecutionId { get; set; } = "";
-        public string VisibleAt { get; set; } = "";
-        public string Data { get; set; } = "";
-
-        public InboxMessage ToMessage() => new(Id, ExecutionId, StoredEvent.Deserialize(Data), SqliteValues.ParseTimestamp(VisibleAt));
     }
 }

@@ -96,11 +96,11 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
         foreach (var pending in batch)
         {
             var execution = pending.Execution;
-            var created = await InsertExecutionAsync(c, tx, execution, now, CancellationToken.None);
+            var created = await InsertExecutionAsync(write, execution, now, CancellationToken.None);
             // Not created means the idempotency key was taken: the database decided, inside this write
             // transaction, so two racing starts with one key cannot both insert.
             var record = created
-                ? await GetAsync(c, tx, null, execution.Id, CancellationToken.None)
+                ? await GetAsync(write, execution.Id, CancellationToken.None)
                 : await c.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
                     $"SELECT {SelectColumns} FROM executions WHERE org_id = @OrgId AND idempotency_key = @IdempotencyKey",
                     new { execution.OrgId, execution.IdempotencyKey }, tx)) is { } row ? row.ToRecord() : null;
@@ -119,38 +119,37 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
     /// simply does nothing, which is also what PostgreSQL needs (an error there aborts the whole
     /// transaction, and this runs inside group commits). A duplicate <em>id</em> still throws: it is a bug.
     /// </remarks>
-    private static async Task<bool> InsertExecutionAsync(SqliteConnection c, SqliteTransaction tx, NewExecution e, DateTimeOffset now, CancellationToken ct)
+    private static async Task<bool> InsertExecutionAsync(SqliteWrite write, NewExecution e, DateTimeOffset now, CancellationToken ct)
     {
-        var at = SqliteValues.Timestamp(now);
-        var inserted = await c.ExecuteAsync(new CommandDefinition(
-            $"""
-            INSERT INTO executions (id, org_id, workflow_id, version, status, trigger_data, parent_execution_id, parent_step_key,
-                                    retry_of, idempotency_key, created_at, updated_at, last_sequence)
-            VALUES (@Id, @OrgId, @WorkflowId, @Version, '{ExecutionStatus.Pending}', @triggerData, @ParentExecutionId, @ParentStepKey,
-                    @RetryOf, @IdempotencyKey, @at, @at, 0)
-            ON CONFLICT (org_id, idempotency_key) DO NOTHING
-            """,
-            new
-            {
-                e.Id, e.OrgId, e.WorkflowId, e.Version, triggerData = StoredEvent.Json(e.TriggerData),
-                e.ParentExecutionId, e.ParentStepKey, e.RetryOf, e.IdempotencyKey, at,
-            }, tx, cancellationToken: ct));
+        var inserted = await write.Command(InsertExecutionSql,
+            ("@Id", e.Id), ("@OrgId", e.OrgId), ("@WorkflowId", e.WorkflowId), ("@Version", e.Version),
+            ("@triggerData", StoredEvent.Json(e.TriggerData)), ("@ParentExecutionId", e.ParentExecutionId),
+            ("@ParentStepKey", e.ParentStepKey), ("@RetryOf", e.RetryOf), ("@IdempotencyKey", e.IdempotencyKey),
+            ("@at", SqliteValues.Timestamp(now))).ExecuteNonQueryAsync(ct);
         if (inserted == 0) return false;
 
         var started = new ExecutionStarted(e.WorkflowId, e.Version, e.TriggerData, e.TriggerNodeId, e.ParentExecutionId, e.ParentStepKey, e.Depth)
         {
             Timestamp = now,
         };
-        await InsertInboxAsync(c, tx, e.Id, started, now, now, ct);
+        await InsertInboxAsync(write, e.Id, started, now, now, ct);
         return true;
     }
 
+    private static readonly string InsertExecutionSql =
+        $"""
+        INSERT INTO executions (id, org_id, workflow_id, version, status, trigger_data, parent_execution_id, parent_step_key,
+                                retry_of, idempotency_key, created_at, updated_at, last_sequence)
+        VALUES (@Id, @OrgId, @WorkflowId, @Version, '{ExecutionStatus.Pending}', @triggerData, @ParentExecutionId, @ParentStepKey,
+                @RetryOf, @IdempotencyKey, @at, @at, 0)
+        ON CONFLICT (org_id, idempotency_key) DO NOTHING
+        """;
+
     /// <summary>Appends a message to an inbox; the event keeps its own timestamp, or is stamped with <paramref name="now"/>.</summary>
-    private static Task InsertInboxAsync(SqliteConnection c, SqliteTransaction tx, string executionId, HistoryEvent message, DateTimeOffset visibleAt, DateTimeOffset now, CancellationToken ct) =>
-        c.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO inbox (execution_id, visible_at, data) VALUES (@executionId, @visibleAt, @data)",
-            new { executionId, visibleAt = SqliteValues.Timestamp(visibleAt), data = StoredEvent.Serialize(StoredEvent.Stamp(message, now)) },
-            tx, cancellationToken: ct));
+    private static Task<int> InsertInboxAsync(SqliteWrite write, string executionId, HistoryEvent message, DateTimeOffset visibleAt, DateTimeOffset now, CancellationToken ct) =>
+        write.Command("INSERT INTO inbox (execution_id, visible_at, data) VALUES (@executionId, @visibleAt, @data)",
+            ("@executionId", executionId), ("@visibleAt", SqliteValues.Timestamp(visibleAt)),
+            ("@data", StoredEvent.Serialize(StoredEvent.Stamp(message, now)))).ExecuteNonQueryAsync(ct);
 
     /// <inheritdoc />
     public async Task<ExecutionRecord?> GetAsync(string orgId, string executionId, CancellationToken ct = default)
@@ -164,6 +163,14 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
     {
         await using var c = await db.OpenAsync(ct);
         return await GetAsync(c, null, null, executionId, ct);
+    }
+
+    /// <summary>One execution, read inside a write transaction on its reused statement (the engine's view).</summary>
+    private static async Task<ExecutionRecord?> GetAsync(SqliteWrite write, string executionId, CancellationToken ct)
+    {
+        await using var reader = await write.Command($"SELECT {SelectColumns} FROM executions WHERE id = @executionId", ("@executionId", executionId))
+            .ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? reader.GetRowParser<ExecutionRow>()(reader).ToRecord() : null;
     }
 
     /// <summary>One execution; scoped to <paramref name="orgId"/> unless it is null (the engine's view).</summary>
@@ -247,7 +254,7 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
             "SELECT status FROM executions WHERE id = @executionId AND org_id = @orgId",
             new { executionId, orgId }, tx, cancellationToken: ct));
         if (status is null || (ExecutionStatus.IsTerminal(status) && !allowTerminal)) return false;
-        await InsertInboxAsync(c, tx, executionId, message, now, now, ct);
+        await InsertInboxAsync(write, executionId, message, now, now, ct);
         await tx.CommitAsync(ct);
         return true;
     }
