@@ -20,6 +20,16 @@ public sealed class CredentialShapeTests
         Assert.NotEqual(ApiKeys.Hash(key), ApiKeys.Hash(key + "x"));
     }
 
+    /// <summary>A configured key entry missing a field stays empty (and is skipped at start-up), never a made-up value.</summary>
+    [Fact]
+    public void AConfiguredKey_DefaultsToEmpty()
+    {
+        var configured = new AuthOptions.ConfiguredKey();
+
+        Assert.Equal("", configured.Organization);
+        Assert.Equal("", configured.Key);
+    }
+
     [Theory]
     [InlineData("ffk_abcdefgh", "ffk_abcd")]
     [InlineData("ffk_abcd", "ffk_abcd")]
@@ -53,6 +63,8 @@ public sealed class CredentialShapeTests
 
         Assert.Equal(StatusCodes.Status401Unauthorized, problem.StatusCode);
         Assert.Equal("why", problem.ProblemDetails.Detail);
+        Assert.Equal("Unauthorized", problem.ProblemDetails.Title);
+        Assert.Equal(FlowForge.Server.Api.Problems.TypePrefix + "unauthorized", problem.ProblemDetails.Type);
     }
 }
 

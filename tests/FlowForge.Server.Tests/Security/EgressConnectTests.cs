@@ -337,6 +337,12 @@ public sealed class EgressPolicySettingsTests
     [InlineData("3fff:1000::1", null)]
     [InlineData("3ffe::1", null)]
     [InlineData("2000::1", null)]
+    // Look-alikes of each prefix: every byte of a prefix must match, not some.
+    [InlineData("2606:ff9b::1", null)]
+    [InlineData("2064:ff9b::a00:1", null)]
+    [InlineData("2101:db8::1", null)]
+    [InlineData("2401:db8::1", null)]
+    [InlineData("2001:d00::1", null)]
     public void IPv6_Boundaries(string address, string? kind) => Assert.Equal(kind, EgressPolicy.Classify(IPAddress.Parse(address)));
 
     private sealed class FixedOptions(EgressOptions value) : IOptionsMonitor<EgressOptions>

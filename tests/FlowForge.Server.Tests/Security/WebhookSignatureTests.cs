@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using FlowForge.Server.Triggers;
+using Microsoft.AspNetCore.DataProtection;
 
 namespace FlowForge.Server.Tests.Security;
 
@@ -34,7 +35,8 @@ public sealed class WebhookSignatureTests
         Assert.Equal(expected, Signed("msg_1", Now));
         // The prefix is optional: the same bytes sign the same way.
         Assert.Equal(expected, WebhookSecrets.Sign(Secret["whsec_".Length..], "msg_1", Now.ToUnixTimeSeconds(), Body));
-        Assert.Throws<ArgumentException>(() => WebhookSecrets.Sign("whsec_not base64!", "msg_1", 1, Body));
+        var notASecret = Assert.Throws<ArgumentException>(() => WebhookSecrets.Sign("whsec_not base64!", "msg_1", 1, Body));
+        Assert.StartsWith("Not a whsec_ secret.", notASecret.Message);
     }
 
     [Fact]
@@ -130,6 +132,9 @@ public sealed class WebhookSignatureTests
 
         Assert.True(Verify("msg_1", Ts(Now), $"{forged} {good}").Valid);
         Assert.True(Verify("msg_1", Ts(Now), $"{good} {forged}").Valid);
+        // Every pair is compared (no early exit): a signature repeated, or matching under two secrets, is still a match.
+        Assert.True(Verify("msg_1", Ts(Now), $"{good} {good}").Valid);
+        Assert.True(Verify("msg_1", Ts(Now), good, null, Secret, Secret).Valid);
         // Other versions, and v1 entries that are not base64, are skipped, not fatal.
         Assert.True(Verify("msg_1", Ts(Now), $"v2,{good[3..]}  v1,!!notbase64!! {good}").Valid);
         // The version is case-sensitive and must be followed by a comma.
@@ -174,6 +179,7 @@ public sealed class WebhookSignatureTests
         Assert.False(WebhookSecrets.VerifyHubSignature("other-secret", "sha256=" + hex, Body));
         Assert.False(WebhookSecrets.VerifyHubSignature(AppSecret, "sha256=" + hex, Encoding.UTF8.GetBytes("{}")));
         Assert.False(WebhookSecrets.VerifyHubSignature(AppSecret, "sha1=" + hex, Body));
+        Assert.False(WebhookSecrets.VerifyHubSignature(AppSecret, "sha512=" + hex, Body));
         Assert.False(WebhookSecrets.VerifyHubSignature(AppSecret, hex, Body));
         Assert.False(WebhookSecrets.VerifyHubSignature(AppSecret, "sha256=" + hex[..^2], Body));
         Assert.False(WebhookSecrets.VerifyHubSignature(AppSecret, "sha256=zz" + hex[2..], Body));
@@ -202,6 +208,25 @@ public sealed class WebhookSignatureTests
         Assert.False(WebhookSecrets.ConstantTimeEquals("verify-me", "verify-mf"));
         Assert.False(WebhookSecrets.ConstantTimeEquals("verify-me", "verify-me "));
         Assert.False(WebhookSecrets.ConstantTimeEquals("", "verify-me"));
+    }
+
+    /// <summary>
+    /// Signing secrets are stored encrypted under a fixed Data Protection purpose: a changed purpose string would leave
+    /// every stored secret unreadable, and an unreadable one (a lost key) reads as null, to be rotated, never as an error.
+    /// </summary>
+    [Fact]
+    public void StoredSecrets_AreProtectedUnderTheirPurpose()
+    {
+        var provider = new EphemeralDataProtectionProvider();
+        var secrets = new WebhookSecrets(provider);
+
+        var stored = secrets.Protect(Secret);
+        Assert.NotEqual(Secret, stored);
+        Assert.Equal(Secret, secrets.Unprotect(stored));
+        Assert.Equal(Secret, provider.CreateProtector("FlowForge.Triggers.WebhookSecret.v1").Unprotect(stored));
+        Assert.Null(secrets.Unprotect(provider.CreateProtector("another purpose").Protect(Secret)));
+        Assert.Null(secrets.Unprotect(new WebhookSecrets(new EphemeralDataProtectionProvider()).Protect(Secret)));
+        Assert.Null(secrets.Unprotect(null));
     }
 
     /// <summary>Generated credentials: their prefixes, 32 random bytes each, URL-safe where they go into a URL.</summary>
