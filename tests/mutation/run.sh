@@ -31,6 +31,7 @@ for area in "${areas[@]}"; do
     tests_dir="$(cd "$here" && cd "$(dirname "$tests_dir")" && pwd)"
     out="$here/reports/$area"
     rm -rf "$out"
+    mkdir -p "$here/reports"
     echo "== $area (tests in ${tests_dir#"$root"/})"
     started=$(date +%s)
     if ! (cd "$tests_dir" && dotnet stryker --config-file "$config" --output "$out" 2>&1 | tee "$here/reports/$area.log"); then status=1; fi
