@@ -137,6 +137,38 @@ public sealed class EgressConnectTests : IDisposable
         Assert.NotNull(EgressHttp.DeniedBy(other));
     }
 
+    /// <summary>
+    /// The stream handed to the client owns its socket: disposing the client closes the connection (the service reads
+    /// its end), instead of leaving one open descriptor per connection until a finalizer runs.
+    /// </summary>
+    [Fact]
+    public async Task DisposingTheClient_ClosesItsConnections()
+    {
+        using var service = new TcpListener(IPAddress.Loopback, 0);
+        service.Start();
+        var port = ((IPEndPoint)service.LocalEndpoint).Port;
+        var client = Client(new Resolver(IPAddress.Loopback), new EgressOptions { AllowPrivateNetworks = true });
+        var request = client.GetStringAsync($"http://service.test:{port}/");
+        using var accepted = await service.AcceptTcpClientAsync();
+        var stream = accepted.GetStream();
+        var head = new byte[4096];
+        var read = 0;
+        while (!System.Text.Encoding.ASCII.GetString(head, 0, read).Contains("\r\n\r\n"))
+        {
+            var n = await stream.ReadAsync(head.AsMemory(read));
+            Assert.NotEqual(0, n);
+            read += n;
+        }
+        // Keep-alive: the connection stays open after the answer, until the client lets it go.
+        await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray());
+        Assert.Equal("ok", await request);
+
+        client.Dispose();
+
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, await stream.ReadAsync(head, bounded.Token));
+    }
+
     /// <summary>Redirects are followed (each hop checked by the same callback), but not for ever, and never through a proxy.</summary>
     [Fact]
     public void TheHandler_FollowsAFewRedirects_WithoutAProxy()
