@@ -70,6 +70,7 @@ public sealed class ApiKeyAuthenticationTests(ServerFixture server) : IClassFixt
 
         var problem = await response.ExpectProblem(HttpStatusCode.Unauthorized, "unauthorized");
         Assert.Equal("The API key is not valid or has been revoked.", (string?)problem["detail"]);
+        Assert.Equal("Unauthorized", (string?)problem["title"]);
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
     }
 

@@ -60,6 +60,8 @@ public sealed class HubConnectionKeysTests
             Assert.Equal(StatusCodes.Status403Forbidden, http.Response.StatusCode);
             var body = Encoding.UTF8.GetString(((MemoryStream)http.Response.Body).ToArray());
             Assert.Contains("This hub connection was opened with another API key; negotiate a new connection with this key.", body);
+            Assert.Contains("\"urn:flowforge:problem:forbidden\"", body);
+            Assert.Contains("\"Forbidden\"", body);
         }
         return reached;
     }
