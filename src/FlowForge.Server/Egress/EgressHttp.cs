@@ -31,6 +31,7 @@ internal static class EgressHttp
                     refusal ??= reason;
                     continue;
                 }
+                // Stryker disable once Initializer,Boolean : Nagle off is latency only, nothing a test of the policy can observe.
                 var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 try
                 {
@@ -39,6 +40,7 @@ internal static class EgressHttp
                 }
                 catch
                 {
+                    // Stryker disable once Statement : a leak only (the finalizer closes it), not a change of destination.
                     socket.Dispose();
                     if (address == addresses[^1]) throw;
                 }

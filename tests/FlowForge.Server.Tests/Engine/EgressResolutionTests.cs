@@ -10,9 +10,6 @@ namespace FlowForge.Server.Tests.Engine;
 /// </summary>
 public sealed class EgressResolutionTests : IDisposable
 {
-    // Public by the policy's classification, and owned by nobody who will answer here: a connection to it fails or hangs.
-    private static readonly IPAddress Public = IPAddress.Parse("192.0.3.1");
-
     // A loopback listener standing for an internal service: any connection it accepts is a breach.
     private readonly TcpListener _internal = new(IPAddress.Loopback, 0);
 
@@ -37,34 +34,45 @@ public sealed class EgressResolutionTests : IDisposable
     }
 
     /// <summary>
-    /// DNS rebinding: the name answers a public address first and the internal one afterwards. The first connection
-    /// goes (or tries to go) to the public address only; the next one is refused, and nothing reaches the internal service.
+    /// DNS rebinding: the name answers an address the policy allows first and an internal one afterwards. The connection
+    /// goes to the address that was checked, never to a second lookup's answer, and the next connection's lookup is
+    /// checked again and refused. No test sends a packet off this machine, so the allowed address is a second loopback
+    /// listener under AllowPrivateNetworks, and the internal answer is 0.0.0.0: refused even then, and on Linux a
+    /// connection to it lands on the loopback service (the "0.0.0.0 day" browsers had to close).
     /// </summary>
     [Fact]
     public async Task DnsRebinding_ToAPrivateAddress_IsRefusedAtConnectTime()
     {
-        var resolver = new ScriptedResolver(Public, IPAddress.Loopback, IPAddress.Loopback);
-        using var client = Client(resolver);
+        var checkedAddress = IPAddress.Parse("127.0.0.2");
+        using var allowed = new TcpListener(checkedAddress, InternalPort);
+        allowed.Start();
+        var resolver = new ScriptedResolver(checkedAddress, IPAddress.Any, IPAddress.Any);
+        using var client = Client(resolver, allowPrivateNetworks: true);
         var url = new Uri($"http://rebind.attacker.example:{InternalPort}/secret");
 
-        // The public answer passes the policy; its connection fails or times out, not an egress refusal.
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
+        // The checked address's listener never answers: the request is abandoned once it has accepted the connection,
+        // or fails by the client's timeout if the connection went elsewhere.
+        using (var abandon = new CancellationTokenSource())
         {
-            var first = await Assert.ThrowsAnyAsync<Exception>(() => client.GetAsync(url, timeout.Token));
-            Assert.Null(EgressHttp.DeniedBy(first));
+            var first = client.GetAsync(url, abandon.Token);
+            var accept = allowed.AcceptTcpClientAsync();
+            Assert.Same(accept, await Task.WhenAny(accept, first));
+            using var accepted = await accept;
+            abandon.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
         }
-        Assert.False(_internal.Pending(), "The connection that passed the check on the public address reached the internal one.");
+        Assert.False(_internal.Pending(), "The connection that passed the check on one address reached another.");
 
         var second = await Assert.ThrowsAnyAsync<Exception>(() => client.GetAsync(url));
         var denied = EgressHttp.DeniedBy(second);
         Assert.NotNull(denied);
-        Assert.Contains("rebind.attacker.example (127.0.0.1)", denied.Message);
+        Assert.Contains("rebind.attacker.example (0.0.0.0)", denied.Message);
         Assert.False(_internal.Pending());
     }
 
-    private static HttpClient Client(IHostResolver resolver)
+    private static HttpClient Client(IHostResolver resolver, bool allowPrivateNetworks = false)
     {
-        var policy = new EgressPolicy(new FixedEgressOptions(new EgressOptions { AllowPrivateNetworks = false }));
+        var policy = new EgressPolicy(new FixedEgressOptions(new EgressOptions { AllowPrivateNetworks = allowPrivateNetworks }));
         return new HttpClient(EgressHttp.CreateHandler(policy, resolver)) { Timeout = TimeSpan.FromSeconds(10) };
     }
 
