@@ -38,10 +38,10 @@ internal static class EngineRegistration
 
     /// <summary>
     /// What runs one step attempt: the <see cref="ActivityRunner"/>, the node handlers (HTTP, the AI agents and utilities) and
-    /// the egress policy they call out through. Shared with the Azure Functions host, whose activities run the same handlers
-    /// without the dispatcher and worker loops.
+    /// the egress policy they call out through. Both hosts get it through <see cref="AddFlowForgeEngine"/> (the Azure
+    /// Functions host with its loops off, its activities running the same handlers).
     /// </summary>
-    public static IServiceCollection AddFlowForgeNodeRuntime(this IServiceCollection services, IConfiguration configuration)
+    private static IServiceCollection AddFlowForgeNodeRuntime(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<ActivityRunner>();
         // A TryAdd, so a host (or a test) can install its own set of handlers.
