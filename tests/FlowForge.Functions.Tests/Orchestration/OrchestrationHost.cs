@@ -12,6 +12,7 @@ using FlowForge.Functions.Live;
 using FlowForge.Functions.Orchestration;
 using FlowForge.Functions.Tests.Azurite;
 using FlowForge.Server.Hosting;
+using FlowForge.Server.Tests.Infrastructure;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
@@ -23,7 +24,7 @@ namespace FlowForge.Functions.Tests.Orchestration;
 /// <summary>
 /// The orchestration on the in-process Durable Task backend (real replay), with the server's real services as the Functions
 /// host registers them (SQLite workflow store in a temporary folder, node handlers, egress policy allowing loopback), an
-/// HTTP provider stand-in on loopback, the execution log on Table storage (its own Azurite) and a recording progress
+/// HTTP provider stand-in on loopback (the server tests' <see cref="FakeService"/>), the execution log on Table storage (its own Azurite) and a recording progress
 /// publisher. One per test collection.
 /// </summary>
 public sealed class OrchestrationHost : IAsyncLifetime
@@ -34,7 +35,7 @@ public sealed class OrchestrationHost : IAsyncLifetime
     private ServiceProvider? _services;
     private DurableTaskTestHost? _durable;
 
-    internal ProviderStandIn Provider { get; private set; } = null!;
+    internal FakeService Provider { get; private set; } = null!;
 
     private readonly AzuriteFixture _azurite = new();
 
@@ -54,7 +55,7 @@ public sealed class OrchestrationHost : IAsyncLifetime
         await _azurite.InitializeAsync();
         Log = new RecordingExecutionLog(new TableExecutionLog(new TableServiceClient(_azurite.ConnectionString), "orch" + Guid.NewGuid().ToString("N")[..8]));
         await Log.EnsureCreatedAsync();
-        Provider = await ProviderStandIn.StartAsync();
+        Provider = await FakeService.StartAsync();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Storage:Provider"] = "sqlite",

@@ -186,7 +186,7 @@ public sealed class TimersAndEventsTests(OrchestrationHost host)
         var timer = Assert.Single(done.History.OfType<TimerCreated>());
         Assert.Equal(TimeSpan.FromSeconds(1), timer.FireAt - timer.Timestamp);
         // The second attempt reached the provider only once the timer was due.
-        var second = host.Provider.Requests.Where(r => r.Path == $"/flaky/{tag}").ElementAt(1);
+        var second = host.Provider.KeyedTimes.Where(r => r.Path == $"/flaky/{tag}").ElementAt(1);
         Assert.True(second.At >= timer.FireAt, $"second attempt at {second.At:O}, timer due {timer.FireAt:O}");
     }
 
