@@ -15,12 +15,27 @@ async function drop(page: Page, displayName: string, at: { x: number; y: number 
   await library(page).getByRole('button', { name: displayName, exact: true }).dragTo(page.locator('.react-flow__pane'), { targetPosition: at });
 }
 
+/**
+ * Where an element is once it has stopped moving: auto-layout and "zoom to fit" animate the viewport (300 ms), and a
+ * press aimed at a port while it moves can land on the card and drag the step instead of drawing an edge.
+ */
+async function steadyBox(locator: Locator) {
+  let last = await locator.boundingBox();
+  for (let i = 0; i < 100; i++) {
+    await locator.page().waitForTimeout(50);
+    const next = await locator.boundingBox();
+    if (last && next && next.x === last.x && next.y === last.y && next.width === last.width && next.height === last.height) return next;
+    last = next;
+  }
+  throw new Error(`${locator} kept moving for 5 s`);
+}
+
 /** Draws an edge from a node's output port to another node's input, with the mouse. */
 async function connect(page: Page, from: string, port: string, to: string) {
-  const source = (await page.locator(`.react-flow__handle.source[data-nodeid="${from}"][data-handleid="${port}"]`).boundingBox())!;
+  const source = await steadyBox(page.locator(`.react-flow__handle.source[data-nodeid="${from}"][data-handleid="${port}"]`));
   // A trigger has no input handle: aim at its card, as a person would.
   const handle = page.locator(`.react-flow__handle.target[data-nodeid="${to}"]`);
-  const target = (await ((await handle.count()) > 0 ? handle : node(page, to)).boundingBox())!;
+  const target = await steadyBox((await handle.count()) > 0 ? handle : node(page, to));
   await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
   await page.mouse.down();
   await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 15 });
