@@ -29,7 +29,31 @@ public sealed class PostgresDatabase : IRelationalDatabase, IAsyncDisposable, ID
             builder.MaxAutoPrepare = 128;
             builder.AutoPrepareMinUsages = 2;
         }
+        // No session reset when a connection goes back to the pool: Npgsql's reset (RESET ALL, UNLISTEN *, …) is sent in
+        // front of the next statement on it, about 50 µs of server time on every checkout, and nothing here leaves session
+        // state behind (settings are SET LOCAL or set_config(…, true); locks are transaction-scoped). The one session-level
+        // thing, the live feed's LISTEN, runs on its own unpooled connection (OpenUnpooledAsync).
+        if (!connectionString.Contains("No Reset On Close", StringComparison.OrdinalIgnoreCase)) builder.NoResetOnClose = true;
         _dataSource = NpgsqlDataSource.Create(builder);
+        _unpooled = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false }.ConnectionString;
+    }
+
+    private readonly string _unpooled;
+
+    /// <summary>A connection of its own, never returned to the pool: for session state (LISTEN) that must die with it.</summary>
+    public async ValueTask<NpgsqlConnection> OpenUnpooledAsync(CancellationToken ct = default)
+    {
+        var connection = new NpgsqlConnection(_unpooled);
+        try
+        {
+            await connection.OpenAsync(ct);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The schema named first in the connection string's search path, or null (the server's default).</summary>

@@ -79,7 +79,12 @@ public sealed partial class PostgresExecutionStore
         // Ordinal order, the same as ORDER BY id COLLATE "C" in the statements that lock several executions.
         var order = Enumerable.Range(0, commits.Count).OrderBy(i => commits[i].ExecutionId, StringComparer.Ordinal).ThenBy(i => i).ToList();
         var results = commits.Any(x => x.Children is { Count: > 0 }) ? null : await TryCommitInOneRoundTripAsync(owner, commits, order, now, ct);
-        results ??= await CommitOneByOneAsync(owner, commits, order, now, ct);
+        if (results is not null) Interlocked.Increment(ref _batchesInOneStatement);
+        else
+        {
+            results = await CommitOneByOneAsync(owner, commits, order, now, ct);
+            Interlocked.Increment(ref _batchesOneByOne);
+        }
         for (var i = 0; i < commits.Count; i++)
         {
             if (results[i].Outcome == CommitOutcome.Committed && commits[i].NewEvents.Count > 0)

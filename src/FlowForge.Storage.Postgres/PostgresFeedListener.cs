@@ -52,7 +52,8 @@ public sealed class PostgresFeedListener(PostgresDatabase db)
     /// </remarks>
     public async Task ListenAsync(Func<PostgresFeedTurn, ValueTask> onTurn, Action? listening, CancellationToken ct, int maxPending = 20_000)
     {
-        await using var connection = await db.OpenAsync(ct);
+        // Unpooled: the pool does not reset connections (PostgresDatabase), so a LISTEN must never go back into it.
+        await using var connection = await db.OpenUnpooledAsync(ct);
         var channel = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
             "SELECT 'flowforge_feed_' || md5(current_schema())", cancellationToken: ct)) ?? throw new InvalidOperationException("No current schema.");
         // Notifications arrive on the listening connection (during WaitAsync, in commit order); the history is read on

@@ -228,6 +228,64 @@ public sealed class PostgresSpecificTests
         Assert.Equal("ex_c", Assert.Single(results[0].LeasedActivities).Request.ExecutionId);
     }
 
+    [Fact]
+    public async Task Commit_AMixedBatch_GoesInOneStatement_AndAppliesEveryPartOfEveryTurn()
+    {
+        // The set-based statement: one CTE per table for all turns. Each turn here uses a different part of it, and one
+        // finishes while others send it messages, the case where one snapshot for every CTE could delete a row twice.
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        var store = new PostgresExecutionStore(temp.Database);
+        foreach (var id in new[] { "ex_a", "ex_b", "ex_c", "ex_d", "ex_e" }) await store.StartAsync(new NewExecution(id, "org", "wf", 1, null));
+        var first = (await store.ClaimOrchestrationsAsync("d1", 10, Lease, Now())).ToDictionary(i => i.Execution.Id);
+        OrchestrationCommit Start(string id, IReadOnlyList<ActivityRequest>? activities = null, string? leaseOwner = null) =>
+            new(id, 0, [first[id].Messages[0].Id], [first[id].Messages[0].Event], ExecutionStatus.Running, Activities: activities, ActivityLeaseOwner: leaseOwner);
+        static ActivityRequest Step(string id, string step) => new(id, "org", step, "n", "t", 1, new JsonObject { ["in"] = step }, TimeSpan.FromMinutes(1));
+        // ex_c runs one leased activity and has a second one queued unleased; ex_e waits for an event.
+        var setup = await store.CommitOrchestrationsAsync("d1",
+            [Start("ex_a"), Start("ex_b"), Start("ex_c", [Step("ex_c", "s1")], "d1"), Start("ex_d"), Start("ex_e")]);
+        await store.CommitOrchestrationsAsync("d1", [new OrchestrationCommit("ex_c", 1, [], [new StepScheduled("s2", "n", "t", 1, null)], ExecutionStatus.Running, Activities: [Step("ex_c", "s2")])]);
+        Assert.True(await store.SendAsync("org", "ex_e", new EventRaised("go", null), Now()));
+        var running = Assert.Single(setup[2].LeasedActivities);
+        var eventItem = Assert.Single(await store.ClaimOrchestrationsAsync("d1", 10, Lease, Now()));
+        var paths = store.CommitPaths;
+
+        var output = new JsonObject { ["done"] = true };
+        var stepDone = new StepCompleted("s1", "n", "t", 1, output, "out");
+        var results = await store.CommitOrchestrationsAsync("d1",
+        [
+            // a: schedules a leased activity, and sends c (which finishes in this batch) a message that must not stay; b: an unleased activity.
+            new OrchestrationCommit("ex_a", 1, [], [new StepScheduled("s1", "n", "t", 1, null)], ExecutionStatus.Running, Activities: [Step("ex_a", "s1")], ActivityLeaseOwner: "d1",
+                Messages: [new ScheduledMessage("ex_c", new EventRaised("late", null), Now())]),
+            new OrchestrationCommit("ex_b", 1, [], [new StepScheduled("s1", "n", "t", 1, null)], ExecutionStatus.Running, Activities: [Step("ex_b", "s1")]),
+            // c: its in-memory result completes it; it tells d, and sends itself a message that must not stay.
+            new OrchestrationCommit("ex_c", 2, [], [stepDone, new ExecutionCompleted(output)], ExecutionStatus.Completed, Output: output,
+                Messages: [new ScheduledMessage("ex_d", new ChildCompleted("sub", "ex_c", output), Now()), new ScheduledMessage("ex_c", new TimerFired("self"), Now())],
+                CompletedActivities: [new ActivityCompletion(running.Id, "d1", "ex_c", stepDone)]),
+            // d: sets itself a timer; c's message to it stays.
+            new OrchestrationCommit("ex_d", 1, [], [new TimerCreated("t1", Now().AddHours(1), TimerPurpose.Delay, "s1")], ExecutionStatus.Running,
+                Messages: [new ScheduledMessage("ex_d", new TimerFired("t1"), Now().AddHours(1))]),
+            // e: consumes its event.
+            new OrchestrationCommit("ex_e", 1, [eventItem.Messages[0].Id], [eventItem.Messages[0].Event], ExecutionStatus.Running),
+        ]);
+
+        Assert.All(results, r => Assert.Equal(CommitOutcome.Committed, r.Outcome));
+        Assert.Equal((paths.InOneStatement + 1, paths.OneByOne), store.CommitPaths);
+        var leased = Assert.Single(results[0].LeasedActivities);
+        Assert.Equal(("ex_a", "s1", "d1"), (leased.Request.ExecutionId, leased.Request.StepKey, "d1"));
+        Assert.Empty(results[1].LeasedActivities);
+        Assert.Equal(["ex_b:s1"], (await store.ClaimActivitiesAsync("w2", 10, TimeSpan.FromSeconds(5), Now())).Select(a => $"{a.Request.ExecutionId}:{a.Request.StepKey}"));
+
+        var c = await store.GetForEngineAsync("ex_c");
+        Assert.Equal((ExecutionStatus.Completed, 4L), (c!.Status, c.LastSequence));
+        Assert.Equal(["executionStarted", "stepScheduled", "stepCompleted", "executionCompleted"],
+            (await temp.QueryAsync("SELECT type FROM history WHERE execution_id = 'ex_c' ORDER BY sequence")).Select(r => (string)r[0]!));
+        Assert.Equal(0L, (await temp.QueryAsync("SELECT count(*) FROM activities WHERE execution_id = 'ex_c'"))[0][0]);
+        Assert.Equal(0L, (await temp.QueryAsync("SELECT count(*) FROM inbox WHERE execution_id = 'ex_c'"))[0][0]);
+        Assert.Equal(["childCompleted", "timerFired"], (await temp.QueryAsync("SELECT data->>'type' FROM inbox WHERE execution_id = 'ex_d' ORDER BY id")).Select(r => (string)r[0]!));
+        Assert.Equal(0L, (await temp.QueryAsync("SELECT count(*) FROM inbox WHERE execution_id = 'ex_e'"))[0][0]);
+        Assert.Equal(2L, (await store.GetForEngineAsync("ex_e"))!.LastSequence);
+    }
+
     // ---- Columns and clocks ----------------------------------------------------------------
 
     [Fact]
