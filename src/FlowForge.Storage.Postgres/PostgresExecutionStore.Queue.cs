@@ -85,7 +85,7 @@ public sealed partial class PostgresExecutionStore
             results = await CommitOneByOneAsync(owner, commits, order, now, ct);
             Interlocked.Increment(ref _batchesOneByOne);
         }
-        for (var i = 0; i < commits.Count; i++)
+        for (var i = 0; _feed is not null && i < commits.Count; i++)
         {
             if (results[i].Outcome == CommitOutcome.Committed && commits[i].NewEvents.Count > 0)
                 _feed.Committed(commits[i].ExecutionId, commits[i].ExpectedLastSequence + 1, commits[i].ExpectedLastSequence + commits[i].NewEvents.Count, _time.GetUtcNow());

@@ -17,12 +17,18 @@ namespace FlowForge.Storage.Postgres;
 /// The clock for times the contract does not pass in (creation, commit and completion times, activity
 /// leases taken at commit). Defaults to the system clock.
 /// </param>
-public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProvider? timeProvider = null) : IExecutionStore
+/// <param name="db">The database.</param>
+/// <param name="timeProvider">The clock (tests inject one).</param>
+/// <param name="announceCommits">
+/// Whether committed turns are announced on the live feed's channel (NOTIFY, for other processes' listeners): a transaction
+/// per batch of commits, pointless when no other process listens (<c>Live__CrossProcess=false</c>, the default).
+/// </param>
+public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProvider? timeProvider = null, bool announceCommits = true) : IExecutionStore
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
-    /// <summary>The live feed's notices, sent after each commit (migration 0007).</summary>
-    private readonly PostgresFeedNotifier _feed = new(db);
+    /// <summary>The live feed's notices, sent after each commit (migration 0007); null when nobody else listens.</summary>
+    private readonly PostgresFeedNotifier? _feed = announceCommits ? new(db) : null;
 
     private const string SelectColumns =
         """

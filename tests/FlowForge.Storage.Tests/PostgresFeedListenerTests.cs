@@ -50,6 +50,35 @@ public sealed class PostgresFeedListenerTests
     }
 
     [Fact]
+    public async Task AStoreThatDoesNotAnnounce_SendsNothing_WhileOneThatDoesIsHeard()
+    {
+        // Live__CrossProcess=false: no other process listens, so the store spares the NOTIFY transaction after its commits.
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        var quiet = new PostgresExecutionStore(temp.Database, announceCommits: false);
+        var loud = new PostgresExecutionStore(temp.Database);
+        await using var otherProcess = new PostgresDatabase(temp.ConnectionString);
+        var received = new ConcurrentQueue<PostgresFeedTurn>();
+        var listening = new TaskCompletionSource();
+        using var stop = new CancellationTokenSource();
+        var listen = new PostgresFeedListener(otherProcess).ListenAsync(turn =>
+        {
+            received.Enqueue(turn);
+            return ValueTask.CompletedTask;
+        }, () => listening.TrySetResult(), stop.Token);
+        await listening.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await CommitAsync(quiet, await StartAndClaimAsync(quiet, "ex_quiet"), 0);
+        // The witness: committed after the quiet one returned, so its notice is the later one on the channel.
+        await CommitAsync(loud, await StartAndClaimAsync(loud, "ex_loud"), 0);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (received.IsEmpty && DateTime.UtcNow < deadline) await Task.Delay(20);
+
+        Assert.Equal(["ex_loud"], received.Select(t => t.ExecutionId));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => listen);
+    }
+
+    [Fact]
     public async Task SlowReader_MergesAnExecutionsTurns_AndDropsBeyondTheBacklogLimit()
     {
         await using var temp = await TempSchema.CreateMigratedAsync();

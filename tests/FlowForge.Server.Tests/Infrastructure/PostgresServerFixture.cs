@@ -14,6 +14,11 @@ public sealed class PostgresServerFixture : FakeServiceFixture
     {
     }
 
+    /// <summary>A server on a fresh schema of its own, with <paramref name="settings"/> over the defaults.</summary>
+    public PostgresServerFixture(IReadOnlyDictionary<string, string?> settings) : this(new PostgresStorage(), settings)
+    {
+    }
+
     /// <summary>Another server on <paramref name="schema"/>: another process on the same database. It leaves the schema alone on dispose.</summary>
     /// <param name="settings">More settings, over the defaults.</param>
     public static PostgresServerFixture OnSchema(string schema, IReadOnlyDictionary<string, string?> settings) => new(new PostgresStorage(schema, owned: false), settings);

@@ -46,11 +46,12 @@ public sealed class PostgresServerTests(PostgresServerFixture server) : IClassFi
 
 /// <summary>
 /// Two servers on one PostgreSQL schema: the first runs the engine, the second only the API and the hub with
-/// the cross-process feed (LISTEN/NOTIFY). A client of the second sees the first's executions.
+/// the cross-process feed (LISTEN/NOTIFY). A client of the second sees the first's executions. Both have
+/// Live__CrossProcess on, as the README asks of every process sharing the database: it is what makes the engine announce.
 /// </summary>
 public sealed class PostgresCrossProcessTests : IAsyncLifetime
 {
-    private readonly PostgresServerFixture _engine = new();
+    private readonly PostgresServerFixture _engine = new(new Dictionary<string, string?> { ["Live:CrossProcess"] = "true" });
     private PostgresServerFixture? _api;
 
     public async Task InitializeAsync()
