@@ -80,6 +80,10 @@ public sealed partial class PostgresExecutionStore
         return results;
     }
 
+    // Every table is reached through "= ANY(array)" on an indexed column, besides the join to the unnested rows: a prepared
+    // statement's generic plan is made once, often on a young, tiny table, where a join alone would be planned as a
+    // sequential scan and stay one as the table grows. The array condition is an index scan whatever the table's size.
+
     /// <summary>Which parts a batch has: the statement holds only those CTEs (an empty CTE still costs its executor set-up).</summary>
     [Flags]
     private enum Parts { None = 0, Done = 1, Consumed = 2, History = 4, Messages = 8, Terminal = 16, Activities = 32 }
@@ -107,7 +111,7 @@ public sealed partial class PostgresExecutionStore
                     completed_at = CASE WHEN t.terminal THEN COALESCE(e.completed_at, @at) ELSE NULL END,
                     lock_owner = CASE WHEN e.lock_owner IS NULL OR e.lock_owner = @owner THEN NULL ELSE e.lock_owner END,
                     lock_expires = CASE WHEN e.lock_owner IS NULL OR e.lock_owner = @owner THEN NULL ELSE e.lock_expires END
-                FROM t WHERE e.id = t.id AND e.last_sequence = t.expected
+                FROM t WHERE e.id = ANY(@ids) AND e.id = t.id AND e.last_sequence = t.expected
                 RETURNING 1)
             """,
         };
@@ -120,7 +124,7 @@ public sealed partial class PostgresExecutionStore
                 done AS (
                     -- Results handed over in memory: their activities must still be leased by the worker that ran them.
                     DELETE FROM activities a USING unnest(@doneIds, @doneOwners, @doneExecutions) AS x(id, owner, execution_id)
-                    WHERE a.id = x.id AND a.lease_owner = x.owner AND a.execution_id = x.execution_id
+                    WHERE a.id = ANY(@doneIds) AND a.id = x.id AND a.lease_owner = x.owner AND a.execution_id = x.execution_id
                     RETURNING 1)
                 """);
             guards.Add("(SELECT count(*) FROM done) <> cardinality(@doneIds)");
@@ -132,7 +136,7 @@ public sealed partial class PostgresExecutionStore
                 consumed AS (
                     -- Every consumed message must still be there: if one is gone, another turn consumed it.
                     DELETE FROM inbox i USING unnest(@consumedExecutions, @consumedIds) AS x(execution_id, id)
-                    WHERE i.id = x.id AND i.execution_id = x.execution_id
+                    WHERE i.id = ANY(@consumedIds) AND i.id = x.id AND i.execution_id = x.execution_id
                     RETURNING 1)
                 """);
             guards.Add("(SELECT count(*) FROM consumed) <> cardinality(@consumedIds)");
@@ -158,7 +162,7 @@ public sealed partial class PostgresExecutionStore
                     -- A message to an execution that does not exist (a purged parent) is dropped, as on the one-by-one path.
                     INSERT INTO inbox (execution_id, visible_at, data)
                     SELECT x.e, x.v, CAST(x.d AS json) FROM unnest(@messageExecutions, @visibleAts, @messageDatas) WITH ORDINALITY AS x(e, v, d, n)
-                    WHERE EXISTS (SELECT 1 FROM executions WHERE id = x.e) {toTerminal}
+                    WHERE x.e IN (SELECT id FROM executions WHERE id = ANY(@messageExecutions)) {toTerminal}
                     ORDER BY x.n)
                 """);
         }
