@@ -23,6 +23,7 @@ internal sealed class Dispatcher(
     EngineSignals signals,
     ActivityQueue activities,
     LocalResults results,
+    LocalStarts starts,
     StartQuota quota,
     ExecutionEvents feed,
     IOptions<EngineOptions> options,
@@ -62,6 +63,7 @@ internal sealed class Dispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         results.Start();
+        starts.Start();
         while (!stoppingToken.IsCancellationRequested)
         {
             // Once per iteration: an idle loop still iterates every poll interval, so only a hung one stops beating.
@@ -70,6 +72,7 @@ internal sealed class Dispatcher(
             try
             {
                 worked = await RunLocalResultsAsync(stoppingToken);
+                if (await RunLocalStartsAsync(stoppingToken)) worked = true;
                 // A pass that read nothing proves nothing about the database: only one that called the store ends an outage.
                 var storeCalled = worked;
                 // The store is read only when there may be inbox work: signalled, due by the clock, or the poll interval passed.
@@ -117,6 +120,8 @@ internal sealed class Dispatcher(
         }
         heartbeats.Stopped(LoopHeartbeats.Dispatcher);
         results.Stop();
+        // Starts still handed over are durable and leased to this process: the release below makes them claimable at once.
+        starts.Stop();
         // Results handed over but not committed go the durable way, so nothing a worker finished is lost on shutdown.
         var leftovers = _uncommittedResults;
         while (results.TryRead(out var completion)) leftovers.Add(completion);
@@ -201,13 +206,45 @@ internal sealed class Dispatcher(
         }
     }
 
+    /// <summary>
+    /// Starts this process accepted, inserted already leased to this dispatcher and handed over in memory: their first
+    /// turn is decided and committed like a claimed item's, without the claim. One whose lease was lost (it expired and
+    /// another dispatcher took the execution) conflicts on the last sequence and writes nothing; its inbox is then
+    /// looked at the durable way. If the commit fails, the starts are still leased to this process, whose next claim
+    /// takes them back from their inbox messages.
+    /// </summary>
+    public async Task<bool> RunLocalStartsAsync(CancellationToken ct)
+    {
+        var items = new List<OrchestrationWorkItem>();
+        while (items.Count < _options.DispatcherBatchSize && starts.TryRead(out var item)) items.Add(item);
+        if (items.Count == 0) return false;
+        IReadOnlyList<CommitResult> outcomes;
+        try
+        {
+            outcomes = await DecideAndCommitAsync(items, clock.GetUtcNow(), ct);
+        }
+        catch
+        {
+            signals.WakeDispatcher();
+            throw;
+        }
+        if (outcomes.Any(o => o.Outcome == CommitOutcome.Conflict)) signals.WakeDispatcher();
+        return true;
+    }
+
     /// <summary>One batch: claim, decide, commit. Returns how many executions were claimed (0: nothing to do).</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var items = await store.ClaimOrchestrationsAsync(Owner, _options.DispatcherBatchSize, _options.OrchestrationLease, now, ct);
         if (items.Count == 0) return 0;
+        await DecideAndCommitAsync(items, now, ct);
+        return items.Count;
+    }
 
+    /// <summary>Decides a turn for each leased execution from its inbox messages and commits them together (claimed or started here).</summary>
+    private async Task<IReadOnlyList<CommitResult>> DecideAndCommitAsync(IReadOnlyList<OrchestrationWorkItem> items, DateTimeOffset now, CancellationToken ct)
+    {
         var commits = new List<OrchestrationCommit>(items.Count);
         var turns = new List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result)>(items.Count);
         foreach (var item in items)
@@ -232,7 +269,7 @@ internal sealed class Dispatcher(
 
         var outcomes = await CommitIsolatingAsync(commits, turns, (i, error) => FailedAsync(items[i].Execution, items[i].Messages, null, error, now, ct), ct);
         Applied(turns, commits, outcomes);
-        return items.Count;
+        return outcomes;
     }
 
     /// <summary>
