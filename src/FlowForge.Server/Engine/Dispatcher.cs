@@ -232,11 +232,17 @@ internal sealed class Dispatcher(
         return true;
     }
 
-    /// <summary>One batch: claim, decide, commit. Returns how many executions were claimed (0: nothing to do).</summary>
+    /// <summary>
+    /// One batch: claim, decide, commit. Returns how many claimed executions were run (0: nothing to do). Executions whose
+    /// start is waiting in <see cref="LocalStarts"/> (leased to this process, so claimable by it) are left to that hand-off:
+    /// running them here too would decide their first turn twice, and the loser's conflict would drop the winner's cached state.
+    /// Any other message of theirs (a cancel sent meanwhile) is claimed by a later pass, once that turn released the lease.
+    /// </summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var items = await store.ClaimOrchestrationsAsync(Owner, _options.DispatcherBatchSize, _options.OrchestrationLease, now, ct);
+        var claimed = await store.ClaimOrchestrationsAsync(Owner, _options.DispatcherBatchSize, _options.OrchestrationLease, now, ct);
+        var items = claimed.Where(i => !starts.IsWaiting(i.Execution.Id)).ToList();
         if (items.Count == 0) return 0;
         await DecideAndCommitAsync(items, now, ct);
         return items.Count;

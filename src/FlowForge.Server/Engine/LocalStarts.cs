@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using FlowForge.Core.Storage;
 
@@ -19,6 +20,7 @@ internal sealed class LocalStarts(EngineSignals signals, ActivityQueue activitie
     public const int MaxWaiting = 1024;
 
     private readonly Channel<OrchestrationWorkItem> _channel = Channel.CreateUnbounded<OrchestrationWorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<string, byte> _waitingIds = new(StringComparer.Ordinal);
     private volatile bool _open;
     private int _waiting;
 
@@ -32,6 +34,12 @@ internal sealed class LocalStarts(EngineSignals signals, ActivityQueue activitie
     /// <summary>How many starts are waiting for the dispatcher.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
 
+    /// <summary>
+    /// Whether this execution's start is waiting here. The dispatcher's own claims return such executions too (they are
+    /// leased to it); it leaves them to this hand-off rather than run the first turn twice, one of them only to conflict.
+    /// </summary>
+    public bool IsWaiting(string executionId) => _waitingIds.ContainsKey(executionId);
+
     /// <summary>The lease for a new start, or null when no local dispatcher takes starts or its backlog is full.</summary>
     public ExecutionLease? Lease(TimeSpan duration) =>
         _open && Waiting < MaxWaiting ? new ExecutionLease(Owner, clock.GetUtcNow() + duration) : null;
@@ -39,7 +47,14 @@ internal sealed class LocalStarts(EngineSignals signals, ActivityQueue activitie
     /// <summary>Hands a committed, leased start to the dispatcher; false when it no longer takes starts (its lease then expires or was released).</summary>
     public bool TryPost(OrchestrationWorkItem item)
     {
-        if (!_open || !_channel.Writer.TryWrite(item)) return false;
+        if (!_open) return false;
+        // Marked before it can be read, so a claim never sees it unmarked while it is in the channel.
+        _waitingIds[item.Execution.Id] = 0;
+        if (!_channel.Writer.TryWrite(item))
+        {
+            _waitingIds.TryRemove(item.Execution.Id, out _);
+            return false;
+        }
         Interlocked.Increment(ref _waiting);
         signals.WakeDispatcherInMemory();
         return true;
@@ -49,6 +64,7 @@ internal sealed class LocalStarts(EngineSignals signals, ActivityQueue activitie
     {
         if (!_channel.Reader.TryRead(out item!)) return false;
         Interlocked.Decrement(ref _waiting);
+        _waitingIds.TryRemove(item.Execution.Id, out _);
         return true;
     }
 }
