@@ -14,7 +14,8 @@ namespace FlowForge.Server.Engine;
 /// The decider loop: claims executions with due inbox messages, runs the decider, and commits each
 /// turn (history, status, activities, timers, children, the parent's wake-up) in one transaction,
 /// batching many executions per transaction. Activities it creates are leased to this process and
-/// handed straight to the local workers.
+/// handed straight to the local workers; their results, and starts this process accepts (inserted already
+/// leased to it, see <see cref="LocalStarts"/>), come back in memory without a claim.
 /// </summary>
 internal sealed class Dispatcher(
     IExecutionWorkerStore store,
@@ -71,8 +72,7 @@ internal sealed class Dispatcher(
             var worked = false;
             try
             {
-                worked = await RunLocalResultsAsync(stoppingToken);
-                if (await RunLocalStartsAsync(stoppingToken)) worked = true;
+                worked = await RunLocalWorkAsync(stoppingToken);
                 // A pass that read nothing proves nothing about the database: only one that called the store ends an outage.
                 var storeCalled = worked;
                 // The store is read only when there may be inbox work: signalled, due by the clock, or the poll interval passed.
@@ -130,39 +130,45 @@ internal sealed class Dispatcher(
     }
 
     /// <summary>
-    /// The fast path: activity results this process's workers handed over in memory are decided and
-    /// committed in one transaction with the deletion of their activity rows, skipping the inbox write
-    /// and the claim. It needs the execution's state cached from this dispatcher's last commit; the
-    /// compare-and-set on the last sequence keeps it safe against other dispatchers, and anything that
-    /// does not fit (no cached state, a conflict) takes the durable inbox path instead.
+    /// The fast path, for work handed over in memory, decided and committed in one group commit (one transaction per pass):
+    /// activity results this process's workers finished, committed with the deletion of their activity rows (no inbox
+    /// write, no claim), and starts this process accepted, inserted already leased to this dispatcher (no claim). A result
+    /// needs the execution's state cached from this dispatcher's last commit; the compare-and-set on the last sequence
+    /// keeps both safe against other dispatchers. A result that does not fit (no cached state, a conflict) takes the
+    /// durable inbox path instead; a start whose lease was lost (it expired and another dispatcher took the execution)
+    /// conflicts and writes nothing, and its inbox is looked at the durable way. Starts are durable already: if the pass
+    /// fails they are still leased to this process, whose next claim takes them back from their inbox messages.
     /// </summary>
-    public async Task<bool> RunLocalResultsAsync(CancellationToken ct)
+    public async Task<bool> RunLocalWorkAsync(CancellationToken ct)
     {
         // Results a failed pass could not commit come first: an outage must not lose them (their leases would have to expire).
         var batch = _uncommittedResults;
         _uncommittedResults = [];
         while (batch.Count < _options.DispatcherBatchSize * 4 && results.TryRead(out var completion)) batch.Add(completion);
-        if (batch.Count == 0) return false;
+        var started = new List<OrchestrationWorkItem>();
+        while (started.Count < _options.DispatcherBatchSize && starts.TryRead(out var item)) started.Add(item);
+        if (batch.Count == 0 && started.Count == 0) return false;
         try
         {
-            await DecideAndCommitResultsAsync(batch, ct);
+            await DecideAndCommitLocalAsync(batch, started, ct);
         }
         catch
         {
             // Kept for the next pass. Any of them already committed is refused there as a stale result, so nothing is recorded twice.
             _uncommittedResults = batch;
+            if (started.Count > 0) signals.WakeDispatcher();
             throw;
         }
         return true;
     }
 
-    private async Task DecideAndCommitResultsAsync(List<ActivityCompletion> batch, CancellationToken ct)
+    private async Task DecideAndCommitLocalAsync(List<ActivityCompletion> batch, List<OrchestrationWorkItem> started, CancellationToken ct)
     {
-
         var now = clock.GetUtcNow();
         var viaInbox = new List<ActivityCompletion>();
         var commits = new List<OrchestrationCommit>();
-        var turns = new List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result, List<ActivityCompletion> Completions)>();
+        var turns = new List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result)>();
+        var completionsOf = new List<List<ActivityCompletion>>();
         foreach (var group in batch.GroupBy(c => c.ExecutionId))
         {
             var completions = group.ToList();
@@ -175,7 +181,8 @@ internal sealed class Dispatcher(
             {
                 var (commit, state, result) = await DecideAsync(cached.Record, [.. completions.Select(c => c.Result)], [], cached.State, now, ct);
                 commits.Add(commit with { CompletedActivities = completions });
-                turns.Add((cached.Record, state, result, completions));
+                turns.Add((cached.Record, state, result));
+                completionsOf.Add(completions);
             }
             catch (Exception e) when (e is not OperationCanceledException && !PoisonIsolation.IsDatabaseFailure(e))
             {
@@ -183,20 +190,22 @@ internal sealed class Dispatcher(
                 viaInbox.AddRange(completions);
             }
         }
+        var firstStart = commits.Count;
+        await DecideItemsAsync(started, commits, turns, now, ct);
 
         if (commits.Count > 0)
         {
-            var decided = turns.Select(t => (t.Record, t.State, t.Result)).ToList();
-            var outcomes = await CommitIsolatingAsync(commits, decided, async (i, error) =>
+            var outcomes = await CommitAndApplyAsync(commits, turns, async (i, error) =>
             {
-                var (record, state, _, completions) = turns[i];
-                var failed = await FailedAsync(record, [], state.Started, error, now, ct);
-                return failed with { Commit = failed.Commit with { CompletedActivities = completions } };
+                if (i >= firstStart) return await FailedAsync(started[i - firstStart].Execution, started[i - firstStart].Messages, null, error, now, ct);
+                var failed = await FailedAsync(turns[i].Record, [], turns[i].State.Started, error, now, ct);
+                return failed with { Commit = failed.Commit with { CompletedActivities = completionsOf[i] } };
             }, ct);
-            Applied(decided, commits, outcomes);
             for (var i = 0; i < outcomes.Count; i++)
             {
-                if (outcomes[i].Outcome == CommitOutcome.Conflict) viaInbox.AddRange(turns[i].Completions);
+                if (outcomes[i].Outcome != CommitOutcome.Conflict) continue;
+                if (i < firstStart) viaInbox.AddRange(completionsOf[i]);
+                else signals.WakeDispatcher();
             }
         }
         if (viaInbox.Count > 0)
@@ -204,32 +213,6 @@ internal sealed class Dispatcher(
             await PoisonIsolation.CompleteActivitiesAsync(store, viaInbox, now, logger, ct);
             signals.WakeDispatcher();
         }
-    }
-
-    /// <summary>
-    /// Starts this process accepted, inserted already leased to this dispatcher and handed over in memory: their first
-    /// turn is decided and committed like a claimed item's, without the claim. One whose lease was lost (it expired and
-    /// another dispatcher took the execution) conflicts on the last sequence and writes nothing; its inbox is then
-    /// looked at the durable way. If the commit fails, the starts are still leased to this process, whose next claim
-    /// takes them back from their inbox messages.
-    /// </summary>
-    public async Task<bool> RunLocalStartsAsync(CancellationToken ct)
-    {
-        var items = new List<OrchestrationWorkItem>();
-        while (items.Count < _options.DispatcherBatchSize && starts.TryRead(out var item)) items.Add(item);
-        if (items.Count == 0) return false;
-        IReadOnlyList<CommitResult> outcomes;
-        try
-        {
-            outcomes = await DecideAndCommitAsync(items, clock.GetUtcNow(), ct);
-        }
-        catch
-        {
-            signals.WakeDispatcher();
-            throw;
-        }
-        if (outcomes.Any(o => o.Outcome == CommitOutcome.Conflict)) signals.WakeDispatcher();
-        return true;
     }
 
     /// <summary>
@@ -244,15 +227,25 @@ internal sealed class Dispatcher(
         var claimed = await store.ClaimOrchestrationsAsync(Owner, _options.DispatcherBatchSize, _options.OrchestrationLease, now, ct);
         var items = claimed.Where(i => !starts.IsWaiting(i.Execution.Id)).ToList();
         if (items.Count == 0) return 0;
-        await DecideAndCommitAsync(items, now, ct);
+
+        var commits = new List<OrchestrationCommit>(items.Count);
+        var turns = new List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result)>(items.Count);
+        await DecideItemsAsync(items, commits, turns, now, ct);
+        await CommitAndApplyAsync(commits, turns, (i, error) => FailedAsync(items[i].Execution, items[i].Messages, null, error, now, ct), ct);
         return items.Count;
     }
 
-    /// <summary>Decides a turn for each leased execution from its inbox messages and commits them together (claimed or started here).</summary>
-    private async Task<IReadOnlyList<CommitResult>> DecideAndCommitAsync(IReadOnlyList<OrchestrationWorkItem> items, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Decides a turn for each leased execution from its inbox messages (claimed, or started by this process), appending
+    /// them to <paramref name="commits"/> and <paramref name="turns"/>.
+    /// </summary>
+    private async Task DecideItemsAsync(
+        IReadOnlyList<OrchestrationWorkItem> items,
+        List<OrchestrationCommit> commits,
+        List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result)> turns,
+        DateTimeOffset now,
+        CancellationToken ct)
     {
-        var commits = new List<OrchestrationCommit>(items.Count);
-        var turns = new List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result)>(items.Count);
         foreach (var item in items)
         {
             var record = item.Execution;
@@ -272,8 +265,16 @@ internal sealed class Dispatcher(
             commits.Add(turn.Commit);
             turns.Add((record, turn.State, turn.Result));
         }
+    }
 
-        var outcomes = await CommitIsolatingAsync(commits, turns, (i, error) => FailedAsync(items[i].Execution, items[i].Messages, null, error, now, ct), ct);
+    /// <summary>The group commit (<see cref="CommitIsolatingAsync"/>), then <see cref="Applied"/>.</summary>
+    private async Task<IReadOnlyList<CommitResult>> CommitAndApplyAsync(
+        List<OrchestrationCommit> commits,
+        List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result)> turns,
+        Func<int, string, Task<(OrchestrationCommit Commit, ExecutionState State, DeciderResult Result)>> fail,
+        CancellationToken ct)
+    {
+        var outcomes = await CommitIsolatingAsync(commits, turns, fail, ct);
         Applied(turns, commits, outcomes);
         return outcomes;
     }
