@@ -74,24 +74,31 @@ public sealed partial class PostgresExecutionStore
     private async Task<StartResult[]> StartBatchAsync(NewExecution[] batch)
     {
         var now = PostgresValues.Now(_time);
+        var started = batch.Select(e => StoredEvent.Serialize(new ExecutionStarted(
+            e.WorkflowId, e.Version, e.TriggerData, e.TriggerNodeId, e.ParentExecutionId, e.ParentStepKey, e.Depth) { Timestamp = now })).ToArray();
         await using var c = await db.OpenAsync();
+        // The lease columns are per row (a batch mixes leased and unleased starts, or several owners). The msg CTE
+        // returns each new execution's message id; ins and msg run in one snapshot, so both are read in one row.
         var inserted = (await c.QueryAsync<ExecutionRow>(new CommandDefinition(
             $"""
             WITH x AS (
-                SELECT * FROM unnest(@ids, @orgIds, @workflowIds, @versions, @triggerData, @parentIds, @parentStepKeys, @retryOfs, @keys, @started)
-                    WITH ORDINALITY AS x(id, org_id, workflow_id, version, trigger_data, parent_id, parent_step_key, retry_of, idempotency_key, started, n)),
+                SELECT * FROM unnest(@ids, @orgIds, @workflowIds, @versions, @triggerData, @parentIds, @parentStepKeys, @retryOfs, @keys, @started,
+                                     @lockOwners, @lockExpires)
+                    WITH ORDINALITY AS x(id, org_id, workflow_id, version, trigger_data, parent_id, parent_step_key, retry_of, idempotency_key, started,
+                                         lock_owner, lock_expires, n)),
             ins AS (
                 INSERT INTO executions (id, org_id, workflow_id, version, status, trigger_data, parent_execution_id, parent_step_key,
-                                        retry_of, idempotency_key, created_at, updated_at, last_sequence)
+                                        retry_of, idempotency_key, created_at, updated_at, last_sequence, lock_owner, lock_expires)
                 SELECT id, org_id, workflow_id, version, '{ExecutionStatus.Pending}', CAST(trigger_data AS json), parent_id, parent_step_key,
-                       retry_of, idempotency_key, @at, @at, 0
+                       retry_of, idempotency_key, @at, @at, 0, lock_owner, lock_expires
                 FROM x ORDER BY n
                 ON CONFLICT (org_id, idempotency_key) DO NOTHING
                 RETURNING {SelectColumns}),
             msg AS (
                 INSERT INTO inbox (execution_id, visible_at, data)
-                SELECT x.id, @at, CAST(x.started AS json) FROM x JOIN ins ON ins.id = x.id ORDER BY x.n)
-            SELECT * FROM ins
+                SELECT x.id, @at, CAST(x.started AS json) FROM x JOIN ins ON ins.id = x.id ORDER BY x.n
+                RETURNING execution_id, id)
+            SELECT ins.*, msg.id AS MessageId FROM ins JOIN msg ON msg.execution_id = ins.id
             """,
             new
             {
@@ -100,8 +107,9 @@ public sealed partial class PostgresExecutionStore
                 triggerData = Text(batch.Select(e => StoredEvent.Json(e.TriggerData))),
                 parentIds = Text(batch.Select(e => e.ParentExecutionId)), parentStepKeys = Text(batch.Select(e => e.ParentStepKey)),
                 retryOfs = Text(batch.Select(e => e.RetryOf)), keys = Text(batch.Select(e => e.IdempotencyKey)),
-                started = Text(batch.Select(e => StoredEvent.Serialize(new ExecutionStarted(
-                    e.WorkflowId, e.Version, e.TriggerData, e.TriggerNodeId, e.ParentExecutionId, e.ParentStepKey, e.Depth) { Timestamp = now }))),
+                started = Text(started),
+                lockOwners = Text(batch.Select(e => e.Lease?.Owner)),
+                lockExpires = batch.Select(e => e.Lease is { } l ? PostgresValues.Timestamp(l.Expires) : (DateTimeOffset?)null).ToArray(),
                 at = PostgresValues.Timestamp(now),
             }))).ToDictionary(r => r.Id);
 
@@ -109,7 +117,12 @@ public sealed partial class PostgresExecutionStore
         var taken = new List<int>();
         for (var i = 0; i < batch.Length; i++)
         {
-            if (inserted.TryGetValue(batch[i].Id, out var row)) results[i] = new StartResult(row.ToRecord(), false);
+            if (inserted.TryGetValue(batch[i].Id, out var row))
+            {
+                // The message as a claim would read it back (a new event object: no JsonNode is shared with the caller's trigger data).
+                var first = batch[i].Lease is null ? null : new InboxMessage(row.MessageId, row.Id, StoredEvent.Deserialize(started[i]), now);
+                results[i] = new StartResult(row.ToRecord(), false, first);
+            }
             else taken.Add(i);
         }
         if (taken.Count > 0)

@@ -288,6 +288,8 @@ public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProv
         public long LastSequence { get; set; }
         /// <summary>Read only where a start looks for the holder of its key.</summary>
         public string? IdempotencyKey { get; set; }
+        /// <summary>Read only where a start returns the id of the new execution's first inbox message.</summary>
+        public long MessageId { get; set; }
 
         public ExecutionRecord ToRecord() => new(
             Id, OrgId, WorkflowId, Version, Status, StoredEvent.ParseJson(TriggerData), StoredEvent.ParseJson(Output), Error,

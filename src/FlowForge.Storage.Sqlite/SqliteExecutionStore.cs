@@ -96,7 +96,7 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
         foreach (var pending in batch)
         {
             var execution = pending.Execution;
-            var created = await InsertExecutionAsync(write, execution, now, CancellationToken.None);
+            var (created, first) = await InsertExecutionAsync(write, execution, now, CancellationToken.None);
             // Not created means the idempotency key was taken: the database decided, inside this write
             // transaction, so two racing starts with one key cannot both insert.
             var record = created
@@ -104,44 +104,51 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
                 : await c.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
                     $"SELECT {SelectColumns} FROM executions WHERE org_id = @OrgId AND idempotency_key = @IdempotencyKey",
                     new { execution.OrgId, execution.IdempotencyKey }, tx)) is { } row ? row.ToRecord() : null;
-            results.Add(new StartResult(record ?? throw new InvalidOperationException($"Execution {execution.Id} vanished while starting."), !created));
+            results.Add(new StartResult(record ?? throw new InvalidOperationException($"Execution {execution.Id} vanished while starting."), !created, first));
         }
         await tx.CommitAsync();
         return results;
     }
 
     /// <summary>
-    /// Inserts an execution (pending, no history) and its <see cref="ExecutionStarted"/> inbox message, visible
-    /// at once. Returns false, writing nothing, when the organisation already used the idempotency key.
+    /// Inserts an execution (pending, no history, leased when <see cref="NewExecution.Lease"/> says so) and its
+    /// <see cref="ExecutionStarted"/> inbox message, visible at once. Returns that message as a claim would read it
+    /// back when the execution is leased (its owner runs the first turn from it), else null. Not created, writing nothing,
+    /// when the organisation already used the idempotency key.
     /// </summary>
     /// <remarks>
     /// ON CONFLICT on the idempotency key rather than catching the unique violation: the statement
     /// simply does nothing, which is also what PostgreSQL needs (an error there aborts the whole
     /// transaction, and this runs inside group commits). A duplicate <em>id</em> still throws: it is a bug.
     /// </remarks>
-    private static async Task<bool> InsertExecutionAsync(SqliteWrite write, NewExecution e, DateTimeOffset now, CancellationToken ct)
+    private static async Task<(bool Created, InboxMessage? First)> InsertExecutionAsync(SqliteWrite write, NewExecution e, DateTimeOffset now, CancellationToken ct)
     {
         var inserted = await write.Command(InsertExecutionSql,
             ("@Id", e.Id), ("@OrgId", e.OrgId), ("@WorkflowId", e.WorkflowId), ("@Version", e.Version),
             ("@triggerData", StoredEvent.Json(e.TriggerData)), ("@ParentExecutionId", e.ParentExecutionId),
             ("@ParentStepKey", e.ParentStepKey), ("@RetryOf", e.RetryOf), ("@IdempotencyKey", e.IdempotencyKey),
-            ("@at", SqliteValues.Timestamp(now))).ExecuteNonQueryAsync(ct);
-        if (inserted == 0) return false;
+            ("@at", SqliteValues.Timestamp(now)), ("@lockOwner", e.Lease?.Owner),
+            ("@lockExpires", e.Lease is { } lease ? SqliteValues.Timestamp(lease.Expires) : null)).ExecuteNonQueryAsync(ct);
+        if (inserted == 0) return (false, null);
 
         var started = new ExecutionStarted(e.WorkflowId, e.Version, e.TriggerData, e.TriggerNodeId, e.ParentExecutionId, e.ParentStepKey, e.Depth)
         {
             Timestamp = now,
         };
-        await InsertInboxAsync(write, e.Id, started, now, now, ct);
-        return true;
+        var data = StoredEvent.Serialize(started);
+        var visibleAt = SqliteValues.Timestamp(now);
+        var id = (long)(await write.Command("INSERT INTO inbox (execution_id, visible_at, data) VALUES (@executionId, @visibleAt, @data) RETURNING id",
+            ("@executionId", e.Id), ("@visibleAt", visibleAt), ("@data", data)).ExecuteScalarAsync(ct))!;
+        // Read back from what was stored (no JsonNode shared with the caller's trigger data), exactly as a claim returns it.
+        return (true, e.Lease is null ? null : new InboxMessage(id, e.Id, StoredEvent.Deserialize(data), SqliteValues.ParseTimestamp(visibleAt)));
     }
 
     private static readonly string InsertExecutionSql =
         $"""
         INSERT INTO executions (id, org_id, workflow_id, version, status, trigger_data, parent_execution_id, parent_step_key,
-                                retry_of, idempotency_key, created_at, updated_at, last_sequence)
+                                retry_of, idempotency_key, created_at, updated_at, last_sequence, lock_owner, lock_expires)
         VALUES (@Id, @OrgId, @WorkflowId, @Version, '{ExecutionStatus.Pending}', @triggerData, @ParentExecutionId, @ParentStepKey,
-                @RetryOf, @IdempotencyKey, @at, @at, 0)
+                @RetryOf, @IdempotencyKey, @at, @at, 0, @lockOwner, @lockExpires)
         ON CONFLICT (org_id, idempotency_key) DO NOTHING
         """;
 

@@ -35,7 +35,11 @@ public sealed record ExecutionRecord(
     DateTimeOffset UpdatedAt,
     long LastSequence);
 
-/// <summary>A request to start an execution. <see cref="IdempotencyKey"/> is unique per organisation.</summary>
+/// <summary>
+/// A request to start an execution. <see cref="IdempotencyKey"/> is unique per organisation. With <see cref="Lease"/>,
+/// the execution is inserted already leased to a dispatcher (as a claim would lease it), so the process that accepted
+/// the start can run its first turn without claiming it; if it never does, the lease expires and any dispatcher claims it.
+/// </summary>
 public sealed record NewExecution(
     string Id,
     string OrgId,
@@ -47,10 +51,18 @@ public sealed record NewExecution(
     string? ParentExecutionId = null,
     string? ParentStepKey = null,
     string? RetryOf = null,
-    int Depth = 0);
+    int Depth = 0,
+    ExecutionLease? Lease = null);
 
-/// <summary>The outcome of a start: the execution, and whether an earlier start with the same idempotency key returned it.</summary>
-public sealed record StartResult(ExecutionRecord Execution, bool Existing);
+/// <summary>An orchestration lease taken at insert time: the dispatcher <see cref="Owner"/> holds the execution until <see cref="Expires"/>.</summary>
+public sealed record ExecutionLease(string Owner, DateTimeOffset Expires);
+
+/// <summary>
+/// The outcome of a start: the execution, and whether an earlier start with the same idempotency key returned it.
+/// <see cref="FirstMessage"/> is the <see cref="ExecutionStarted"/> inbox message the start inserted, as a claim would
+/// return it; only a new start with a <see cref="NewExecution.Lease"/> carries it (null otherwise).
+/// </summary>
+public sealed record StartResult(ExecutionRecord Execution, bool Existing, InboxMessage? FirstMessage = null);
 
 /// <summary>
 /// A message for an execution's inbox: an activity result, a fired timer, an external event, a cancel, a child's outcome.
@@ -144,7 +156,10 @@ public interface IExecutionClientStore : IExecutionHistoryReader
     /// <summary>
     /// Creates the execution (status pending) with its <see cref="ExecutionStarted"/> event in its inbox,
     /// in one transaction. With an idempotency key already used in the organisation, returns that execution
-    /// and writes nothing. The history itself is only ever appended by the dispatcher.
+    /// and writes nothing (no lease either, and no <see cref="StartResult.FirstMessage"/>). The history itself is
+    /// only ever appended by the dispatcher. With <see cref="NewExecution.Lease"/>, the new execution is leased to
+    /// its owner in the same statement and the result carries the inbox message, so that owner's dispatcher can
+    /// decide the first turn without a claim; other dispatchers cannot claim it until the lease expires.
     /// </summary>
     Task<StartResult> StartAsync(NewExecution execution, CancellationToken ct = default);
 

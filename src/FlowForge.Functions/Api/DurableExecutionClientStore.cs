@@ -22,6 +22,8 @@ internal sealed class DurableExecutionClientStore(IExecutionLog log, DurableClie
     /// </summary>
     public async Task<StartResult> StartAsync(NewExecution execution, CancellationToken ct = default)
     {
+        // Durable Task schedules the orchestration itself: there is no dispatcher lease to take, and none goes into its input.
+        execution = execution with { Lease = null };
         var result = await log.CreateAsync(execution, clock.GetUtcNow(), ct);
         var id = result.Execution.Id;
         if (result.Existing)

@@ -14,7 +14,8 @@ namespace FlowForge.Server.Engine;
 /// The decider loop: claims executions with due inbox messages, runs the decider, and commits each
 /// turn (history, status, activities, timers, children, the parent's wake-up) in one transaction,
 /// batching many executions per transaction. Activities it creates are leased to this process and
-/// handed straight to the local workers.
+/// handed straight to the local workers; their results, and starts this process accepts (inserted already
+/// leased to it, see <see cref="LocalStarts"/>), come back in memory without a claim.
 /// </summary>
 internal sealed class Dispatcher(
     IExecutionWorkerStore store,
@@ -23,6 +24,7 @@ internal sealed class Dispatcher(
     EngineSignals signals,
     ActivityQueue activities,
     LocalResults results,
+    LocalStarts starts,
     StartQuota quota,
     ExecutionEvents feed,
     IOptions<EngineOptions> options,
@@ -62,6 +64,7 @@ internal sealed class Dispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         results.Start();
+        starts.Start();
         while (!stoppingToken.IsCancellationRequested)
         {
             // Once per iteration: an idle loop still iterates every poll interval, so only a hung one stops beating.
@@ -69,7 +72,7 @@ internal sealed class Dispatcher(
             var worked = false;
             try
             {
-                worked = await RunLocalResultsAsync(stoppingToken);
+                worked = await RunLocalWorkAsync(stoppingToken);
                 // A pass that read nothing proves nothing about the database: only one that called the store ends an outage.
                 var storeCalled = worked;
                 // The store is read only when there may be inbox work: signalled, due by the clock, or the poll interval passed.
@@ -117,6 +120,8 @@ internal sealed class Dispatcher(
         }
         heartbeats.Stopped(LoopHeartbeats.Dispatcher);
         results.Stop();
+        // Starts still handed over are durable and leased to this process: the release below makes them claimable at once.
+        starts.Stop();
         // Results handed over but not committed go the durable way, so nothing a worker finished is lost on shutdown.
         var leftovers = _uncommittedResults;
         while (results.TryRead(out var completion)) leftovers.Add(completion);
@@ -125,39 +130,45 @@ internal sealed class Dispatcher(
     }
 
     /// <summary>
-    /// The fast path: activity results this process's workers handed over in memory are decided and
-    /// committed in one transaction with the deletion of their activity rows, skipping the inbox write
-    /// and the claim. It needs the execution's state cached from this dispatcher's last commit; the
-    /// compare-and-set on the last sequence keeps it safe against other dispatchers, and anything that
-    /// does not fit (no cached state, a conflict) takes the durable inbox path instead.
+    /// The fast path, for work handed over in memory, decided and committed in one group commit (one transaction per pass):
+    /// activity results this process's workers finished, committed with the deletion of their activity rows (no inbox
+    /// write, no claim), and starts this process accepted, inserted already leased to this dispatcher (no claim). A result
+    /// needs the execution's state cached from this dispatcher's last commit; the compare-and-set on the last sequence
+    /// keeps both safe against other dispatchers. A result that does not fit (no cached state, a conflict) takes the
+    /// durable inbox path instead; a start whose lease was lost (it expired and another dispatcher took the execution)
+    /// conflicts and writes nothing, and its inbox is looked at the durable way. Starts are durable already: if the pass
+    /// fails they are still leased to this process, whose next claim takes them back from their inbox messages.
     /// </summary>
-    public async Task<bool> RunLocalResultsAsync(CancellationToken ct)
+    public async Task<bool> RunLocalWorkAsync(CancellationToken ct)
     {
         // Results a failed pass could not commit come first: an outage must not lose them (their leases would have to expire).
         var batch = _uncommittedResults;
         _uncommittedResults = [];
         while (batch.Count < _options.DispatcherBatchSize * 4 && results.TryRead(out var completion)) batch.Add(completion);
-        if (batch.Count == 0) return false;
+        var started = new List<OrchestrationWorkItem>();
+        while (started.Count < _options.DispatcherBatchSize && starts.TryRead(out var item)) started.Add(item);
+        if (batch.Count == 0 && started.Count == 0) return false;
         try
         {
-            await DecideAndCommitResultsAsync(batch, ct);
+            await DecideAndCommitLocalAsync(batch, started, ct);
         }
         catch
         {
             // Kept for the next pass. Any of them already committed is refused there as a stale result, so nothing is recorded twice.
             _uncommittedResults = batch;
+            if (started.Count > 0) signals.WakeDispatcher();
             throw;
         }
         return true;
     }
 
-    private async Task DecideAndCommitResultsAsync(List<ActivityCompletion> batch, CancellationToken ct)
+    private async Task DecideAndCommitLocalAsync(List<ActivityCompletion> batch, List<OrchestrationWorkItem> started, CancellationToken ct)
     {
-
         var now = clock.GetUtcNow();
         var viaInbox = new List<ActivityCompletion>();
         var commits = new List<OrchestrationCommit>();
-        var turns = new List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result, List<ActivityCompletion> Completions)>();
+        var turns = new List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result)>();
+        var completionsOf = new List<List<ActivityCompletion>>();
         foreach (var group in batch.GroupBy(c => c.ExecutionId))
         {
             var completions = group.ToList();
@@ -170,7 +181,8 @@ internal sealed class Dispatcher(
             {
                 var (commit, state, result) = await DecideAsync(cached.Record, [.. completions.Select(c => c.Result)], [], cached.State, now, ct);
                 commits.Add(commit with { CompletedActivities = completions });
-                turns.Add((cached.Record, state, result, completions));
+                turns.Add((cached.Record, state, result));
+                completionsOf.Add(completions);
             }
             catch (Exception e) when (e is not OperationCanceledException && !PoisonIsolation.IsDatabaseFailure(e))
             {
@@ -178,20 +190,22 @@ internal sealed class Dispatcher(
                 viaInbox.AddRange(completions);
             }
         }
+        var firstStart = commits.Count;
+        await DecideItemsAsync(started, commits, turns, now, ct);
 
         if (commits.Count > 0)
         {
-            var decided = turns.Select(t => (t.Record, t.State, t.Result)).ToList();
-            var outcomes = await CommitIsolatingAsync(commits, decided, async (i, error) =>
+            var outcomes = await CommitAndApplyAsync(commits, turns, async (i, error) =>
             {
-                var (record, state, _, completions) = turns[i];
-                var failed = await FailedAsync(record, [], state.Started, error, now, ct);
-                return failed with { Commit = failed.Commit with { CompletedActivities = completions } };
+                if (i >= firstStart) return await FailedAsync(started[i - firstStart].Execution, started[i - firstStart].Messages, null, error, now, ct);
+                var failed = await FailedAsync(turns[i].Record, [], turns[i].State.Started, error, now, ct);
+                return failed with { Commit = failed.Commit with { CompletedActivities = completionsOf[i] } };
             }, ct);
-            Applied(decided, commits, outcomes);
             for (var i = 0; i < outcomes.Count; i++)
             {
-                if (outcomes[i].Outcome == CommitOutcome.Conflict) viaInbox.AddRange(turns[i].Completions);
+                if (outcomes[i].Outcome != CommitOutcome.Conflict) continue;
+                if (i < firstStart) viaInbox.AddRange(completionsOf[i]);
+                else signals.WakeDispatcher();
             }
         }
         if (viaInbox.Count > 0)
@@ -201,15 +215,37 @@ internal sealed class Dispatcher(
         }
     }
 
-    /// <summary>One batch: claim, decide, commit. Returns how many executions were claimed (0: nothing to do).</summary>
+    /// <summary>
+    /// One batch: claim, decide, commit. Returns how many claimed executions were run (0: nothing to do). Executions whose
+    /// start is waiting in <see cref="LocalStarts"/> (leased to this process, so claimable by it) are left to that hand-off:
+    /// running them here too would decide their first turn twice, and the loser's conflict would drop the winner's cached state.
+    /// Any other message of theirs (a cancel sent meanwhile) is claimed by a later pass, once that turn released the lease.
+    /// </summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var items = await store.ClaimOrchestrationsAsync(Owner, _options.DispatcherBatchSize, _options.OrchestrationLease, now, ct);
+        var claimed = await store.ClaimOrchestrationsAsync(Owner, _options.DispatcherBatchSize, _options.OrchestrationLease, now, ct);
+        var items = claimed.Where(i => !starts.IsWaiting(i.Execution.Id)).ToList();
         if (items.Count == 0) return 0;
 
         var commits = new List<OrchestrationCommit>(items.Count);
         var turns = new List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result)>(items.Count);
+        await DecideItemsAsync(items, commits, turns, now, ct);
+        await CommitAndApplyAsync(commits, turns, (i, error) => FailedAsync(items[i].Execution, items[i].Messages, null, error, now, ct), ct);
+        return items.Count;
+    }
+
+    /// <summary>
+    /// Decides a turn for each leased execution from its inbox messages (claimed, or started by this process), appending
+    /// them to <paramref name="commits"/> and <paramref name="turns"/>.
+    /// </summary>
+    private async Task DecideItemsAsync(
+        IReadOnlyList<OrchestrationWorkItem> items,
+        List<OrchestrationCommit> commits,
+        List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result)> turns,
+        DateTimeOffset now,
+        CancellationToken ct)
+    {
         foreach (var item in items)
         {
             var record = item.Execution;
@@ -229,10 +265,18 @@ internal sealed class Dispatcher(
             commits.Add(turn.Commit);
             turns.Add((record, turn.State, turn.Result));
         }
+    }
 
-        var outcomes = await CommitIsolatingAsync(commits, turns, (i, error) => FailedAsync(items[i].Execution, items[i].Messages, null, error, now, ct), ct);
+    /// <summary>The group commit (<see cref="CommitIsolatingAsync"/>), then <see cref="Applied"/>.</summary>
+    private async Task<IReadOnlyList<CommitResult>> CommitAndApplyAsync(
+        List<OrchestrationCommit> commits,
+        List<(ExecutionRecord Record, ExecutionState State, DeciderResult Result)> turns,
+        Func<int, string, Task<(OrchestrationCommit Commit, ExecutionState State, DeciderResult Result)>> fail,
+        CancellationToken ct)
+    {
+        var outcomes = await CommitIsolatingAsync(commits, turns, fail, ct);
         Applied(turns, commits, outcomes);
-        return items.Count;
+        return outcomes;
     }
 
     /// <summary>

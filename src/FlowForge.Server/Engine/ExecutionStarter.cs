@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using FlowForge.Core.Storage;
 using FlowForge.Server.Telemetry;
+using Microsoft.Extensions.Options;
 
 namespace FlowForge.Server.Engine;
 
@@ -11,9 +12,12 @@ internal sealed record StartOutcome(StartStatus Status, ExecutionRecord? Executi
 
 /// <summary>
 /// The starter: one durable execution per trigger event, committed (row + first inbox message)
-/// before the caller is answered, on the workflow's published version.
+/// before the caller is answered, on the workflow's published version. When this process runs a dispatcher
+/// (<see cref="LocalStarts"/> open, backlog not full), the execution is inserted already leased to it and handed
+/// over in memory, so its first turn needs no claim.
 /// </summary>
-internal sealed class ExecutionStarter(IExecutionClientStore store, IWorkflowStore workflows, EngineSignals signals, StartQuota quota)
+internal sealed class ExecutionStarter(
+    IExecutionClientStore store, IWorkflowStore workflows, EngineSignals signals, StartQuota quota, LocalStarts localStarts, IOptions<EngineOptions> options)
 {
     public static string NewExecutionId() => "ex_" + Guid.CreateVersion7().ToString("N");
 
@@ -41,7 +45,9 @@ internal sealed class ExecutionStarter(IExecutionClientStore store, IWorkflowSto
         using var span = StartTelemetry.Start(executionId, workflowId);
         try
         {
-            result = await store.StartAsync(new NewExecution(executionId, orgId, workflowId, pinned.Value, triggerData, triggerNodeId, idempotencyKey, RetryOf: retryOf), ct);
+            var lease = localStarts.Lease(options.Value.OrchestrationLease);
+            result = await store.StartAsync(new NewExecution(executionId, orgId, workflowId, pinned.Value, triggerData, triggerNodeId, idempotencyKey, RetryOf: retryOf,
+                Lease: lease), ct);
         }
         catch
         {
@@ -50,7 +56,8 @@ internal sealed class ExecutionStarter(IExecutionClientStore store, IWorkflowSto
         }
         StartTelemetry.Started(span, result.Execution.Id, result.Existing);
         if (result.Existing) quota.GiveBack(orgId);
-        else signals.WakeDispatcher();
+        // A leased start that cannot be handed over (the dispatcher stopped meanwhile) waits for its lease to expire or be released.
+        else if (result.FirstMessage is not { } first || !localStarts.TryPost(new OrchestrationWorkItem(result.Execution, [first]))) signals.WakeDispatcher();
         return new StartOutcome(result.Existing ? StartStatus.Existing : StartStatus.Started, result.Execution);
     }
 }

@@ -21,6 +21,7 @@ internal static class EngineRegistration
         services.AddSingleton<EngineSignals>();
         services.AddSingleton<ActivityQueue>();
         services.AddSingleton<LocalResults>();
+        services.AddSingleton<LocalStarts>();
         services.AddSingleton<ExecutionEvents>();
         services.AddSingleton<GraphCache>();
         services.AddSingleton<StartQuota>();

@@ -18,8 +18,29 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
 
     public volatile bool Down;
 
-    /// <summary>While set, claims find nothing: executions started meanwhile are then claimed together, in one batch.</summary>
+    /// <summary>
+    /// While set, claims find nothing: executions started meanwhile are then claimed together, in one batch. Starts are
+    /// inserted unleased meanwhile (not handed to the local dispatcher in memory), so they too wait for the claim.
+    /// </summary>
     public volatile bool HoldClaims;
+
+    /// <summary>
+    /// While set, starts are leased to this owner for this long instead of to the local dispatcher, and nothing is handed
+    /// over in memory: as if the process that inserted them died at once. They are claimable when that lease expires.
+    /// </summary>
+    public (string Owner, TimeSpan Lease)? LeaseStartsTo { get; set; }
+
+    /// <summary>While set, runs after a start is inserted and before the starter hears of it (another process acting meanwhile).</summary>
+    public Func<StartResult, Task>? AfterStart { get; set; }
+
+    /// <summary>Per execution, the claims that returned it, with the instant each claimed at.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentQueue<DateTimeOffset>> Claimed { get; } = new();
+
+    /// <summary>Per execution, how many of its turns the store answered with a conflict.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, int> Conflicts { get; } = new();
+
+    /// <summary>How many claims returned <paramref name="executionId"/>.</summary>
+    public int ClaimsOf(string executionId) => Claimed.TryGetValue(executionId, out var at) ? at.Count : 0;
 
     /// <summary>While set, every orchestration commit throws what it makes (whatever the turn holds).</summary>
     public Func<Exception>? CommitFault { get; set; }
@@ -65,7 +86,16 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
         throw Outage();
     }
 
-    public Task<StartResult> StartAsync(NewExecution execution, CancellationToken ct = default) { CheckUp(); return inner.StartAsync(execution, ct); }
+    public async Task<StartResult> StartAsync(NewExecution execution, CancellationToken ct = default)
+    {
+        CheckUp();
+        if (HoldClaims) execution = execution with { Lease = null };
+        var dead = LeaseStartsTo is { } to && execution.Lease is not null;
+        if (dead) execution = execution with { Lease = new ExecutionLease(LeaseStartsTo!.Value.Owner, DateTimeOffset.UtcNow + LeaseStartsTo.Value.Lease) };
+        var result = await inner.StartAsync(execution, ct);
+        if (AfterStart is { } after) await after(result);
+        return dead ? result with { FirstMessage = null } : result;
+    }
 
     public Task<ExecutionRecord?> GetAsync(string orgId, string executionId, CancellationToken ct = default) => inner.GetAsync(orgId, executionId, ct);
 
@@ -108,7 +138,14 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
     {
         CheckUp();
         if (HoldClaims) return Task.FromResult<IReadOnlyList<OrchestrationWorkItem>>([]);
-        return inner.ClaimOrchestrationsAsync(owner, max, lease, now, ct);
+        return Counted();
+
+        async Task<IReadOnlyList<OrchestrationWorkItem>> Counted()
+        {
+            var items = await inner.ClaimOrchestrationsAsync(owner, max, lease, now, ct);
+            foreach (var item in items) Claimed.GetOrAdd(item.Execution.Id, _ => new()).Enqueue(now);
+            return items;
+        }
     }
 
     public Task<IReadOnlyList<CommitResult>> CommitOrchestrationsAsync(string owner, IReadOnlyList<OrchestrationCommit> commits, CancellationToken ct = default)
@@ -124,7 +161,17 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
             throw fault();
         }
         if (commits.Any(c => c.NewEvents.Any(Poisoned))) throw Poison();
-        return inner.CommitOrchestrationsAsync(owner, commits, ct);
+        return Counted();
+
+        async Task<IReadOnlyList<CommitResult>> Counted()
+        {
+            var results = await inner.CommitOrchestrationsAsync(owner, commits, ct);
+            for (var i = 0; i < results.Count; i++)
+            {
+                if (results[i].Outcome == CommitOutcome.Conflict) Conflicts.AddOrUpdate(commits[i].ExecutionId, 1, (_, n) => n + 1);
+            }
+            return results;
+        }
     }
 
     public Task ReleaseOrchestrationsAsync(string owner, CancellationToken ct = default) => inner.ReleaseOrchestrationsAsync(owner, ct);
