@@ -35,6 +35,18 @@ public sealed class PostgresDatabase : IRelationalDatabase, IAsyncDisposable, ID
         // thing, the live feed's LISTEN, runs on its own unpooled connection (OpenUnpooledAsync).
         if (!connectionString.Contains("No Reset On Close", StringComparison.OrdinalIgnoreCase)) builder.NoResetOnClose = true;
         _dataSource = NpgsqlDataSource.Create(builder);
+        // The engine's hot path (group commits, orchestration claims, starts) gets a small pool of its own. Npgsql hands
+        // out idle connections first in, first out, so after a burst had opened dozens, each sequential commit landed on
+        // the least recently used one: a cold backend, whose statements were prepared and planned generically only after
+        // several uses of it. On this VM that doubled a commit's round trip (bench/README, issue 13). Those callers run one
+        // at a time per process (the dispatcher's loop, the starts' drainer), so three connections stay warm.
+        _engine = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.ConnectionString)
+        {
+            MaxPoolSize = Math.Min(EngineConnections, builder.MaxPoolSize),
+            MinPoolSize = 0,
+            // Named, so pg_stat_activity tells them apart from the API's pool.
+            ApplicationName = (string.IsNullOrEmpty(builder.ApplicationName) ? "flowforge" : builder.ApplicationName) + " engine",
+        });
         _unpooled = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false }.ConnectionString;
     }
 
@@ -60,6 +72,17 @@ public sealed class PostgresDatabase : IRelationalDatabase, IAsyncDisposable, ID
     public string? Schema { get; }
 
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken ct = default) => _dataSource.OpenConnectionAsync(ct);
+
+    /// <summary>How many connections the engine's own pool holds at most (on top of the connection string's pool).</summary>
+    public const int EngineConnections = 3;
+
+    private readonly NpgsqlDataSource _engine;
+
+    /// <summary>
+    /// A connection from the engine's small pool: for the dispatcher's commits and claims and the batched starts only,
+    /// which run one at a time per process and must find a warm connection (see the constructor).
+    /// </summary>
+    public ValueTask<NpgsqlConnection> OpenEngineAsync(CancellationToken ct = default) => _engine.OpenConnectionAsync(ct);
 
     /// <summary>A pooled connection, opened synchronously: for callers behind synchronous interfaces (the Data Protection key repository).</summary>
     public NpgsqlConnection Open() => _dataSource.OpenConnection();
@@ -127,9 +150,17 @@ public sealed class PostgresDatabase : IRelationalDatabase, IAsyncDisposable, ID
         return result;
     }
 
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _engine.DisposeAsync();
+        await _dataSource.DisposeAsync();
+    }
 
-    public void Dispose() => _dataSource.Dispose();
+    public void Dispose()
+    {
+        _engine.Dispose();
+        _dataSource.Dispose();
+    }
 
     internal static IEnumerable<(int Version, string Name, string Sql)> LoadMigrations()
     {

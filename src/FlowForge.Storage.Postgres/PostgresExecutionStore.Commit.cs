@@ -40,7 +40,7 @@ public sealed partial class PostgresExecutionStore
         var rows = new BatchRows(commits.Count);
         foreach (var i in order) rows.Add(commits[i], at);
 
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenEngineAsync(ct);
         await using var command = new NpgsqlCommand(CommitSql(rows.Parts), c);
         rows.Bind(command.Parameters, owner, at);
 

@@ -20,7 +20,7 @@ public sealed partial class PostgresExecutionStore
     public async Task<IReadOnlyList<OrchestrationWorkItem>> ClaimOrchestrationsAsync(string owner, int max, TimeSpan lease, DateTimeOffset now, CancellationToken ct = default)
     {
         if (max <= 0) return [];
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenEngineAsync(ct);
         var at = PostgresValues.Timestamp(now);
         // One statement (its own transaction): lock the candidates and lease them. Table order: inbox/executions (read)
         // -> executions (lock, update). It used to be a transaction of four round trips.
@@ -95,7 +95,7 @@ public sealed partial class PostgresExecutionStore
 
     private async Task<CommitResult[]> CommitOneByOneAsync(string owner, IReadOnlyList<OrchestrationCommit> commits, List<int> order, DateTimeOffset now, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenEngineAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
         var results = new CommitResult[commits.Count];
         foreach (var i in order)

@@ -76,7 +76,7 @@ public sealed partial class PostgresExecutionStore
         var now = PostgresValues.Now(_time);
         var started = batch.Select(e => StoredEvent.Serialize(new ExecutionStarted(
             e.WorkflowId, e.Version, e.TriggerData, e.TriggerNodeId, e.ParentExecutionId, e.ParentStepKey, e.Depth) { Timestamp = now })).ToArray();
-        await using var c = await db.OpenAsync();
+        await using var c = await db.OpenEngineAsync();
         // The lease columns are per row (a batch mixes leased and unleased starts, or several owners). The msg CTE
         // returns each new execution's message id; ins and msg run in one snapshot, so both are read in one row.
         var inserted = (await c.QueryAsync<ExecutionRow>(new CommandDefinition(

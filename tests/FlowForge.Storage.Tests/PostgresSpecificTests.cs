@@ -286,6 +286,27 @@ public sealed class PostgresSpecificTests
         Assert.Equal(2L, (await store.GetForEngineAsync("ex_e"))!.LastSequence);
     }
 
+    [Fact]
+    public async Task TheEnginesCommitsClaimsAndStarts_UseItsOwnSmallPool_HoweverManyRunAtOnce()
+    {
+        // The hot path keeps a few warm connections of its own (Npgsql hands out idle connections first in, first out:
+        // after a burst, sequential commits would each land on a cold one). A burst must not grow it past its bound.
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        var name = "t_" + Guid.NewGuid().ToString("N")[..12]; // other tests' stores run at the same time on this server
+        await using var database = new PostgresDatabase(temp.ConnectionString + $";Application Name={name}");
+        var store = new PostgresExecutionStore(database);
+        var ids = Enumerable.Range(0, 40).Select(i => $"ex_{i:D2}").ToList();
+        await Task.WhenAll(ids.Select(id => Task.Run(() => store.StartAsync(new NewExecution(id, "org", "wf", 1, null)))));
+        var items = await store.ClaimOrchestrationsAsync("d1", 100, Lease, Now());
+        await Task.WhenAll(items.Select(i => Task.Run(() => store.CommitOrchestrationsAsync("d1",
+            [new OrchestrationCommit(i.Execution.Id, 0, [i.Messages[0].Id], [i.Messages[0].Event], ExecutionStatus.Running)]))));
+
+        var engine = (await temp.QueryAsync(
+            $"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{name} engine'")).Single()[0];
+        Assert.InRange((long)engine!, 1L, PostgresDatabase.EngineConnections);
+        Assert.Equal(40, items.Count);
+    }
+
     // ---- Columns and clocks ----------------------------------------------------------------
 
     [Fact]

@@ -14,10 +14,8 @@ public sealed class PostgresServerFixture : FakeServiceFixture
     {
     }
 
-    /// <summary>A server on a fresh schema of its own, with <paramref name="settings"/> over the defaults.</summary>
-    public PostgresServerFixture(IReadOnlyDictionary<string, string?> settings) : this(new PostgresStorage(), settings)
-    {
-    }
+    /// <summary>A server on a fresh schema of its own, with <paramref name="settings"/> over the defaults (a factory: xunit class fixtures need one public constructor).</summary>
+    public static PostgresServerFixture WithSettings(IReadOnlyDictionary<string, string?> settings) => new(new PostgresStorage(), settings);
 
     /// <summary>Another server on <paramref name="schema"/>: another process on the same database. It leaves the schema alone on dispose.</summary>
     /// <param name="settings">More settings, over the defaults.</param>

@@ -51,7 +51,7 @@ public sealed class PostgresServerTests(PostgresServerFixture server) : IClassFi
 /// </summary>
 public sealed class PostgresCrossProcessTests : IAsyncLifetime
 {
-    private readonly PostgresServerFixture _engine = new(new Dictionary<string, string?> { ["Live:CrossProcess"] = "true" });
+    private readonly PostgresServerFixture _engine = PostgresServerFixture.WithSettings(new Dictionary<string, string?> { ["Live:CrossProcess"] = "true" });
     private PostgresServerFixture? _api;
 
     public async Task InitializeAsync()
