@@ -5,7 +5,7 @@ using NpgsqlTypes;
 
 namespace FlowForge.Storage.Postgres;
 
-// The group commit's fast path: every turn of the batch in one NpgsqlBatch, one round trip, one implicit transaction.
+// The group commit's fast path: every turn of the batch in one set-based statement, one round trip, one implicit transaction.
 public sealed partial class PostgresExecutionStore
 {
     /// <summary>SQLSTATE raised by flowforge_expect (migration 0007) when a guarded statement changed an unexpected number of rows.</summary>
@@ -29,9 +29,9 @@ public sealed partial class PostgresExecutionStore
     /// raises FF409 otherwise; the history primary key still raises its own violation; either rolls the statement back.
     /// All CTEs see one snapshot, so the terminal clean-up excludes the rows the batch deletes itself (a row must not be
     /// deleted twice by one statement) and cannot see the messages the batch inserts: messages to an execution that
-    /// finishes in this batch are not inserted at all. Row locks are not
-    /// taken in a fixed order here: a deadlock with another batch rolls this one back like a conflict, and the
-    /// one-by-one path (which locks in execution-id order) commits it. Turns that create children take that path too.
+    /// finishes in this batch are not inserted at all. Row locks are not taken in a fixed order here: a deadlock with
+    /// another batch rolls this one back like a conflict, and the one-by-one path (which locks in execution-id order)
+    /// commits it. Turns that create children take that path too.
     /// </remarks>
     private async Task<CommitResult[]?> TryCommitInOneRoundTripAsync(
         string owner, IReadOnlyList<OrchestrationCommit> commits, IEnumerable<int> order, DateTimeOffset now, CancellationToken ct)
