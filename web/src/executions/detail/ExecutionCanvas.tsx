@@ -1,5 +1,5 @@
-import { useMemo } from 'react';
-import { Background, Controls, ReactFlow, type Edge } from '@xyflow/react';
+import { useCallback, useMemo, useState } from 'react';
+import { Background, Controls, ReactFlow, type Edge, type NodeChange } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { stepEdgeTypes, stepNodeTypes } from '../../editor/canvas/StepNode';
 import { EdgeMarkers } from '../../editor/canvas/FlowEdge';
@@ -24,6 +24,23 @@ interface Props {
  */
 export function ExecutionCanvas({ version, overlay, selected, onSelect }: Props) {
   const graph = useMemo(() => toGraph(version), [version]);
+  // The cards' measured sizes, handed back on every render: the nodes are rebuilt whenever the run moves on, and React
+  // Flow hides a node it receives without `measured` until it measures it again, which it may not do when the card's
+  // size did not change (a run finishing quickly left the canvas blank).
+  const [measured, setMeasured] = useState<ReadonlyMap<string, { width: number; height: number }>>(() => new Map());
+  const onNodesChange = useCallback((changes: NodeChange<StepNode>[]) => {
+    setMeasured((previous) => {
+      let next: Map<string, { width: number; height: number }> | null = null;
+      for (const change of changes) {
+        if (change.type !== 'dimensions' || !change.dimensions) continue;
+        const known = previous.get(change.id);
+        if (known && known.width === change.dimensions.width && known.height === change.dimensions.height) continue;
+        next ??= new Map(previous);
+        next.set(change.id, change.dimensions);
+      }
+      return next ?? previous;
+    });
+  }, []);
   const nodes = useMemo<StepNode[]>(
     () =>
       graph.nodes.map((n) => {
@@ -31,6 +48,7 @@ export function ExecutionCanvas({ version, overlay, selected, onSelect }: Props)
         const status = run?.status ?? 'pending';
         return {
           ...n,
+          measured: measured.get(n.id),
           className: `run-${status}`,
           ariaLabel: `${n.id}: ${run ? statusLabel(run.status) : 'Not run'}${run?.detail ? ` (${run.detail})` : ''}`,
           selected: n.id === selected,
@@ -38,7 +56,7 @@ export function ExecutionCanvas({ version, overlay, selected, onSelect }: Props)
           connectable: false,
         };
       }),
-    [graph.nodes, overlay, selected],
+    [graph.nodes, overlay, selected, measured],
   );
   const edges = useMemo<Edge[]>(
     () =>
@@ -62,6 +80,7 @@ export function ExecutionCanvas({ version, overlay, selected, onSelect }: Props)
           }}
           className="exec-canvas"
           nodes={nodes}
+          onNodesChange={onNodesChange}
           edges={edges}
           nodeTypes={stepNodeTypes}
           edgeTypes={stepEdgeTypes}
