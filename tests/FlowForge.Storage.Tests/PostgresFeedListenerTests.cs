@@ -14,15 +14,8 @@ public sealed class PostgresFeedListenerTests
         await using var temp = await TempSchema.CreateMigratedAsync();
         var store = new PostgresExecutionStore(temp.Database);
         await using var otherProcess = new PostgresDatabase(temp.ConnectionString);
-        var received = new ConcurrentQueue<PostgresFeedTurn>();
-        var listening = new TaskCompletionSource();
         using var stop = new CancellationTokenSource();
-        var listen = new PostgresFeedListener(otherProcess).ListenAsync(turn =>
-        {
-            received.Enqueue(turn);
-            return ValueTask.CompletedTask;
-        }, () => listening.TrySetResult(), stop.Token);
-        await listening.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var (received, listen) = await ListenAsync(otherProcess, stop.Token);
 
         var first = await StartAndClaimAsync(store, "ex_1");
         var second = await StartAndClaimAsync(store, "ex_2");
@@ -57,15 +50,8 @@ public sealed class PostgresFeedListenerTests
         var quiet = new PostgresExecutionStore(temp.Database, announceCommits: false);
         var loud = new PostgresExecutionStore(temp.Database);
         await using var otherProcess = new PostgresDatabase(temp.ConnectionString);
-        var received = new ConcurrentQueue<PostgresFeedTurn>();
-        var listening = new TaskCompletionSource();
         using var stop = new CancellationTokenSource();
-        var listen = new PostgresFeedListener(otherProcess).ListenAsync(turn =>
-        {
-            received.Enqueue(turn);
-            return ValueTask.CompletedTask;
-        }, () => listening.TrySetResult(), stop.Token);
-        await listening.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var (received, listen) = await ListenAsync(otherProcess, stop.Token);
 
         await CommitAsync(quiet, await StartAndClaimAsync(quiet, "ex_quiet"), 0);
         // The witness: committed after the quiet one returned, so its notice is the later one on the channel.
@@ -175,6 +161,20 @@ public sealed class PostgresFeedListenerTests
             new OrchestrationCommit(item.Execution.Id, lastSequence, consumed, [item.Messages[0].Event], ExecutionStatus.Running),
         ]);
         Assert.Equal(CommitOutcome.Committed, Assert.Single(result).Outcome);
+    }
+
+    /// <summary>A listener of another process that queues every turn it hears; returns once its LISTEN is in place.</summary>
+    private static async Task<(ConcurrentQueue<PostgresFeedTurn> Received, Task Listen)> ListenAsync(PostgresDatabase otherProcess, CancellationToken stop)
+    {
+        var received = new ConcurrentQueue<PostgresFeedTurn>();
+        var listening = new TaskCompletionSource();
+        var listen = new PostgresFeedListener(otherProcess).ListenAsync(turn =>
+        {
+            received.Enqueue(turn);
+            return ValueTask.CompletedTask;
+        }, () => listening.TrySetResult(), stop);
+        await listening.Task.WaitAsync(TimeSpan.FromSeconds(10), stop);
+        return (received, listen);
     }
 
     private static async Task<OrchestrationWorkItem> StartAndClaimAsync(PostgresExecutionStore store, string id)
