@@ -135,12 +135,9 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
         {
             Timestamp = now,
         };
-        var data = StoredEvent.Serialize(started);
-        var visibleAt = SqliteValues.Timestamp(now);
-        var id = (long)(await write.Command("INSERT INTO inbox (execution_id, visible_at, data) VALUES (@executionId, @visibleAt, @data) RETURNING id",
-            ("@executionId", e.Id), ("@visibleAt", visibleAt), ("@data", data)).ExecuteScalarAsync(ct))!;
+        var (id, data) = await InsertInboxAsync(write, e.Id, started, now, now, ct);
         // Read back from what was stored (no JsonNode shared with the caller's trigger data), exactly as a claim returns it.
-        return (true, e.Lease is null ? null : new InboxMessage(id, e.Id, StoredEvent.Deserialize(data), SqliteValues.ParseTimestamp(visibleAt)));
+        return (true, e.Lease is null ? null : new InboxMessage(id, e.Id, StoredEvent.Deserialize(data), SqliteValues.ParseTimestamp(SqliteValues.Timestamp(now))));
     }
 
     private static readonly string InsertExecutionSql =
@@ -153,10 +150,14 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
         """;
 
     /// <summary>Appends a message to an inbox; the event keeps its own timestamp, or is stamped with <paramref name="now"/>.</summary>
-    private static Task<int> InsertInboxAsync(SqliteWrite write, string executionId, HistoryEvent message, DateTimeOffset visibleAt, DateTimeOffset now, CancellationToken ct) =>
-        write.Command("INSERT INTO inbox (execution_id, visible_at, data) VALUES (@executionId, @visibleAt, @data)",
-            ("@executionId", executionId), ("@visibleAt", SqliteValues.Timestamp(visibleAt)),
-            ("@data", StoredEvent.Serialize(StoredEvent.Stamp(message, now)))).ExecuteNonQueryAsync(ct);
+    /// <summary>Inserts one inbox message; returns its id and the stored JSON (a leased start hands both to its dispatcher).</summary>
+    private static async Task<(long Id, string Data)> InsertInboxAsync(SqliteWrite write, string executionId, HistoryEvent message, DateTimeOffset visibleAt, DateTimeOffset now, CancellationToken ct)
+    {
+        var data = StoredEvent.Serialize(StoredEvent.Stamp(message, now));
+        var id = (long)(await write.Command("INSERT INTO inbox (execution_id, visible_at, data) VALUES (@executionId, @visibleAt, @data) RETURNING id",
+            ("@executionId", executionId), ("@visibleAt", SqliteValues.Timestamp(visibleAt)), ("@data", data)).ExecuteScalarAsync(ct))!;
+        return (id, data);
+    }
 
     /// <inheritdoc />
     public async Task<ExecutionRecord?> GetAsync(string orgId, string executionId, CancellationToken ct = default)
