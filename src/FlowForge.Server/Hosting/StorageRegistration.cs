@@ -55,7 +55,7 @@ internal static class StorageRegistration
                 services.AddSingleton<ITenantStore>(sp => new PostgresTenantStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<IWorkflowStore>(sp => new PostgresWorkflowStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
                 // Commits are announced (NOTIFY) only where other processes listen: Live__CrossProcess is set on every process sharing the database.
-                var announce = configuration.GetValue<bool>("Live:CrossProcess");
+                var announce = configuration.ReadSettings<LiveOptions>("Live").CrossProcess;
                 services.TryAddSingleton<IExecutionStore>(sp => new PostgresExecutionStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>(), announce));
                 services.AddSingleton<ITriggerStore>(sp => new PostgresTriggerStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton<ISendLedger>(sp => new PostgresSendLedger(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
