@@ -18,8 +18,51 @@ public sealed class ProfilingExecutionStore(IExecutionStore inner) : IExecutionS
     }
 
     private readonly ConcurrentDictionary<string, Stat> _stats = new();
+    private readonly List<(string Name, long Begin, long End)> _timeline = [];
+    private bool _recording;
 
     public void Reset() => _stats.Clear();
+
+    /// <summary>Records every store call's begin and end from now on (sequential latency runs: one execution at a time).</summary>
+    public void StartTimeline() { lock (_timeline) { _timeline.Clear(); _recording = true; } }
+
+    /// <summary>
+    /// Where the time of sequential runs went, from the timeline: each run from its POST (<paramref name="runs"/>: sent,
+    /// terminal commit observed) is split into the HTTP request up to the store's start, the start, the commits, the
+    /// engine's work between them, and the time from the last commit to the terminal commit observed. Medians.
+    /// </summary>
+    public string TimelineReport(IReadOnlyList<(long Sent, long Finished)> runs)
+    {
+        List<(string Name, long Begin, long End)> calls;
+        lock (_timeline) { calls = [.. _timeline]; _recording = false; }
+        var parts = new Dictionary<string, List<double>>();
+        void Add(string part, double ms) { if (!parts.TryGetValue(part, out var l)) parts[part] = l = []; l.Add(ms); }
+        static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+        foreach (var (sent, finished) in runs)
+        {
+            var mine = calls.Where(c => c.Begin >= sent && c.End <= finished).OrderBy(c => c.Begin).ToList();
+            var start = mine.FirstOrDefault(c => c.Name == "StartAsync");
+            if (start.Name is null) continue;
+            var commits = mine.Where(c => c.Name == "CommitOrchestrationsAsync" && c.Begin >= start.End).ToList();
+            Add("1 POST sent → store start", Ms(start.Begin - sent));
+            Add("2 store start", Ms(start.End - start.Begin));
+            Add("3 commits (sum)", Ms(commits.Sum(c => c.End - c.Begin)));
+            Add("4 between start and commits (sum)", Ms((commits.Count > 0 ? commits[^1].End - start.End : 0) - commits.Sum(c => c.End - c.Begin)));
+            Add("5 last commit → observed", Ms(finished - (commits.Count > 0 ? commits[^1].End : start.End)));
+            Add("  commits per run", commits.Count);
+            Add("  other store calls per run", mine.Count - 1 - commits.Count);
+            Add("total", Ms(finished - sent));
+        }
+        var sb = new StringBuilder($"where a sequential run's time went ({runs.Count} runs, medians; the parts' medians need not add up to the total's):\n");
+        sb.AppendLine("| part | ms |");
+        sb.AppendLine("|---|---:|");
+        foreach (var (name, values) in parts.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            values.Sort();
+            sb.AppendLine($"| {name} | {values[values.Count / 2]:0.000} |");
+        }
+        return sb.ToString();
+    }
 
     public string Report(int executions)
     {
@@ -39,6 +82,7 @@ public sealed class ProfilingExecutionStore(IExecutionStore inner) : IExecutionS
     {
         var start = Stopwatch.GetTimestamp();
         var result = await call();
+        if (_recording) lock (_timeline) _timeline.Add((name, start, Stopwatch.GetTimestamp()));
         var stat = _stats.GetOrAdd(name, _ => new Stat());
         Interlocked.Increment(ref stat.Calls);
         Interlocked.Add(ref stat.Ticks, Stopwatch.GetTimestamp() - start);

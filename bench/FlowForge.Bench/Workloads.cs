@@ -107,7 +107,8 @@ public static class Workloads
         var result = new WorkloadResult { Workload = workload, Sync = sync, Storage = options.Storage, ActivitiesPerExecution = activities, Concurrency = options.Concurrency };
         var workflowId = await Workflows.CreatePublishedAsync(server.NextHttp(), $"bench {workload}", graph);
 
-        async Task<(double Ms, bool Ok)> RunOneAsync(long startTimestamp)
+        var timeline = new List<(long Sent, long Finished)>();
+        async Task<(double Ms, bool Ok)> RunOneAsync(long startTimestamp, bool record = false)
         {
             var n = NextN();
             var id = await Workflows.ExecuteAsync(server.NextHttp(), workflowId, n);
@@ -121,6 +122,7 @@ public static class Workloads
                     if (result.Notes.Count < 5) result.Notes.Add($"FAIL {id}: status {finished.Status}, value {finished.Value?.ToString() ?? "null"} (expected {n + added}), {finished.ActivitySteps}/{activities} activities, {finished.Error}");
                 }
             }
+            if (record) timeline.Add((startTimestamp, finished.Timestamp));
             return (Ms(startTimestamp, finished.Timestamp), ok);
         }
 
@@ -130,16 +132,17 @@ public static class Workloads
 
         // Latency: one after another, POST → terminal commit observed.
         server.Profiler?.Reset();
+        server.Profiler?.StartTimeline();
         var latencies = new List<double>(options.LatencyRuns);
         for (var i = 0; i < options.LatencyRuns; i++)
         {
-            var (ms, ok) = await RunOneAsync(Stopwatch.GetTimestamp());
+            var (ms, ok) = await RunOneAsync(Stopwatch.GetTimestamp(), record: true);
             latencies.Add(ms);
             result.Executions++;
             if (!ok) result.Failures++;
         }
         result.LatencyRuns = latencies.Count;
-        if (server.Profiler is { } p1) Console.WriteLine($"[profile] {workload} latency runs\n{p1.Report(options.LatencyRuns)}");
+        if (server.Profiler is { } p1) Console.WriteLine($"[profile] {workload} latency runs\n{p1.Report(options.LatencyRuns)}\n{p1.TimelineReport(timeline)}");
         result.LatencyP50Ms = Percentile(latencies, 0.50);
         result.LatencyP95Ms = Percentile(latencies, 0.95);
 
