@@ -188,6 +188,20 @@ public abstract class CredentialStore(IRelationalDatabase db) : ICredentialStore
             cancellationToken: ct)) > 0;
     }
 
+    public async Task<CredentialRecord?> ReplaceAsync(CredentialRecord credential, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenConnectionAsync(ct);
+        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"""
+            UPDATE credentials SET kind = @Kind, field_names = {_sql.Json("@fieldNames")}, secret = @ProtectedValues, updated_at = @now
+            WHERE org_id = @OrgId AND name = @Name
+            RETURNING {Columns}
+            """,
+            new { credential.OrgId, credential.Name, credential.Kind, fieldNames = JsonSerializer.Serialize(credential.FieldNames), credential.ProtectedValues, now = _sql.Timestamp(credential.UpdatedAt) },
+            cancellationToken: ct));
+        return row is null ? null : ToRecord(row);
+    }
+
     public async Task<CredentialRecord?> GetAsync(string orgId, string name, CancellationToken ct = default)
     {
         await using var c = await db.OpenConnectionAsync(ct);

@@ -55,6 +55,36 @@ test.describe('operations', () => {
     expect(String(done.finalOutput?.by)).not.toBe('');
   });
 
+  test('a credential's values are replaced in place: same name and creation time, new values', async ({ signedIn: page, api }) => {
+    const name = `mail-${Date.now()}`;
+    const created = await api.post('/api/credentials', { data: { name, kind: 'smtp', values: { host: 'old.example.com', from: 'old@example.com' } } });
+    expect(created.status(), await created.text()).toBe(201);
+    const before = (await created.json()) as { createdAt: string; updatedAt: string };
+
+    await page.getByRole('link', { name: 'Credentials' }).click();
+    await expect(page.getByRole('heading', { name: 'Credentials', level: 1 })).toBeVisible();
+    await page.getByRole('button', { name: `Replace ${name}` }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.getByRole('heading', { name: `Replace “${name}”` })).toBeVisible();
+    await dialog.getByLabel('host', { exact: true }).fill('mail.example.com');
+    await dialog.getByLabel('from', { exact: true }).fill('ops@example.com');
+    await dialog.getByRole('button', { name: 'Add value' }).click();
+    await dialog.getByLabel('Value 3 name').fill('password');
+    await dialog.getByLabel('password', { exact: true }).fill('s3cret-value');
+    await shot(page, 'ops-credential-replace');
+    await dialog.getByRole('button', { name: 'Replace values' }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(page.getByText(`Replaced “${name}”`)).toBeVisible();
+
+    const row = page.getByRole('row').filter({ hasText: name });
+    await expect(row.getByText('password', { exact: true })).toBeVisible();
+    const after = (await (await api.get(`/api/credentials/${name}`)).json()) as { fields: string[]; createdAt: string; updatedAt: string };
+    expect(after.fields).toEqual(['host', 'from', 'password']);
+    expect(after.createdAt).toBe(before.createdAt);
+    expect(Date.parse(after.updatedAt)).toBeGreaterThan(Date.parse(before.updatedAt));
+    expect(JSON.stringify(after)).not.toContain('s3cret-value');
+  });
+
   test('a new key is shown once, works, and stops working once revoked', async ({ signedIn: page }) => {
     const name = `e2e key ${Date.now()}`;
     await page.getByRole('link', { name: 'API keys' }).click();

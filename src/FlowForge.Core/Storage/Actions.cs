@@ -93,6 +93,12 @@ public interface ICredentialStore
     /// <summary>Adds a credential; false when the organisation already has one by that name.</summary>
     Task<bool> AddAsync(CredentialRecord credential, CancellationToken ct = default);
 
+    /// <summary>
+    /// Swaps an existing credential's kind, field names and values in one statement (its creation time stays), so a step
+    /// reading it meanwhile gets the old values or the new ones, never none. Null when the organisation has none by that name.
+    /// </summary>
+    Task<CredentialRecord?> ReplaceAsync(CredentialRecord credential, CancellationToken ct = default);
+
     Task<CredentialRecord?> GetAsync(string orgId, string name, CancellationToken ct = default);
 
     Task<IReadOnlyList<CredentialRecord>> ListAsync(string orgId, CancellationToken ct = default);

@@ -49,13 +49,22 @@ internal sealed partial class CredentialService(ICredentialStore store, IDataPro
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
     public static partial Regex NamePattern();
 
-    /// <summary>Stores a new credential; false when the organisation already has one by that name.</summary>
+    /// <summary>Stores a new credential; null when the organisation already has one by that name.</summary>
     public async Task<CredentialRecord?> AddAsync(string orgId, string name, string kind, JsonObject values, CancellationToken ct)
+    {
+        var record = Protect(orgId, name, kind, values);
+        return await store.AddAsync(record, ct) ? record : null;
+    }
+
+    /// <summary>Swaps an existing credential's kind and values at once; null when the organisation has none by that name.</summary>
+    public Task<CredentialRecord?> ReplaceAsync(string orgId, string name, string kind, JsonObject values, CancellationToken ct) =>
+        store.ReplaceAsync(Protect(orgId, name, kind, values), ct);
+
+    private CredentialRecord Protect(string orgId, string name, string kind, JsonObject values)
     {
         var now = clock.GetUtcNow();
         var secret = ProtectorFor(orgId).Protect(values.ToJsonString());
-        var record = new CredentialRecord(orgId, name, kind, [.. values.Select(v => v.Key)], secret, now, now);
-        return await store.AddAsync(record, ct) ? record : null;
+        return new CredentialRecord(orgId, name, kind, [.. values.Select(v => v.Key)], secret, now, now);
     }
 
     /// <summary>The credential's decrypted values, or null when the organisation has none by that name.</summary>

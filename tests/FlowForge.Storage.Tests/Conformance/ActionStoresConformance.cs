@@ -175,6 +175,35 @@ public abstract class ActionStoresConformance
     }
 
     [Fact]
+    public async Task Credentials_Replace_SwapsKindFieldsAndValues_KeepsTheCreationTime_OnlyOfThatOrganisation()
+    {
+        await using var stores = await CreateStoresAsync();
+        var store = stores.Credentials;
+        var created = new DateTimeOffset(2030, 1, 1, 10, 0, 0, TimeSpan.Zero);
+        var replaced = created.AddHours(3);
+        Assert.True(await store.AddAsync(new CredentialRecord("org_a", "main", "smtp", ["host", "from"], "cipher-1", created, created)));
+        Assert.True(await store.AddAsync(new CredentialRecord("org_b", "main", "smtp", ["host"], "cipher-b", created, created)));
+
+        var returned = await store.ReplaceAsync(new CredentialRecord("org_a", "main", "crm", ["baseUrl", "apiKey"], "cipher-2", replaced, replaced));
+
+        var expected = new CredentialRecord("org_a", "main", "crm", ["baseUrl", "apiKey"], "cipher-2", created, replaced);
+        foreach (var got in new[] { returned, await store.GetAsync("org_a", "main") })
+        {
+            Assert.NotNull(got);
+            Assert.Equal((expected.OrgId, expected.Name, expected.Kind, expected.ProtectedValues, expected.CreatedAt, expected.UpdatedAt),
+                (got.OrgId, got.Name, got.Kind, got.ProtectedValues, got.CreatedAt, got.UpdatedAt));
+            Assert.Equal(expected.FieldNames, got.FieldNames);
+        }
+        Assert.Equal("cipher-b", (await store.GetAsync("org_b", "main"))!.ProtectedValues);
+
+        // Nothing to replace: no row appears.
+        Assert.Null(await store.ReplaceAsync(new CredentialRecord("org_a", "other", "crm", ["baseUrl"], "x", replaced, replaced)));
+        Assert.Null(await store.ReplaceAsync(new CredentialRecord("org_c", "main", "crm", ["baseUrl"], "x", replaced, replaced)));
+        Assert.Null(await store.GetAsync("org_a", "other"));
+        Assert.Null(await store.GetAsync("org_c", "main"));
+    }
+
+    [Fact]
     public async Task Purge_OfAFinishedExecution_TakesItsLedgerEntriesAndOutboxMessagesOnly()
     {
         await using var stores = await CreateStoresAsync();

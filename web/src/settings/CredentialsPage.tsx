@@ -114,8 +114,8 @@ export function CredentialsPage() {
 }
 
 /**
- * Creates a credential, or replaces one: the server keeps values write-only and has no update, so a replace checks the
- * form first (what the server would refuse), then deletes the old credential and stores the new one.
+ * Creates a credential, or replaces one: values are write-only, so a replace asks for every value again and the server
+ * swaps them (and the kind) in one step. A refused replace leaves the old values in place.
  */
 function CredentialDialog({ replace, onClose }: { replace: Credential | null; onClose(): void }) {
   const [name, setName] = useState(replace?.name ?? '');
@@ -144,21 +144,23 @@ function CredentialDialog({ replace, onClose }: { replace: Credential | null; on
     setFailure(null);
     if (problems) return;
     setBusy(true);
-    let deleted = false;
     try {
+      const values = valuesObject(rows) as never;
       if (replace) {
-        await unwrap(api.DELETE('/api/credentials/{name}', { params: { path: { name: replace.name } } }));
-        deleted = true;
+        await unwrap(api.PUT('/api/credentials/{name}', { params: { path: { name: replace.name } }, body: { kind, values } }));
+      } else {
+        await unwrap(api.POST('/api/credentials', { body: { name: name.trim(), kind, values } }));
       }
-      await unwrap(api.POST('/api/credentials', { body: { name: name.trim(), kind, values: valuesObject(rows) as never } }));
       await queryClient.invalidateQueries({ queryKey: credentialsKey });
       toast.success(replace ? `Replaced “${name.trim()}”` : `Saved “${name.trim()}”`);
       onClose();
     } catch (e) {
-      if (deleted) await queryClient.invalidateQueries({ queryKey: credentialsKey });
       setFailure(
-        (deleted ? 'The old values were removed, but the new ones were refused: ' : '') +
-          (e instanceof ApiError && e.code === 'credential-exists' ? `A credential named “${name.trim()}” already exists: replace it instead.` : describeError(e)),
+        e instanceof ApiError && e.code === 'credential-exists'
+          ? `A credential named “${name.trim()}” already exists: replace it instead.`
+          : replace
+            ? `The old values are still in place: ${describeError(e)}`
+            : describeError(e),
       );
     } finally {
       setBusy(false);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using FlowForge.Server.Credentials;
 using FlowForge.Server.Tests.Infrastructure;
@@ -57,6 +58,41 @@ public class CredentialsTests(UnconfiguredFixture server) : IClassFixture<Unconf
         await (await _client.DeleteAsync($"/api/credentials/{name}")).Expect(HttpStatusCode.NoContent);
         await (await _client.GetAsync($"/api/credentials/{name}")).ExpectProblem(HttpStatusCode.NotFound, "not-found");
         await (await _client.DeleteAsync($"/api/credentials/{name}")).ExpectProblem(HttpStatusCode.NotFound, "not-found");
+    }
+
+    [Fact]
+    public async Task Replace_SwapsKindAndValuesAtOnce_AndARefusedBodyKeepsTheOldOnes()
+    {
+        var name = "wa-" + Unique();
+        var created = await (await Create(name, "whatsapp", new { accessToken = "old-token", phoneNumberId = "555" })).Expect(HttpStatusCode.Created);
+        var resolver = server.Services.GetRequiredService<ICredentialResolver>();
+
+        // Refused bodies change nothing: the old values still resolve.
+        var missing = await (await _client.PutAsJsonAsync($"/api/credentials/{name}", new { kind = "whatsapp", values = new { accessToken = "new-token" } }))
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid-body");
+        Assert.Contains(missing["errors"]!.AsArray(), e => (string?)e!["field"] == "values.phoneNumberId");
+        await (await _client.PutAsJsonAsync($"/api/credentials/{name}", new { name, kind = "whatsapp", values = new { accessToken = "t", phoneNumberId = "1" } }))
+            .ExpectProblem(HttpStatusCode.BadRequest, "invalid-body"); // the name is the path's, not the body's
+        await (await _client.PutAsync($"/api/credentials/{name}", Http.Json("{not json"))).ExpectProblem(HttpStatusCode.BadRequest, "invalid-body");
+        Assert.Equal("old-token", (string?)(await resolver.ResolveAsync("org-a", name, CancellationToken.None))!["accessToken"]);
+
+        var replaced = await (await _client.PutAsJsonAsync($"/api/credentials/{name}",
+            new { kind = "http", values = new { token = "new-token" } })).Expect(HttpStatusCode.OK);
+        Assert.Equal(name, (string?)replaced["name"]);
+        Assert.Equal("http", (string?)replaced["kind"]);
+        Assert.Equal(["token"], replaced["fields"]!.AsArray().Select(f => (string)f!));
+        Assert.Equal((DateTimeOffset)created["createdAt"]!, (DateTimeOffset)replaced["createdAt"]!);
+        Assert.True((DateTimeOffset)replaced["updatedAt"]! >= (DateTimeOffset)created["updatedAt"]!);
+        Assert.DoesNotContain("new-token", replaced.ToJsonString());
+        var values = (await resolver.ResolveAsync("org-a", name, CancellationToken.None))!;
+        Assert.Equal("new-token", (string?)values["token"]);
+        Assert.Null(values["accessToken"]);
+
+        // Only an existing credential of the caller's organisation is replaced; a replace creates nothing.
+        var other = server.Client(ServerFixture.KeyB);
+        await (await other.PutAsJsonAsync($"/api/credentials/{name}", new { kind = "http", values = new { token = "b" } })).ExpectProblem(HttpStatusCode.NotFound, "not-found");
+        await (await _client.PutAsJsonAsync($"/api/credentials/nope-{Unique()}", new { kind = "http", values = new { token = "x" } })).ExpectProblem(HttpStatusCode.NotFound, "not-found");
+        Assert.Equal("new-token", (string?)(await resolver.ResolveAsync("org-a", name, CancellationToken.None))!["token"]);
     }
 
     [Fact]
