@@ -40,17 +40,33 @@ public sealed class PostgresDatabase : IRelationalDatabase, IAsyncDisposable, ID
         // the least recently used one: a cold backend, whose statements were prepared and planned generically only after
         // several uses of it. On this VM that doubled a commit's round trip (bench/README, issue 13). Those callers run one
         // at a time per process (the dispatcher's loop, the starts' drainer), so three connections stay warm.
-        _engine = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.ConnectionString)
+        var engine = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(builder.ConnectionString)
         {
             MaxPoolSize = Math.Min(EngineConnections, builder.MaxPoolSize),
             MinPoolSize = 0,
             // Named, so pg_stat_activity tells them apart from the API's pool.
             ApplicationName = (string.IsNullOrEmpty(builder.ApplicationName) ? "flowforge" : builder.ApplicationName) + " engine",
-        });
+            // The session settings below must survive the connection's returns to the pool (a reset would undo them).
+            NoResetOnClose = true,
+        }.ConnectionString);
+        engine.UsePhysicalConnectionInitializer(
+            connection => { using var set = new NpgsqlCommand(EngineSessionSql, connection); set.ExecuteNonQuery(); },
+            async connection => { await using var set = new NpgsqlCommand(EngineSessionSql, connection); await set.ExecuteNonQueryAsync(); });
+        _engine = engine.Build();
         _unpooled = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false }.ConnectionString;
     }
 
     private readonly string _unpooled;
+
+    /// <summary>
+    /// The engine connections' planner settings. Its statements are prepared (Npgsql auto-prepare) and written to be index
+    /// scans whatever the parameters. Left to choose, PostgreSQL kept re-planning the group commit on every execution:
+    /// its generic plan, costed for an array of unknown length, looked dearer than a custom plan for the one-turn array
+    /// at hand, and planning that statement of CTEs took longer than running it (bench/README, issue 13). Generic plans
+    /// are forced, and sequential scans ruled out where an index serves, so a plan made while a table was still nearly
+    /// empty (a new database) does not scan it in full once it has grown, until autovacuum re-analyzes it.
+    /// </summary>
+    private const string EngineSessionSql = "SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off";
 
     /// <summary>A connection of its own, never returned to the pool: for session state (LISTEN) that must die with it.</summary>
     public async ValueTask<NpgsqlConnection> OpenUnpooledAsync(CancellationToken ct = default)

@@ -80,9 +80,9 @@ public sealed partial class PostgresExecutionStore
         return results;
     }
 
-    // Every table is reached through "= ANY(array)" on an indexed column, besides the join to the unnested rows: a prepared
-    // statement's generic plan is made once, often on a young, tiny table, where a join alone would be planned as a
-    // sequential scan and stay one as the table grows. The array condition is an index scan whatever the table's size.
+    // Every table is reached through "= ANY(array)" on an indexed column, besides the join to the unnested rows, so an index
+    // serves every part. The engine's connections run generic plans with sequential scans ruled out (PostgresDatabase's
+    // EngineSessionSql): the plan is made once, often on a young, tiny table, and stays an index scan as the table grows.
 
     /// <summary>Which parts a batch has: the statement holds only those CTEs (an empty CTE still costs its executor set-up).</summary>
     [Flags]

@@ -307,6 +307,63 @@ public sealed class PostgresSpecificTests
         Assert.Equal(40, items.Count);
     }
 
+    [Fact]
+    public async Task TheEnginesConnections_RunGenericIndexPlans_EvenOnAnEmptyTable_AndKeepThemAcrossPoolReturns()
+    {
+        // Planned on an empty table, a statement reaching executions through "= ANY(array)" is a sequential scan by cost,
+        // and a generic plan stays as it was made: the engine's connections rule that out (and re-planning per call).
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        await using var database = new PostgresDatabase(temp.ConnectionString + ";No Reset On Close=false");
+        const string statement = """
+            PREPARE probe(text[], bigint[]) AS
+            UPDATE executions e SET last_sequence = t.expected + 1
+            FROM unnest($1, $2) AS t(id, expected)
+            WHERE e.id = ANY($1) AND e.id = t.id AND e.last_sequence = t.expected
+            """;
+
+        for (var round = 0; round < 3; round++) // back and forth to the pool: a reset must not undo the settings
+        {
+            await using var engine = await database.OpenEngineAsync();
+            Assert.Equal(["force_generic_plan", "off"], await Settings(engine));
+            var plan = await Plan(engine);
+            Assert.Contains("executions_pkey", plan); // an index scan or a bitmap scan of the primary key
+            Assert.DoesNotContain("Seq Scan", plan);
+        }
+        // The API's own pool plans as PostgreSQL chooses (its statements are simple, their custom plans cheap): the
+        // same statement there is a sequential scan of the empty table, which is what the engine's settings prevent.
+        await using var api = await database.OpenAsync();
+        Assert.Equal(["auto", "on"], await Settings(api));
+        await using (var custom = new Npgsql.NpgsqlCommand("SET plan_cache_mode = force_generic_plan", api)) await custom.ExecuteNonQueryAsync();
+        Assert.Contains("Seq Scan on executions", await Plan(api));
+        await using (var reset = new Npgsql.NpgsqlCommand("RESET plan_cache_mode", api)) await reset.ExecuteNonQueryAsync();
+
+        static async Task<List<string>> Settings(Npgsql.NpgsqlConnection c)
+        {
+            await using var read = new Npgsql.NpgsqlCommand("SELECT current_setting('plan_cache_mode'), current_setting('enable_seqscan')", c);
+            await using var reader = await read.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            return [reader.GetString(0), reader.GetString(1)];
+        }
+
+        async Task<string> Plan(Npgsql.NpgsqlConnection c)
+        {
+            await using (var prepare = new Npgsql.NpgsqlCommand(statement, c)) await prepare.ExecuteNonQueryAsync();
+            try
+            {
+                await using var explain = new Npgsql.NpgsqlCommand("EXPLAIN EXECUTE probe(ARRAY['ex_1'], ARRAY[1::bigint])", c);
+                await using var reader = await explain.ExecuteReaderAsync();
+                var lines = new List<string>();
+                while (await reader.ReadAsync()) lines.Add(reader.GetString(0));
+                return string.Join("\n", lines);
+            }
+            finally
+            {
+                await using var deallocate = new Npgsql.NpgsqlCommand("DEALLOCATE probe", c);
+                await deallocate.ExecuteNonQueryAsync();
+            }
+        }
+    }
+
     // ---- Columns and clocks ----------------------------------------------------------------
 
     [Fact]
