@@ -10,7 +10,7 @@ namespace FlowForge.Bench;
 /// <c>--profile</c> only: wraps the real <see cref="IExecutionStore"/> and counts calls, items and wall time per
 /// method, to see where an execution's time goes (store round trips vs. everything else). Adds a little overhead.
 /// </summary>
-public sealed class ProfilingExecutionStore(IExecutionStore inner) : IExecutionStore
+public sealed class ProfilingExecutionStore(IExecutionStore inner) : IExecutionStore, IDisposable
 {
     private sealed class Stat
     {
@@ -24,7 +24,33 @@ public sealed class ProfilingExecutionStore(IExecutionStore inner) : IExecutionS
     public void Reset() => _stats.Clear();
 
     /// <summary>Records every store call's begin and end from now on (sequential latency runs: one execution at a time).</summary>
-    public void StartTimeline() { lock (_timeline) { _timeline.Clear(); _recording = true; } }
+    public void StartTimeline()
+    {
+        if (_commands.ActivityStopped is null) ListenToCommands();
+        lock (_timeline) { _timeline.Clear(); _recording = true; }
+    }
+
+    // Npgsql's own spans (ActivitySource "Npgsql"): every PostgreSQL command, from the API's reads to the engine's commits.
+    private readonly ActivityListener _commands = new()
+    {
+        ShouldListenTo = source => source.Name == "Npgsql",
+        Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+    };
+
+    public void Dispose() => _commands.Dispose();
+
+    private void ListenToCommands()
+    {
+        _commands.ActivityStopped = a =>
+        {
+            if (!_recording) return;
+            var end = Stopwatch.GetTimestamp();
+            var text = (a.GetTagItem("db.query.text") ?? a.GetTagItem("db.statement"))?.ToString() ?? a.DisplayName;
+            var words = string.Join(' ', text.Split((char[])[' ', '\n', '\r', '\t', '('], StringSplitOptions.RemoveEmptyEntries).Take(6));
+            lock (_timeline) _timeline.Add(("sql " + words, end - (long)(a.Duration.TotalSeconds * Stopwatch.Frequency), end));
+        };
+        ActivitySource.AddActivityListener(_commands);
+    }
 
     /// <summary>
     /// Where the time of sequential runs went, from the timeline: each run from its POST (<paramref name="runs"/>: sent,
@@ -40,11 +66,14 @@ public sealed class ProfilingExecutionStore(IExecutionStore inner) : IExecutionS
         static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
         foreach (var (sent, finished) in runs)
         {
-            var mine = calls.Where(c => c.Begin >= sent && c.End <= finished).OrderBy(c => c.Begin).ToList();
+            var mine = calls.Where(c => c.Begin >= sent && c.End <= finished && !c.Name.StartsWith("sql ", StringComparison.Ordinal)).OrderBy(c => c.Begin).ToList();
+            var sql = calls.Where(c => c.Begin >= sent && c.End <= finished && c.Name.StartsWith("sql ", StringComparison.Ordinal)).ToList();
             var start = mine.FirstOrDefault(c => c.Name == "StartAsync");
             if (start.Name is null) continue;
             var commits = mine.Where(c => c.Name == "CommitOrchestrationsAsync" && c.Begin >= start.End).ToList();
             Add("1 POST sent → store start", Ms(start.Begin - sent));
+            foreach (var group in sql.Where(c => c.End <= start.Begin).GroupBy(c => c.Name)) Add($"1.{group.Key} (before the start)", Ms(group.Sum(c => c.End - c.Begin)));
+            Add("  sql commands per run", sql.Count);
             Add("2 store start", Ms(start.End - start.Begin));
             Add("3 commits (sum)", Ms(commits.Sum(c => c.End - c.Begin)));
             Add("4 between start and commits (sum)", Ms((commits.Count > 0 ? commits[^1].End - start.End : 0) - commits.Sum(c => c.End - c.Begin)));
