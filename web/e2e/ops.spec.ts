@@ -55,7 +55,7 @@ test.describe('operations', () => {
     expect(String(done.finalOutput?.by)).not.toBe('');
   });
 
-  test('a credential's values are replaced in place: same name and creation time, new values', async ({ signedIn: page, api }) => {
+  test('replacing a credential swaps its values in place: same name and creation time', async ({ signedIn: page, api }) => {
     const name = `mail-${Date.now()}`;
     const created = await api.post('/api/credentials', { data: { name, kind: 'smtp', values: { host: 'old.example.com', from: 'old@example.com' } } });
     expect(created.status(), await created.text()).toBe(201);
