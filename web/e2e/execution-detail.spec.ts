@@ -164,6 +164,17 @@ test.describe('execution detail', () => {
     await card(page, 'review').click();
     await expect(page.getByRole('complementary', { name: 'Step details' }).getByRole('group', { name: 'Output' })).toContainText('Goodwill refund');
 
+    // Answered elsewhere (the API): the open page has no poll, so only the live feed can bring it to the end.
+    const elsewhere = await execute(api, workflowId);
+    await waitForStatus(api, elsewhere, ['waiting']);
+    await page.goto(`/executions/${elsewhere}`);
+    await expect(status(page)).toHaveText('Waiting');
+    await expect(page.getByText('Live', { exact: true })).toBeVisible();
+    const answered = await api.post(`/api/executions/${elsewhere}/events/approval`, { data: { payload: { approved: false, approvedBy: 'e2e' } } });
+    expect(answered.status(), await answered.text()).toBe(202);
+    await expect(status(page)).toHaveText('Succeeded');
+    await expect(card(page, 'decline')).toHaveAttribute('aria-label', /^decline: Completed/);
+
     const second = await execute(api, workflowId);
     await waitForStatus(api, second, ['waiting']);
     await page.goto(`/executions/${second}`);
