@@ -31,18 +31,29 @@ public sealed partial class PostgresExecutionStore
     /// deleted twice by one statement) and cannot see the messages the batch inserts: messages to an execution that
     /// finishes in this batch are not inserted at all. Row locks are not taken in a fixed order here: a deadlock with
     /// another batch rolls this one back like a conflict, and the one-by-one path (which locks in execution-id order)
-    /// commits it. Turns that create children take that path too.
+    /// commits it. Turns that create children take that path too. A batch of one small turn (the steps of a run at low
+    /// load) is written as plain values instead (<see cref="OneTurnSql"/>): the same rows and checks, without the arrays.
     /// </remarks>
     private async Task<CommitResult[]?> TryCommitInOneRoundTripAsync(
         string owner, IReadOnlyList<OrchestrationCommit> commits, IEnumerable<int> order, DateTimeOffset now, CancellationToken ct)
     {
         var at = PostgresValues.Timestamp(now);
-        var rows = new BatchRows(commits.Count);
-        foreach (var i in order) rows.Add(commits[i], at);
-
         await using var c = await db.OpenEngineAsync(ct);
-        await using var command = new NpgsqlCommand(CommitSql(rows.Parts), c);
-        rows.Bind(command.Parameters, owner, at);
+        await using var command = new NpgsqlCommand { Connection = c };
+        var oneTurn = commits.Count == 1 && FitsOneTurn(commits[0]);
+        if (oneTurn)
+        {
+            var shape = ShapeOf(commits[0]);
+            command.CommandText = OneTurnSql(shape);
+            BindOneTurn(command.Parameters, shape, commits[0], owner, at);
+        }
+        else
+        {
+            var rows = new BatchRows(commits.Count);
+            foreach (var i in order) rows.Add(commits[i], at);
+            command.CommandText = CommitSql(rows.Parts);
+            rows.Bind(command.Parameters, owner, at);
+        }
 
         // Activity ids come back from the insert's RETURNING (one row per new activity; a row of nulls when there is none).
         var activityIds = new Dictionary<(string ExecutionId, string StepKey, int Attempt), long>();
@@ -60,6 +71,7 @@ public sealed partial class PostgresExecutionStore
         {
             return null; // nothing was written
         }
+        if (oneTurn) Interlocked.Increment(ref _batchesOfOneTurn);
 
         var results = new CommitResult[commits.Count];
         for (var i = 0; i < commits.Count; i++)

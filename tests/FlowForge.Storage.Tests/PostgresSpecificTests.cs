@@ -287,6 +287,51 @@ public sealed class PostgresSpecificTests
     }
 
     [Fact]
+    public async Task Commit_OfOneSmallTurn_IsWrittenAsPlainValues_ABiggerOneOrOneWithMessagesSetBased()
+    {
+        // A sequential run's steps, one turn per group commit: the one-turn statement, with the same effects and checks.
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        var store = new PostgresExecutionStore(temp.Database);
+        await store.StartAsync(new NewExecution("ex_1", "org", "wf", 1, null));
+        var item = Assert.Single(await store.ClaimOrchestrationsAsync("d1", 10, Lease, Now()));
+        static ActivityRequest Step(string step) => new("ex_1", "org", step, "n_" + step, "t", 1, new JsonObject { ["in"] = step }, TimeSpan.FromMinutes(1));
+        var oneTurn = store.OneTurnCommits;
+
+        var first = Assert.Single(await store.CommitOrchestrationsAsync("d1",
+            [new OrchestrationCommit("ex_1", 0, [item.Messages[0].Id], [item.Messages[0].Event, new StepScheduled("s1", "n_s1", "t", 1, null)], ExecutionStatus.Running,
+                Activities: [Step("s1")], ActivityLeaseOwner: "w1", ActivityLeaseGrace: TimeSpan.FromSeconds(5))]));
+        var s1 = Assert.Single(first.LeasedActivities);
+        Assert.Equal(("s1", "n_s1", 1), (s1.Request.StepKey, s1.Request.NodeId, s1.ClaimCount));
+        var done = new StepCompleted("s1", "n_s1", "t", 1, new JsonObject { ["out"] = 1 }, "main");
+        var second = Assert.Single(await store.CommitOrchestrationsAsync("d1",
+            [new OrchestrationCommit("ex_1", 2, [], [done, new StepScheduled("s2", "n_s2", "t", 1, null)], ExecutionStatus.Running,
+                Activities: [Step("s2")], ActivityLeaseOwner: "w1", ActivityLeaseGrace: TimeSpan.FromSeconds(5),
+                CompletedActivities: [new ActivityCompletion(s1.Id, "w1", "ex_1", done)])]));
+        Assert.Equal(oneTurn + 2, store.OneTurnCommits);
+        Assert.Equal(["ex_1:s2:w1"], (await temp.QueryAsync("SELECT execution_id || ':' || step_key || ':' || lease_owner FROM activities")).Select(r => (string)r[0]!));
+        Assert.Equal(4L, (await store.GetForEngineAsync("ex_1"))!.LastSequence);
+
+        // The same result twice: its activity row is gone, so the turn conflicts and writes nothing.
+        var again = Assert.Single(await store.CommitOrchestrationsAsync("d1",
+            [new OrchestrationCommit("ex_1", 4, [], [done], ExecutionStatus.Running, CompletedActivities: [new ActivityCompletion(s1.Id, "w1", "ex_1", done)])]));
+        Assert.Equal(CommitOutcome.Conflict, again.Outcome);
+        Assert.Equal(4L, (await store.GetForEngineAsync("ex_1"))!.LastSequence);
+
+        // Five activities at once, or a timer message: the set-based statement.
+        var paths = store.CommitPaths;
+        await store.CommitOrchestrationsAsync("d1",
+            [new OrchestrationCommit("ex_1", 4, [], [new StepScheduled("f", "n_f", "t", 1, null)], ExecutionStatus.Running,
+                Activities: [Step("a"), Step("b"), Step("c"), Step("d"), Step("e")])]);
+        await store.CommitOrchestrationsAsync("d1",
+            [new OrchestrationCommit("ex_1", 5, [], [new TimerCreated("t1", Now().AddHours(1), TimerPurpose.Delay, "w")], ExecutionStatus.Running,
+                Messages: [new ScheduledMessage("ex_1", new TimerFired("t1"), Now().AddHours(1))])]);
+        Assert.Equal(oneTurn + 2, store.OneTurnCommits);
+        Assert.Equal((paths.InOneStatement + 2, paths.OneByOne), store.CommitPaths);
+        Assert.Equal(6L, (await store.GetForEngineAsync("ex_1"))!.LastSequence);
+        Assert.Equal(6L, (await temp.QueryAsync("SELECT count(*) FROM activities WHERE execution_id = 'ex_1'"))[0][0]);
+    }
+
+    [Fact]
     public async Task TheEnginesCommitsClaimsAndStarts_UseItsOwnSmallPool_HoweverManyRunAtOnce()
     {
         // The hot path keeps a few warm connections of its own (Npgsql hands out idle connections first in, first out:

@@ -400,6 +400,40 @@ public abstract partial class ExecutionStoreConformance
     }
 
     [Fact]
+    public async Task Commit_TerminalTurnCompletingAnActivityAndConsumingAMessage_DropsTheExecutionsOtherActivitiesAndMessages()
+    {
+        // A turn that sends nothing (the usual last step: its result in, the run completed), so a backend's one-turn
+        // form takes it: the clean-up must spare the rows the turn consumes itself and take every other row of the run.
+        var store = await CreateStoreAsync();
+        var org = NewId("org");
+        var owner = NewId("owner");
+        var worker = NewId("worker");
+        var other = await StartRunningAsync(store, org, owner);
+        var id = await StartRunningAsync(store, org, owner);
+        await CommitAsync(store, owner, new OrchestrationCommit(id, 1, [], [new StepScheduled("s1", "n1", "http.request", 1, null), new StepScheduled("s2", "n2", "http.request", 1, null)],
+            ExecutionStatus.Running, Activities: [Activity(id, org, "s1"), Activity(id, org, "s2")]));
+        await CommitAsync(store, owner, new OrchestrationCommit(other, 1, [], [new StepScheduled("s1", "n1", "http.request", 1, null)], ExecutionStatus.Running,
+            Activities: [Activity(other, org, "s1")]));
+        var s1 = (await ClaimActivitiesOfAsync(store, id, worker, Now())).Single(a => a.Request.StepKey == "s1");
+        Assert.True(await store.SendAsync(org, id, new EventRaised("go", null), Now()));
+        Assert.True(await store.SendAsync(org, id, new TimerFired("later"), Now().AddMinutes(10)));
+        var due = await ClaimAsync(store, id, owner);
+        var completed = new StepCompleted("s1", "n1", "http.request", 1, new JsonObject { ["ok"] = true }, "main");
+
+        var result = await CommitAsync(store, owner, new OrchestrationCommit(id, 3, [due.Messages.Single().Id], [completed, new EventRaised("go", null), new ExecutionCompleted(null)],
+            ExecutionStatus.Completed, CompletedActivities: [new ActivityCompletion(s1.Id, worker, id, completed)]));
+
+        Assert.Equal(CommitOutcome.Committed, result.Outcome);
+        Assert.Equal(ExecutionStatus.Completed, (await store.GetAsync(org, id))!.Status);
+        Assert.Equal(6, (await store.GetHistoryAsync(id)).Count);
+        // Every lease taken above has run out an hour later: what is claimable then is what is left.
+        var left = await store.ClaimActivitiesAsync(NewId("worker"), ClaimAll, TimeSpan.FromSeconds(10), Now().AddHours(1));
+        Assert.DoesNotContain(left, a => a.Request.ExecutionId == id);
+        Assert.Single(left, a => a.Request.ExecutionId == other); // the other run keeps its activity
+        Assert.Null(await TryClaimAsync(store, id, owner, Now().AddHours(1)));
+    }
+
+    [Fact]
     public async Task Commit_TerminalStatus_RecordsOutcomeAndDropsPendingActivitiesAndInbox_ButKeepsMessagesToOthers()
     {
         var store = await CreateStoreAsync();
