@@ -53,6 +53,15 @@ public sealed class PostgresDatabase : IRelationalDatabase, IAsyncDisposable, ID
             connection => { using var set = new NpgsqlCommand(EngineSessionSql, connection); set.ExecuteNonQuery(); },
             async connection => { await using var set = new NpgsqlCommand(EngineSessionSql, connection); await set.ExecuteNonQueryAsync(); });
         _engine = engine.Build();
+        // The point reads of every request (its API key, the workflow a start runs) get a few connections of their own
+        // too, for the same reason: after a burst, each sequential request's reads landed on a cold connection of the
+        // main pool, where their statements were not even prepared yet (0.4 ms more per start, bench/README).
+        _reads = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.ConnectionString)
+        {
+            MaxPoolSize = Math.Min(ReadConnections, builder.MaxPoolSize),
+            MinPoolSize = 0,
+            ApplicationName = (string.IsNullOrEmpty(builder.ApplicationName) ? "flowforge" : builder.ApplicationName) + " reads",
+        });
         _unpooled = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false }.ConnectionString;
     }
 
@@ -106,6 +115,14 @@ public sealed class PostgresDatabase : IRelationalDatabase, IAsyncDisposable, ID
     ISqlDialect IRelationalDatabase.Dialect => PostgresDialect.Instance;
 
     async ValueTask<DbConnection> IRelationalDatabase.OpenConnectionAsync(CancellationToken ct) => await OpenAsync(ct);
+
+    /// <summary>How many connections the request path's point reads hold at most (on top of the other pools).</summary>
+    public const int ReadConnections = 4;
+
+    private readonly NpgsqlDataSource _reads;
+
+    /// <summary>A connection from the small pool of the request path's point reads (see the constructor).</summary>
+    async ValueTask<DbConnection> IRelationalDatabase.OpenReadConnectionAsync(CancellationToken ct) => await _reads.OpenConnectionAsync(ct);
 
     /// <summary>
     /// Applies the embedded migration scripts not yet recorded in <c>schema_versions</c>, in order, each
@@ -169,12 +186,14 @@ public sealed class PostgresDatabase : IRelationalDatabase, IAsyncDisposable, ID
     public async ValueTask DisposeAsync()
     {
         await _engine.DisposeAsync();
+        await _reads.DisposeAsync();
         await _dataSource.DisposeAsync();
     }
 
     public void Dispose()
     {
         _engine.Dispose();
+        _reads.Dispose();
         _dataSource.Dispose();
     }
 

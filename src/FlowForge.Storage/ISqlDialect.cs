@@ -15,6 +15,12 @@ public interface IRelationalDatabase
 
     /// <summary>An open connection; disposing it returns it to the pool.</summary>
     ValueTask<DbConnection> OpenConnectionAsync(CancellationToken ct = default);
+
+    /// <summary>
+    /// A connection for one of the point reads every request or start makes (its API key, the workflow it starts): a
+    /// backend may keep a few warm connections apart for them (PostgreSQL does); otherwise any pooled connection.
+    /// </summary>
+    ValueTask<DbConnection> OpenReadConnectionAsync(CancellationToken ct = default) => OpenConnectionAsync(ct);
 }
 
 /// <summary>

@@ -39,7 +39,7 @@ public abstract class TenantStore(IRelationalDatabase db, TimeProvider? timeProv
 
     public async Task<ApiKeyRecord?> FindKeyByHashAsync(string keyHash, CancellationToken ct = default)
     {
-        await using var c = await db.OpenConnectionAsync(ct);
+        await using var c = await db.OpenReadConnectionAsync(ct);
         var row = await c.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(
             $"SELECT {KeyColumns} FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL", new { keyHash }, cancellationToken: ct));
         return row is null ? null : ToRecord(row);

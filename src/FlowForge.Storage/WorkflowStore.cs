@@ -38,7 +38,7 @@ public abstract class WorkflowStore(IRelationalDatabase db, TimeProvider? timePr
 
     public async Task<WorkflowRecord?> GetAsync(string orgId, string id, CancellationToken ct = default)
     {
-        await using var c = await db.OpenConnectionAsync(ct);
+        await using var c = await db.OpenReadConnectionAsync(ct);
         return await GetAsync(c, null, orgId, id, forUpdate: false, ct);
     }
 

@@ -353,6 +353,29 @@ public sealed class PostgresSpecificTests
     }
 
     [Fact]
+    public async Task EveryRequestsPointReads_UseTheirOwnSmallPool_HoweverManyRunAtOnce()
+    {
+        // The API key and the workflow of a start are read on a few warm connections of their own (after a burst the
+        // main pool would hand each sequential request a cold one); a burst waits for them rather than growing them.
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        var name = "t_" + Guid.NewGuid().ToString("N")[..12];
+        await using var database = new PostgresDatabase(temp.ConnectionString + $";Application Name={name}");
+        var tenants = new PostgresTenantStore(database);
+        var workflows = new PostgresWorkflowStore(database);
+        await tenants.EnsureOrganizationAsync("org", "Org");
+        await tenants.AddApiKeyAsync("org", "hash_1", "ffk_1", "key");
+        var workflow = await workflows.CreateAsync("org", new WorkflowDefinition("wf", null, WorkflowGraph.Empty, null));
+
+        var reads = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(async () =>
+            (await tenants.FindKeyByHashAsync(i % 2 == 0 ? "hash_1" : "hash_unknown"))?.OrgId + ":" + (await workflows.GetAsync("org", workflow.Id))?.Id)));
+
+        Assert.Equal(20, reads.Count(r => r == "org:" + workflow.Id));
+        Assert.Equal(20, reads.Count(r => r == ":" + workflow.Id));
+        var pooled = (await temp.QueryAsync($"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{name} reads'")).Single()[0];
+        Assert.InRange((long)pooled!, 1L, PostgresDatabase.ReadConnections);
+    }
+
+    [Fact]
     public async Task TheEnginesConnections_RunGenericIndexPlans_EvenOnAnEmptyTable_AndKeepThemAcrossPoolReturns()
     {
         // Planned on an empty table, a statement reaching executions through "= ANY(array)" is a sequential scan by cost,
