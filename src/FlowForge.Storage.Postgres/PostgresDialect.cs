@@ -25,6 +25,11 @@ internal sealed class PostgresDialect : ISqlDialect
 
     public string CaseInsensitiveLike => "ILIKE";
 
+    public string JsonAsText(string column) => $"{column}::text";
+
+    public string KeysetBefore(string timeColumn, string idColumn, string timeParameter, string idParameter) =>
+        $"({timeColumn}, {idColumn}) < ({timeParameter}, {idParameter})";
+
     // COLLATE "C": byte order, as SQLite's BINARY, whatever the database's collation.
     public string ByteOrder(string column) => $"{column} COLLATE \"C\"";
 

@@ -27,6 +27,16 @@ public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProv
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
+    /// <summary>The executions list and the waiting runs: reads written once for every relational backend.</summary>
+    private readonly ExecutionReads _reads = new(db);
+
+    /// <inheritdoc />
+    public Task<ExecutionSlice> SearchAsync(string orgId, ExecutionSearch search, CancellationToken ct = default) => _reads.SearchAsync(orgId, search, ct);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ExecutionRecord>> ListWaitingAsync(string orgId, ExecutionCursor? after, int limit, CancellationToken ct = default) =>
+        _reads.ListWaitingAsync(orgId, after, limit, ct);
+
     /// <summary>The live feed's notices, sent after each commit (migration 0007); null when nobody else listens.</summary>
     private readonly PostgresFeedNotifier? _feed = announceCommits ? new(db) : null;
 

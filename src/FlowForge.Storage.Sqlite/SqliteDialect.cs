@@ -26,6 +26,11 @@ internal sealed class SqliteDialect : ISqlDialect
 
     public string CaseInsensitiveLike => "LIKE";
 
+    public string JsonAsText(string column) => column;
+
+    public string KeysetBefore(string timeColumn, string idColumn, string timeParameter, string idParameter) =>
+        $"{timeColumn} <= {timeParameter} AND ({timeColumn} < {timeParameter} OR {idColumn} < {idParameter})";
+
     public string ByteOrder(string column) => column;
 
     public string AnyOf(string column, string parameter) => $"{column} IN {parameter}";

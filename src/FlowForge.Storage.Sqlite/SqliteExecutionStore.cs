@@ -21,6 +21,16 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
+    /// <summary>The executions list and the waiting runs: reads written once for every relational backend.</summary>
+    private readonly ExecutionReads _reads = new(db);
+
+    /// <inheritdoc />
+    public Task<ExecutionSlice> SearchAsync(string orgId, ExecutionSearch search, CancellationToken ct = default) => _reads.SearchAsync(orgId, search, ct);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ExecutionRecord>> ListWaitingAsync(string orgId, ExecutionCursor? after, int limit, CancellationToken ct = default) =>
+        _reads.ListWaitingAsync(orgId, after, limit, ct);
+
     private const string SelectColumns =
         """
         id, org_id AS OrgId, workflow_id AS WorkflowId, version, status, trigger_data AS TriggerData, output, error,

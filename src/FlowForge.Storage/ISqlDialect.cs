@@ -57,6 +57,17 @@ public interface ISqlDialect
     /// <summary>LIKE that ignores case (SQLite's LIKE already ignores ASCII case; PostgreSQL needs ILIKE).</summary>
     string CaseInsensitiveLike { get; }
 
+    /// <summary>A JSON column as text, for a LIKE over its content (PostgreSQL's json needs a cast; SQLite stores text).</summary>
+    string JsonAsText(string column);
+
+    /// <summary>
+    /// "The row comes before (<paramref name="timeParameter"/>, <paramref name="idParameter"/>)" in (time, id) order, as
+    /// one bound of an index ending in those columns: PostgreSQL's row comparison; for SQLite
+    /// <c>time &lt;= @t AND (time &lt; @t OR id &lt; @id)</c>, which it reads as one range where an OR of two ranges
+    /// would be two index scans and a sort.
+    /// </summary>
+    string KeysetBefore(string timeColumn, string idColumn, string timeParameter, string idParameter);
+
     /// <summary>A text column to ORDER BY in byte order, as SQLite's BINARY collation does, whatever PostgreSQL's collation is.</summary>
     string ByteOrder(string column);
 
