@@ -40,12 +40,13 @@ public sealed class PostgresDatabase : IRelationalDatabase, IAsyncDisposable, ID
         // the least recently used one: a cold backend, whose statements were prepared and planned generically only after
         // several uses of it. On this VM that doubled a commit's round trip (bench/README, issue 13). Those callers run one
         // at a time per process (the dispatcher's loop, the starts' drainer), so three connections stay warm.
+        // The small pools are named after the process's (or "flowforge"), so pg_stat_activity tells them apart.
+        var name = string.IsNullOrEmpty(builder.ApplicationName) ? "flowforge" : builder.ApplicationName;
         var engine = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(builder.ConnectionString)
         {
             MaxPoolSize = Math.Min(EngineConnections, builder.MaxPoolSize),
             MinPoolSize = 0,
-            // Named, so pg_stat_activity tells them apart from the API's pool.
-            ApplicationName = (string.IsNullOrEmpty(builder.ApplicationName) ? "flowforge" : builder.ApplicationName) + " engine",
+            ApplicationName = name + " engine",
             // The session settings below must survive the connection's returns to the pool (a reset would undo them).
             NoResetOnClose = true,
         }.ConnectionString);
@@ -60,7 +61,7 @@ public sealed class PostgresDatabase : IRelationalDatabase, IAsyncDisposable, ID
         {
             MaxPoolSize = Math.Min(ReadConnections, builder.MaxPoolSize),
             MinPoolSize = 0,
-            ApplicationName = (string.IsNullOrEmpty(builder.ApplicationName) ? "flowforge" : builder.ApplicationName) + " reads",
+            ApplicationName = name + " reads",
         });
         _unpooled = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false }.ConnectionString;
     }

@@ -40,12 +40,7 @@ public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProv
     /// <summary>The live feed's notices, sent after each commit (migration 0007); null when nobody else listens.</summary>
     private readonly PostgresFeedNotifier? _feed = announceCommits ? new(db) : null;
 
-    private const string SelectColumns =
-        """
-        id, org_id AS OrgId, workflow_id AS WorkflowId, version, status, trigger_data AS TriggerData, output, error,
-        parent_execution_id AS ParentExecutionId, retry_of AS RetryOf, created_at AS CreatedAt, completed_at AS CompletedAt,
-        updated_at AS UpdatedAt, last_sequence AS LastSequence
-        """;
+    private const string SelectColumns = StoredExecutionRow.Columns;
 
     // SQL text for "status is terminal", kept in step with ExecutionStatus.IsTerminal.
     private static readonly string TerminalStatuses =
@@ -280,30 +275,14 @@ public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProv
             """,
             new { ids }, tx, cancellationToken: ct));
 
-    private sealed class ExecutionRow
+    /// <summary>An executions row (<see cref="StoredExecutionRow"/>) read by this backend's dialect.</summary>
+    private sealed class ExecutionRow : StoredExecutionRow
     {
-        public string Id { get; set; } = "";
-        public string OrgId { get; set; } = "";
-        public string WorkflowId { get; set; } = "";
-        public int Version { get; set; }
-        public string Status { get; set; } = "";
-        public string? TriggerData { get; set; }
-        public string? Output { get; set; }
-        public string? Error { get; set; }
-        public string? ParentExecutionId { get; set; }
-        public string? RetryOf { get; set; }
-        public DateTime CreatedAt { get; set; }
-        public DateTime? CompletedAt { get; set; }
-        public DateTime UpdatedAt { get; set; }
-        public long LastSequence { get; set; }
         /// <summary>Read only where a start looks for the holder of its key.</summary>
         public string? IdempotencyKey { get; set; }
         /// <summary>Read only where a start returns the id of the new execution's first inbox message.</summary>
         public long MessageId { get; set; }
 
-        public ExecutionRecord ToRecord() => new(
-            Id, OrgId, WorkflowId, Version, Status, StoredEvent.ParseJson(TriggerData), StoredEvent.ParseJson(Output), Error,
-            ParentExecutionId, RetryOf, PostgresValues.FromDb(CreatedAt), PostgresValues.FromDb(CompletedAt),
-            PostgresValues.FromDb(UpdatedAt), LastSequence);
+        public ExecutionRecord ToRecord() => ToRecord(PostgresDialect.Instance);
     }
 }

@@ -31,12 +31,7 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
     public Task<IReadOnlyList<ExecutionRecord>> ListWaitingAsync(string orgId, ExecutionCursor? after, int limit, CancellationToken ct = default) =>
         _reads.ListWaitingAsync(orgId, after, limit, ct);
 
-    private const string SelectColumns =
-        """
-        id, org_id AS OrgId, workflow_id AS WorkflowId, version, status, trigger_data AS TriggerData, output, error,
-        parent_execution_id AS ParentExecutionId, retry_of AS RetryOf, created_at AS CreatedAt, completed_at AS CompletedAt,
-        updated_at AS UpdatedAt, last_sequence AS LastSequence
-        """;
+    private const string SelectColumns = StoredExecutionRow.Columns;
 
     // SQL text for "status is terminal", kept in step with ExecutionStatus.IsTerminal.
     private static readonly string TerminalStatuses =
@@ -355,26 +350,9 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
             """,
             new { executionId }, tx, cancellationToken: ct));
 
-    private sealed class ExecutionRow
+    /// <summary>An executions row (<see cref="StoredExecutionRow"/>) read by this backend's dialect.</summary>
+    private sealed class ExecutionRow : StoredExecutionRow
     {
-        public string Id { get; set; } = "";
-        public string OrgId { get; set; } = "";
-        public string WorkflowId { get; set; } = "";
-        public long Version { get; set; }
-        public string Status { get; set; } = "";
-        public string? TriggerData { get; set; }
-        public string? Output { get; set; }
-        public string? Error { get; set; }
-        public string? ParentExecutionId { get; set; }
-        public string? RetryOf { get; set; }
-        public string CreatedAt { get; set; } = "";
-        public string? CompletedAt { get; set; }
-        public string UpdatedAt { get; set; } = "";
-        public long LastSequence { get; set; }
-
-        public ExecutionRecord ToRecord() => new(
-            Id, OrgId, WorkflowId, (int)Version, Status, StoredEvent.ParseJson(TriggerData), StoredEvent.ParseJson(Output), Error,
-            ParentExecutionId, RetryOf, SqliteValues.ParseTimestamp(CreatedAt), SqliteValues.ParseTimestampOrNull(CompletedAt),
-            SqliteValues.ParseTimestamp(UpdatedAt), LastSequence);
+        public ExecutionRecord ToRecord() => ToRecord(SqliteDialect.Instance);
     }
 }

@@ -78,13 +78,8 @@ public sealed class ExecutionReads(IRelationalDatabase db)
         // keyset on (created_at, id) keeps pages stable while runs start and finish between two reads.
         var where = "org_id = @orgId AND completed_at IS NULL AND status = @status";
         if (after is not null) where += " AND (created_at > @afterAt OR (created_at = @afterAt AND id > @afterId))";
-        var rows = await c.QueryAsync<WaitingRow>(new CommandDefinition(
-            $"""
-            SELECT id, org_id AS OrgId, workflow_id AS WorkflowId, version, status, trigger_data AS TriggerData, output, error,
-                   parent_execution_id AS ParentExecutionId, retry_of AS RetryOf, created_at AS CreatedAt, completed_at AS CompletedAt,
-                   updated_at AS UpdatedAt, last_sequence AS LastSequence
-            FROM executions WHERE {where} ORDER BY created_at, id LIMIT @limit
-            """,
+        var rows = await c.QueryAsync<StoredExecutionRow>(new CommandDefinition(
+            $"SELECT {StoredExecutionRow.Columns} FROM executions WHERE {where} ORDER BY created_at, id LIMIT @limit",
             new { orgId, status = ExecutionStatus.Waiting, limit = Math.Max(limit, 0), afterAt = _sql.Timestamp(after?.CreatedAt), afterId = after?.Id },
             cancellationToken: ct));
         return [.. rows.Select(r => r.ToRecord(_sql))];
@@ -114,27 +109,5 @@ public sealed class ExecutionReads(IRelationalDatabase db)
     {
         public object CreatedAt { get; set; } = null!;
         public string Id { get; set; } = "";
-    }
-
-    private sealed class WaitingRow
-    {
-        public string Id { get; set; } = "";
-        public string OrgId { get; set; } = "";
-        public string WorkflowId { get; set; } = "";
-        public long Version { get; set; }
-        public string Status { get; set; } = "";
-        public string? TriggerData { get; set; }
-        public string? Output { get; set; }
-        public string? Error { get; set; }
-        public string? ParentExecutionId { get; set; }
-        public string? RetryOf { get; set; }
-        public object CreatedAt { get; set; } = null!;
-        public object? CompletedAt { get; set; }
-        public object UpdatedAt { get; set; } = null!;
-        public long LastSequence { get; set; }
-
-        public ExecutionRecord ToRecord(ISqlDialect sql) => new(
-            Id, OrgId, WorkflowId, (int)Version, Status, StoredEvent.ParseJson(TriggerData), StoredEvent.ParseJson(Output), Error,
-            ParentExecutionId, RetryOf, sql.ReadTimestamp(CreatedAt), sql.ReadTimestampOrNull(CompletedAt), sql.ReadTimestamp(UpdatedAt), LastSequence);
     }
 }
