@@ -46,7 +46,9 @@ public sealed partial class PostgresExecutionStore
                 }
                 try
                 {
-                    var results = await StartBatchAsync([.. batch.Select(b => b.Execution)]);
+                    var results = batch is [{ Execution: var alone }] && TakesFirstTurn(alone)
+                        ? [await StartAloneAsync(alone)]
+                        : await StartBatchAsync([.. batch.Select(b => b.Execution)]);
                     for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(results[i]);
                 }
                 catch (Exception e)
@@ -63,6 +65,23 @@ public sealed partial class PostgresExecutionStore
             lock (_startQueue) more = _startQueue.Count > 0;
             if (more) _ = DrainStartsAsync();
         }
+    }
+
+    /// <summary>
+    /// A start alone in its batch (the steady state at low load) with a first turn to take: written with it, else as any start
+    /// (its key was taken, or PostgreSQL refused the turn: a turn it cannot store is the dispatcher's to fail, as for any turn).
+    /// </summary>
+    private async Task<StartResult> StartAloneAsync(NewExecution e)
+    {
+        try
+        {
+            if (await StartWithFirstTurnAsync(e) is { } started) return started;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Retried as a plain start: an outage fails that too, and reaches the caller.
+        }
+        return (await StartBatchAsync([e]))[0];
     }
 
     /// <remarks>

@@ -276,7 +276,7 @@ public sealed partial class PostgresExecutionStore(PostgresDatabase db, TimeProv
             new { ids }, tx, cancellationToken: ct));
 
     /// <summary>An executions row (<see cref="StoredExecutionRow"/>) read by this backend's dialect.</summary>
-    private sealed class ExecutionRow : StoredExecutionRow
+    private class ExecutionRow : StoredExecutionRow
     {
         /// <summary>Read only where a start looks for the holder of its key.</summary>
         public string? IdempotencyKey { get; set; }

@@ -101,6 +101,11 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
         foreach (var pending in batch)
         {
             var execution = pending.Execution;
+            if (execution.HasFirstTurnToTake && await TryStartWithFirstTurnAsync(write, execution, now) is { } withTurn)
+            {
+                results.Add(withTurn);
+                continue;
+            }
             var (created, first) = await InsertExecutionAsync(write, execution, now, CancellationToken.None);
             // Not created means the idempotency key was taken: the database decided, inside this write
             // transaction, so two racing starts with one key cannot both insert.
@@ -116,6 +121,36 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
     }
 
     /// <summary>
+    /// A start with its first turn, in the batch's transaction: the execution row, then the turn applied to it as a commit
+    /// would (the same statements, the live feed's trigger included), and no inbox message. Null when the turn is not
+    /// taken, having written nothing: the key was taken, or the turn cannot be stored (the dispatcher's to fail, as any turn).
+    /// </summary>
+    private static async Task<StartResult?> TryStartWithFirstTurnAsync(SqliteWrite write, NewExecution e, DateTimeOffset now)
+    {
+        var tx = write.Transaction;
+        await tx.SaveAsync("first_turn");
+        try
+        {
+            var inserted = await write.Command(InsertExecutionSql, ExecutionParameters(e with { Lease = null }, now)).ExecuteNonQueryAsync();
+            var leased = inserted == 0 ? null : await TryApplyAsync(write, e.FirstTurn!.ActivityLeaseOwner ?? "", e.FirstTurn, now, CancellationToken.None);
+            if (leased is not null)
+            {
+                await tx.ReleaseAsync("first_turn");
+                return new StartResult(await GetAsync(write, e.Id, CancellationToken.None)
+                    ?? throw new InvalidOperationException($"Execution {e.Id} vanished while starting."), false,
+                    FirstTurn: new CommitResult(CommitOutcome.Committed, leased));
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Retried as a plain start below: an outage fails that too, and reaches the caller.
+        }
+        await tx.RollbackAsync("first_turn");
+        await tx.ReleaseAsync("first_turn");
+        return null;
+    }
+
+    /// <summary>
     /// Inserts an execution (pending, no history, leased when <see cref="NewExecution.Lease"/> says so) and its
     /// <see cref="ExecutionStarted"/> inbox message, visible at once. Returns that message as a claim would read it
     /// back when the execution is leased (its owner runs the first turn from it), else null. Not created, writing nothing,
@@ -128,12 +163,7 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
     /// </remarks>
     private static async Task<(bool Created, InboxMessage? First)> InsertExecutionAsync(SqliteWrite write, NewExecution e, DateTimeOffset now, CancellationToken ct)
     {
-        var inserted = await write.Command(InsertExecutionSql,
-            ("@Id", e.Id), ("@OrgId", e.OrgId), ("@WorkflowId", e.WorkflowId), ("@Version", e.Version),
-            ("@triggerData", StoredEvent.Json(e.TriggerData)), ("@ParentExecutionId", e.ParentExecutionId),
-            ("@ParentStepKey", e.ParentStepKey), ("@RetryOf", e.RetryOf), ("@IdempotencyKey", e.IdempotencyKey),
-            ("@at", SqliteValues.Timestamp(now)), ("@lockOwner", e.Lease?.Owner),
-            ("@lockExpires", e.Lease is { } lease ? SqliteValues.Timestamp(lease.Expires) : null)).ExecuteNonQueryAsync(ct);
+        var inserted = await write.Command(InsertExecutionSql, ExecutionParameters(e, now)).ExecuteNonQueryAsync(ct);
         if (inserted == 0) return (false, null);
 
         var started = new ExecutionStarted(e.WorkflowId, e.Version, e.TriggerData, e.TriggerNodeId, e.ParentExecutionId, e.ParentStepKey, e.Depth)
@@ -144,6 +174,15 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
         // Read back from what was stored (no JsonNode shared with the caller's trigger data), exactly as a claim returns it.
         return (true, e.Lease is null ? null : new InboxMessage(id, e.Id, StoredEvent.Deserialize(data), SqliteValues.ParseTimestamp(SqliteValues.Timestamp(now))));
     }
+
+    private static (string, object?)[] ExecutionParameters(NewExecution e, DateTimeOffset now) =>
+    [
+        ("@Id", e.Id), ("@OrgId", e.OrgId), ("@WorkflowId", e.WorkflowId), ("@Version", e.Version),
+        ("@triggerData", StoredEvent.Json(e.TriggerData)), ("@ParentExecutionId", e.ParentExecutionId),
+        ("@ParentStepKey", e.ParentStepKey), ("@RetryOf", e.RetryOf), ("@IdempotencyKey", e.IdempotencyKey),
+        ("@at", SqliteValues.Timestamp(now)), ("@lockOwner", e.Lease?.Owner),
+        ("@lockExpires", e.Lease is { } lease ? SqliteValues.Timestamp(lease.Expires) : null),
+    ];
 
     private static readonly string InsertExecutionSql =
         $"""

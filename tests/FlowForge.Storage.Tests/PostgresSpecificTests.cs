@@ -332,6 +332,38 @@ public sealed class PostgresSpecificTests
     }
 
     [Fact]
+    public async Task Start_AloneWithItsFirstTurn_IsOneStatement_AndATurnPostgresRefuses_StartsPlain()
+    {
+        await using var temp = await TempSchema.CreateMigratedAsync();
+        var store = new PostgresExecutionStore(temp.Database);
+        static OrchestrationCommit Turn(string id, string nodeType) => new(id, 0, [],
+            [new ExecutionStarted("wf", 1, null, null, null, null, 0), new StepScheduled("s1", "n_s1", nodeType, 1, null)], ExecutionStatus.Running,
+            Activities: [new ActivityRequest(id, "org", "s1", "n_s1", nodeType, 1, null, TimeSpan.FromMinutes(1))], ActivityLeaseOwner: "d1",
+            ActivityLeaseGrace: TimeSpan.FromSeconds(5));
+        var lease = new ExecutionLease("d1", Now() + Lease);
+
+        var taken = await store.StartAsync(new NewExecution("ex_1", "org", "wf", 1, null, Lease: lease, FirstTurn: Turn("ex_1", "t")));
+
+        Assert.NotNull(taken.FirstTurn);
+        Assert.Equal(1, store.StartsWithFirstTurn);
+        Assert.Equal((ExecutionStatus.Running, 2L), (taken.Execution.Status, taken.Execution.LastSequence));
+        Assert.Equal(["ex_1:s1:d1:1"], (await temp.QueryAsync("SELECT execution_id || ':' || step_key || ':' || lease_owner || ':' || claim_count FROM activities"))
+            .Select(r => (string)r[0]!));
+        Assert.Equal(0L, (await temp.QueryAsync("SELECT count(*) FROM inbox"))[0][0]);
+        Assert.Equal(0L, (await temp.QueryAsync("SELECT count(*) FROM executions WHERE lock_owner IS NOT NULL"))[0][0]);
+
+        // A NUL character is text PostgreSQL cannot store: the turn is left to the dispatcher, whose poison isolation fails it.
+        var refused = await store.StartAsync(new NewExecution("ex_2", "org", "wf", 1, null, Lease: lease, FirstTurn: Turn("ex_2", "bad\0type")));
+
+        Assert.Null(refused.FirstTurn);
+        Assert.Equal(1, store.StartsWithFirstTurn);
+        Assert.IsType<ExecutionStarted>(refused.FirstMessage!.Event);
+        Assert.Equal((ExecutionStatus.Pending, 0L), (refused.Execution.Status, refused.Execution.LastSequence));
+        Assert.Equal(0L, (await temp.QueryAsync("SELECT count(*) FROM history WHERE execution_id = 'ex_2'"))[0][0]);
+        Assert.Equal(0L, (await temp.QueryAsync("SELECT count(*) FROM activities WHERE execution_id = 'ex_2'"))[0][0]);
+    }
+
+    [Fact]
     public async Task TheEnginesCommitsClaimsAndStarts_UseItsOwnSmallPool_HoweverManyRunAtOnce()
     {
         // The hot path keeps a few warm connections of its own (Npgsql hands out idle connections first in, first out:

@@ -39,7 +39,15 @@ public sealed record ExecutionRecord(
 /// A request to start an execution. <see cref="IdempotencyKey"/> is unique per organisation. With <see cref="Lease"/>,
 /// the execution is inserted already leased to a dispatcher (as a claim would lease it), so the process that accepted
 /// the start can run its first turn without claiming it; if it never does, the lease expires and any dispatcher claims it.
+/// With <see cref="FirstTurn"/>, that process decided the first turn already (from the <see cref="ExecutionStarted"/> event
+/// it built): the store may write it in the start's own transaction, in place of the inbox message (see <see cref="StartResult"/>).
 /// </summary>
+/// <param name="FirstTurn">
+/// The first turn, as a dispatcher would commit it after consuming the start's message: <see cref="OrchestrationCommit.ExpectedLastSequence"/>
+/// 0, no consumed messages, the <see cref="ExecutionStarted"/> event first among the new events. A turn that sends messages or starts
+/// children is never taken; nor is any turn by a store that does not take first turns at all, or not in that batch (a burst of starts
+/// on PostgreSQL). A start that does not take it is exactly a start without it.
+/// </param>
 public sealed record NewExecution(
     string Id,
     string OrgId,
@@ -52,7 +60,13 @@ public sealed record NewExecution(
     string? ParentStepKey = null,
     string? RetryOf = null,
     int Depth = 0,
-    ExecutionLease? Lease = null);
+    ExecutionLease? Lease = null,
+    OrchestrationCommit? FirstTurn = null)
+{
+    /// <summary>Whether <see cref="FirstTurn"/> is one a store may take (see its description).</summary>
+    public bool HasFirstTurnToTake => FirstTurn is { ExpectedLastSequence: 0, ConsumedMessageIds.Count: 0, NewEvents: [ExecutionStarted, ..] } turn
+        && turn.Messages is not { Count: > 0 } && turn.Children is not { Count: > 0 } && turn.CompletedActivities is not { Count: > 0 };
+}
 
 /// <summary>An orchestration lease taken at insert time: the dispatcher <see cref="Owner"/> holds the execution until <see cref="Expires"/>.</summary>
 public sealed record ExecutionLease(string Owner, DateTimeOffset Expires);
@@ -60,9 +74,11 @@ public sealed record ExecutionLease(string Owner, DateTimeOffset Expires);
 /// <summary>
 /// The outcome of a start: the execution, and whether an earlier start with the same idempotency key returned it.
 /// <see cref="FirstMessage"/> is the <see cref="ExecutionStarted"/> inbox message the start inserted, as a claim would
-/// return it; only a new start with a <see cref="NewExecution.Lease"/> carries it (null otherwise).
+/// return it; only a new start with a <see cref="NewExecution.Lease"/> carries it (null otherwise). <see cref="FirstTurn"/> is set
+/// when the start wrote its <see cref="NewExecution.FirstTurn"/> instead of that message (the leased activities to run at once);
+/// <see cref="Execution"/> then is the row after that turn.
 /// </summary>
-public sealed record StartResult(ExecutionRecord Execution, bool Existing, InboxMessage? FirstMessage = null);
+public sealed record StartResult(ExecutionRecord Execution, bool Existing, InboxMessage? FirstMessage = null, CommitResult? FirstTurn = null);
 
 /// <summary>
 /// A message for an execution's inbox: an activity result, a fired timer, an external event, a cancel, a child's outcome.

@@ -64,7 +64,7 @@ internal sealed class Dispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         results.Start();
-        starts.Start();
+        starts.Start(this);
         while (!stoppingToken.IsCancellationRequested)
         {
             // Once per iteration: an idle loop still iterates every poll interval, so only a hung one stops beating.
@@ -214,6 +214,39 @@ internal sealed class Dispatcher(
             signals.WakeDispatcher();
         }
     }
+
+    /// <summary>A first turn decided before its start is written: the commit, and the state and events it leaves.</summary>
+    internal sealed record FirstTurn(OrchestrationCommit Commit, ExecutionState State, DeciderResult Result);
+
+    /// <summary>
+    /// The first turn of a start this process accepts, decided before the start is written, so that the start's own transaction
+    /// writes it (<see cref="NewExecution.FirstTurn"/>): one commit where the start and this dispatcher's first turn took two.
+    /// Null leaves the turn to this dispatcher, as before: the graph starts sub-workflows (a turn's share of the start quota is
+    /// settled around its decision here), the turn sends messages, or deciding threw (the dispatcher fails it as any turn).
+    /// </summary>
+    /// <param name="execution">The execution as it will be inserted (no history).</param>
+    /// <param name="started">Its first event; the turn folds it, so it must not share a JSON node with anything else.</param>
+    internal async Task<FirstTurn?> DecideFirstTurnAsync(ExecutionRecord execution, ExecutionStarted started, CancellationToken ct)
+    {
+        try
+        {
+            var graph = await graphs.GetAsync(execution.OrgId, execution.WorkflowId, execution.Version, ct);
+            if (graph is null || graph.HasSubworkflows) return null;
+            var (commit, state, result) = await DecideAsync(execution, [started], [], null, clock.GetUtcNow(), ct);
+            return commit.Messages is { Count: > 0 } || commit.Children is { Count: > 0 } ? null : new FirstTurn(commit, state, result);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// After a start wrote its first turn (<paramref name="written"/> is the row it left): as after this dispatcher's own commit
+    /// of it, the state is cached before its activities are handed to the workers, so their results come back in memory.
+    /// </summary>
+    internal void FirstTurnWritten(ExecutionRecord written, FirstTurn turn, CommitResult outcome) =>
+        Applied([(written, turn.State, turn.Result)], [turn.Commit], [outcome]);
 
     /// <summary>
     /// One batch: claim, decide, commit. Returns how many claimed executions were run (0: nothing to do). Executions whose

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using FlowForge.Core.Engine.History;
 using FlowForge.Core.Storage;
 using FlowForge.Server.Telemetry;
 using Microsoft.Extensions.Options;
@@ -14,10 +15,14 @@ internal sealed record StartOutcome(StartStatus Status, ExecutionRecord? Executi
 /// The starter: one durable execution per trigger event, committed (row + first inbox message)
 /// before the caller is answered, on the workflow's published version. When this process runs a dispatcher
 /// (<see cref="LocalStarts"/> open, backlog not full), the execution is inserted already leased to it and handed
-/// over in memory, so its first turn needs no claim.
+/// over in memory, so its first turn needs no claim. Better still, that dispatcher decides the first turn before the
+/// insert, and the store writes it in the start's own commit in place of the inbox message (one commit fewer per run);
+/// a store that does not take it (a burst of starts on PostgreSQL, a turn that sets timers or starts children) starts
+/// the execution as before, and the turn is decided again from the hand-off.
 /// </summary>
 internal sealed class ExecutionStarter(
-    IExecutionClientStore store, IWorkflowStore workflows, EngineSignals signals, StartQuota quota, LocalStarts localStarts, IOptions<EngineOptions> options)
+    IExecutionClientStore store, IWorkflowStore workflows, EngineSignals signals, StartQuota quota, LocalStarts localStarts, IOptions<EngineOptions> options,
+    TimeProvider clock)
 {
     public static string NewExecutionId() => "ex_" + Guid.CreateVersion7().ToString("N");
 
@@ -40,14 +45,26 @@ internal sealed class ExecutionStarter(
         }
 
         StartResult result;
+        Dispatcher? dispatcher = null;
+        Dispatcher.FirstTurn? firstTurn = null;
         var executionId = NewExecutionId();
         // The start's commit, in the new execution's trace; the caller's span (the HTTP or hook request) and it link to each other.
         using var span = StartTelemetry.Start(executionId, workflowId);
         try
         {
             var lease = localStarts.Lease(options.Value.OrchestrationLease);
+            // The local dispatcher decides the first turn now, so that the start's own commit writes it (when the store takes it).
+            dispatcher = lease is null ? null : localStarts.Dispatcher;
+            if (dispatcher is not null)
+            {
+                var now = clock.GetUtcNow();
+                var started = new ExecutionStarted(workflowId, pinned.Value, triggerData?.DeepClone(), triggerNodeId, null, null, 0) { Timestamp = now };
+                firstTurn = await dispatcher.DecideFirstTurnAsync(
+                    new ExecutionRecord(executionId, orgId, workflowId, pinned.Value, ExecutionStatus.Pending, triggerData, null, null, null, retryOf, now, null, now, 0),
+                    started, ct);
+            }
             result = await store.StartAsync(new NewExecution(executionId, orgId, workflowId, pinned.Value, triggerData, triggerNodeId, idempotencyKey, RetryOf: retryOf,
-                Lease: lease), ct);
+                Lease: lease, FirstTurn: firstTurn?.Commit), ct);
         }
         catch
         {
@@ -56,6 +73,7 @@ internal sealed class ExecutionStarter(
         }
         StartTelemetry.Started(span, result.Execution.Id, result.Existing);
         if (result.Existing) quota.GiveBack(orgId);
+        else if (result.FirstTurn is { } written && firstTurn is not null) dispatcher!.FirstTurnWritten(result.Execution, firstTurn, written);
         // A leased start that cannot be handed over (the dispatcher stopped meanwhile) waits for its lease to expire or be released.
         else if (result.FirstMessage is not { } first || !localStarts.TryPost(new OrchestrationWorkItem(result.Execution, [first]))) signals.WakeDispatcher();
         return new StartOutcome(result.Existing ? StartStatus.Existing : StartStatus.Started, result.Execution);

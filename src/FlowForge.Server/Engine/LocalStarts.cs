@@ -27,7 +27,17 @@ internal sealed class LocalStarts(EngineSignals signals, ActivityQueue activitie
     /// <summary>The dispatcher's name on its leases (the same as its activity workers').</summary>
     public string Owner => activities.Owner;
 
-    public void Start() => _open = true;
+    /// <summary>
+    /// The dispatcher taking the starts, which also decides their first turns before they are written (see
+    /// <see cref="Engine.Dispatcher.DecideFirstTurnAsync"/>); null until it starts, or when only the hand-off runs (tests).
+    /// </summary>
+    public Dispatcher? Dispatcher { get; private set; }
+
+    public void Start(Dispatcher? dispatcher = null)
+    {
+        Dispatcher = dispatcher;
+        _open = true;
+    }
 
     public void Stop() => _open = false;
 

@@ -30,8 +30,17 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
     /// </summary>
     public (string Owner, TimeSpan Lease)? LeaseStartsTo { get; set; }
 
-    /// <summary>While set, runs after a start is inserted and before the starter hears of it (another process acting meanwhile).</summary>
+    /// <summary>
+    /// While set, runs after a start is inserted and before the starter hears of it (another process acting meanwhile). Such a
+    /// start is inserted without its first turn, for the dispatcher to take from the hand-off, as a start that cannot carry it is.
+    /// </summary>
     public Func<StartResult, Task>? AfterStart { get; set; }
+
+    /// <summary>While set, every commit of a turn waits for it (a start's own first turn is not such a commit).</summary>
+    public TaskCompletionSource? CommitGate { get; set; }
+
+    /// <summary>The executions whose start wrote its first turn (<see cref="StartResult.FirstTurn"/>).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, byte> StartedWithFirstTurn { get; } = new();
 
     /// <summary>Per execution, the claims that returned it, with the instant each claimed at.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentQueue<DateTimeOffset>> Claimed { get; } = new();
@@ -89,11 +98,17 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
     public async Task<StartResult> StartAsync(NewExecution execution, CancellationToken ct = default)
     {
         CheckUp();
-        if (HoldClaims) execution = execution with { Lease = null };
+        if (HoldClaims) execution = execution with { Lease = null, FirstTurn = null };
         var dead = LeaseStartsTo is { } to && execution.Lease is not null;
-        if (dead) execution = execution with { Lease = new ExecutionLease(LeaseStartsTo!.Value.Owner, DateTimeOffset.UtcNow + LeaseStartsTo.Value.Lease) };
+        if (dead) execution = execution with { Lease = new ExecutionLease(LeaseStartsTo!.Value.Owner, DateTimeOffset.UtcNow + LeaseStartsTo.Value.Lease), FirstTurn = null };
+        var after = AfterStart;
+        if (after is not null) execution = execution with { FirstTurn = null };
+        // A first turn that cannot be written (poisoned, or every commit fails) is not written with its start either: the stores
+        // then start the execution without it, and the dispatcher meets the failure at its own commit of the turn.
+        if (execution.FirstTurn is { } turn && (CommitFault is not null || turn.NewEvents.Any(Poisoned))) execution = execution with { FirstTurn = null };
         var result = await inner.StartAsync(execution, ct);
-        if (AfterStart is { } after) await after(result);
+        if (result.FirstTurn is not null) StartedWithFirstTurn[result.Execution.Id] = 0;
+        if (after is not null) await after(result);
         return dead ? result with { FirstMessage = null } : result;
     }
 
@@ -165,6 +180,7 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
 
         async Task<IReadOnlyList<CommitResult>> Counted()
         {
+            if (CommitGate is { } gate) await gate.Task.WaitAsync(ct);
             var results = await inner.CommitOrchestrationsAsync(owner, commits, ct);
             for (var i = 0; i < results.Count; i++)
             {

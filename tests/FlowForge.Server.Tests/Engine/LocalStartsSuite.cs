@@ -27,6 +27,79 @@ public abstract class LocalStartsSuite<TStorage>(FaultyStoreFixture<TStorage> se
     }
 
     [Fact]
+    public async Task Start_WritesItsFirstTurnInItsOwnCommit_SoTheAnswerFindsTheFirstStepScheduled()
+    {
+        var wf = await _client.Publish($$$"""
+            { "name": "first turn", "nodes": [
+                { "id": "t", "type": "trigger_manual" },
+                { "id": "call", "type": "action_http", "config": { "method": "GET", "url": "{{{server.Fake.Url("/ok/first-turn")}}}" } } ],
+              "edges": [ { "source": "t", "target": "call" } ] }
+            """);
+        server.Store.CommitGate = new TaskCompletionSource();
+        string id;
+        try
+        {
+            id = await _client.Execute(wf, new { name = "ada" });
+
+            // No turn could commit yet: the start's own commit holds the first turn, and the execution is running, not pending.
+            Assert.Contains(id, server.Store.StartedWithFirstTurn.Keys);
+            var history = (await (await _client.GetAsync($"/api/executions/{id}/history")).Expect(HttpStatusCode.OK))["events"]!.AsArray();
+            Assert.Equal(["executionStarted", "stepCompleted", "stepScheduled"], history.Select(e => (string?)e!["type"]));
+            Assert.Equal("running", (string?)(await (await _client.GetAsync($"/api/executions/{id}")).Expect(HttpStatusCode.OK))["status"]);
+        }
+        finally
+        {
+            server.Store.CommitGate.TrySetResult();
+            server.Store.CommitGate = null;
+        }
+
+        Assert.Equal("completed", (string?)(await _client.WaitFinished(id))["status"]);
+        Assert.Equal(0, server.Store.ClaimsOf(id));
+        var events = (await (await _client.GetAsync($"/api/executions/{id}/history")).Expect(HttpStatusCode.OK))["events"]!.AsArray();
+        Assert.Equal(["executionStarted", "stepCompleted", "stepScheduled", "stepCompleted", "executionCompleted"], events.Select(e => (string?)e!["type"]));
+    }
+
+    [Fact]
+    public async Task StartOfAWorkflowOfInlineSteps_IsFinishedByTheStartItself()
+    {
+        var wf = await _client.Publish(Workflows.Simple("all inline"));
+
+        var id = await _client.Execute(wf, new { name = "ada" });
+
+        // Read at once, without waiting: the start's commit finished the execution.
+        var execution = await (await _client.GetAsync($"/api/executions/{id}")).Expect(HttpStatusCode.OK);
+        Assert.Equal("completed", (string?)execution["status"]);
+        Assert.Equal("hi ada", (string?)execution["finalOutput"]!["greeting"]);
+        Assert.Contains(id, server.Store.StartedWithFirstTurn.Keys);
+    }
+
+    [Fact]
+    public async Task StartsWhoseFirstTurnSetsATimerOrStartsAChild_LeaveItToTheDispatcher_AndRunAsBefore()
+    {
+        var approval = await _client.Publish(Workflows.Approval(name: "timer first"));
+        var child = await _client.Publish(Workflows.Simple("child"));
+        var parent = await _client.Publish($$$"""
+            { "name": "parent", "nodes": [
+                { "id": "t", "type": "trigger_manual" },
+                { "id": "sub", "type": "logic_subworkflow", "config": { "workflowId": "{{{child}}}", "input": { "name": "{{trigger.name}}" } } } ],
+              "edges": [ { "source": "t", "target": "sub" } ] }
+            """);
+
+        var waiting = await _client.Execute(approval, new { name = "ada" });
+        var parentRun = await _client.Execute(parent, new { name = "bo" });
+
+        Assert.Equal("completed", (string?)(await _client.WaitFinished(parentRun))["status"]);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((string?)(await (await _client.GetAsync($"/api/executions/{waiting}")).Expect(HttpStatusCode.OK))["status"] != "waiting" && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+        Assert.Equal("waiting", (string?)(await (await _client.GetAsync($"/api/executions/{waiting}")).Expect(HttpStatusCode.OK))["status"]);
+        Assert.DoesNotContain(waiting, server.Store.StartedWithFirstTurn.Keys);
+        Assert.DoesNotContain(parentRun, server.Store.StartedWithFirstTurn.Keys);
+        // Still through the in-memory hand-off, not a claim (the parent is claimed later, when its child's outcome arrives).
+        Assert.Equal(0, server.Store.ClaimsOf(waiting));
+    }
+
+    [Fact]
     public async Task StartLeasedToAProcessThatDied_IsClaimedOnceItsLeaseExpires_AndCompletes()
     {
         var wf = await _client.Publish(Workflows.Simple("dead starter"));
