@@ -37,10 +37,29 @@ public sealed class ProfilingExecutionStore(IExecutionStore inner) : IExecutionS
         Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
     };
 
-    public void Dispose() => _commands.Dispose();
+    public void Dispose()
+    {
+        _commands.Dispose();
+        _requests.Dispose();
+    }
+
+    // ASP.NET Core's request span (ActivitySource "Microsoft.AspNetCore"): when the server began the request, which splits
+    // the client's send and Kestrel's read from the server's own work before the start.
+    private readonly ActivityListener _requests = new()
+    {
+        ShouldListenTo = source => source.Name == "Microsoft.AspNetCore",
+        Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+    };
 
     private void ListenToCommands()
     {
+        _requests.ActivityStarted = _ =>
+        {
+            if (!_recording) return;
+            var now = Stopwatch.GetTimestamp();
+            lock (_timeline) _timeline.Add(("request in", now, now));
+        };
+        ActivitySource.AddActivityListener(_requests);
         _commands.ActivityStopped = a =>
         {
             if (!_recording) return;
@@ -66,12 +85,19 @@ public sealed class ProfilingExecutionStore(IExecutionStore inner) : IExecutionS
         static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
         foreach (var (sent, finished) in runs)
         {
-            var mine = calls.Where(c => c.Begin >= sent && c.End <= finished && !c.Name.StartsWith("sql ", StringComparison.Ordinal)).OrderBy(c => c.Begin).ToList();
+            var mine = calls.Where(c => c.Begin >= sent && c.End <= finished && !c.Name.StartsWith("sql ", StringComparison.Ordinal) && c.Name != "request in")
+                .OrderBy(c => c.Begin).ToList();
+            var requestIn = calls.FirstOrDefault(c => c.Begin >= sent && c.Name == "request in");
             var sql = calls.Where(c => c.Begin >= sent && c.End <= finished && c.Name.StartsWith("sql ", StringComparison.Ordinal)).ToList();
             var start = mine.FirstOrDefault(c => c.Name == "StartAsync");
             if (start.Name is null) continue;
             var commits = mine.Where(c => c.Name == "CommitOrchestrationsAsync" && c.Begin >= start.End).ToList();
             Add("1 POST sent → store start", Ms(start.Begin - sent));
+            if (requestIn.Name is not null && requestIn.Begin <= start.Begin)
+            {
+                Add("1a POST sent → server begins the request", Ms(requestIn.Begin - sent));
+                Add("1b server begins the request → store start", Ms(start.Begin - requestIn.Begin));
+            }
             foreach (var group in sql.Where(c => c.End <= start.Begin).GroupBy(c => c.Name)) Add($"1.{group.Key} (before the start)", Ms(group.Sum(c => c.End - c.Begin)));
             Add("  sql commands per run", sql.Count);
             Add("2 store start", Ms(start.End - start.Begin));
@@ -125,6 +151,8 @@ public sealed class ProfilingExecutionStore(IExecutionStore inner) : IExecutionS
     }
 
     private Task Time(string name, Func<Task> call) => Time(name, async () => { await call(); return 0; });
+
+    public bool LikelyWritesFirstTurn => inner.LikelyWritesFirstTurn;
 
     public Task<StartResult> StartAsync(NewExecution execution, CancellationToken ct = default) => Time("StartAsync", () => inner.StartAsync(execution, ct));
     public Task<ExecutionRecord?> GetAsync(string orgId, string executionId, CancellationToken ct = default) => Time("GetAsync", () => inner.GetAsync(orgId, executionId, ct));

@@ -16,6 +16,10 @@ public sealed partial class PostgresExecutionStore
     /// <summary>Starts that wrote their first turn in their own statement (tests read it).</summary>
     internal long StartsWithFirstTurn => Interlocked.Read(ref _startsWithFirstTurn);
 
+    /// <inheritdoc />
+    /// <remarks>When no batch of starts is being written: a start made now is likely alone in the next one.</remarks>
+    public bool LikelyWritesFirstTurn => Volatile.Read(ref _draining) == 0;
+
     /// <summary>Whether a start alone in its batch is written with its first turn: the turn fits and is small (the statement is per shape).</summary>
     private static bool TakesFirstTurn(NewExecution e) =>
         e.HasFirstTurnToTake && e.FirstTurn!.NewEvents.Count <= FirstTurnMaxRows

@@ -48,6 +48,10 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
         return await pending.Result.Task.WaitAsync(ct);
     }
 
+    /// <inheritdoc />
+    /// <remarks>Always: every start of a batch writes its first turn in the batch's transaction.</remarks>
+    public bool LikelyWritesFirstTurn => true;
+
     private sealed record PendingStart(NewExecution Execution)
     {
         public TaskCompletionSource<StartResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -42,6 +42,15 @@ public abstract class WorkflowStore(IRelationalDatabase db, TimeProvider? timePr
         return await GetAsync(c, null, orgId, id, forUpdate: false, ct);
     }
 
+    public async Task<WorkflowPublication?> GetPublicationAsync(string orgId, string id, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenReadConnectionAsync(ct);
+        var row = await c.QuerySingleOrDefaultAsync<PublicationRow>(new CommandDefinition(
+            "SELECT published_version AS PublishedVersion FROM workflows WHERE id = @id AND org_id = @orgId AND deleted_at IS NULL",
+            new { id, orgId }, cancellationToken: ct));
+        return row is null ? null : new WorkflowPublication((int?)row.PublishedVersion);
+    }
+
     public async Task<Page<WorkflowRecord>> ListAsync(string orgId, WorkflowQuery query, CancellationToken ct = default)
     {
         await using var c = await db.OpenConnectionAsync(ct);
@@ -214,6 +223,11 @@ public abstract class WorkflowStore(IRelationalDatabase db, TimeProvider? timePr
         public long Revision { get; set; }
         public object CreatedAt { get; set; } = null!;
         public object UpdatedAt { get; set; } = null!;
+    }
+
+    private sealed class PublicationRow
+    {
+        public long? PublishedVersion { get; set; }
     }
 
     private sealed class LastExecutionRow

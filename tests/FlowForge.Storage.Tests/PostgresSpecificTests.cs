@@ -341,6 +341,7 @@ public sealed class PostgresSpecificTests
             Activities: [new ActivityRequest(id, "org", "s1", "n_s1", nodeType, 1, null, TimeSpan.FromMinutes(1))], ActivityLeaseOwner: "d1",
             ActivityLeaseGrace: TimeSpan.FromSeconds(5));
         var lease = new ExecutionLease("d1", Now() + Lease);
+        Assert.True(store.LikelyWritesFirstTurn); // no batch of starts is being written
 
         var taken = await store.StartAsync(new NewExecution("ex_1", "org", "wf", 1, null, Lease: lease, FirstTurn: Turn("ex_1", "t")));
 

@@ -176,8 +176,17 @@ public interface IExecutionClientStore : IExecutionHistoryReader
     /// only ever appended by the dispatcher. With <see cref="NewExecution.Lease"/>, the new execution is leased to
     /// its owner in the same statement and the result carries the inbox message, so that owner's dispatcher can
     /// decide the first turn without a claim; other dispatchers cannot claim it until the lease expires.
+    /// With a <see cref="NewExecution.FirstTurn"/> it may take (<see cref="NewExecution.HasFirstTurnToTake"/>), the store may
+    /// instead write that turn in the same transaction, with no inbox message: the history and the execution's dispatcher,
+    /// the only writers of a history, are then this start and the dispatcher that decided the turn.
     /// </summary>
     Task<StartResult> StartAsync(NewExecution execution, CancellationToken ct = default);
+
+    /// <summary>
+    /// Whether a start made now would likely write its <see cref="NewExecution.FirstTurn"/>: a hint, so that a caller decides
+    /// a first turn only when it is likely to be used (PostgreSQL writes a start with its turn only when it is alone in its batch).
+    /// </summary>
+    bool LikelyWritesFirstTurn => false;
 
     Task<ExecutionRecord?> GetAsync(string orgId, string executionId, CancellationToken ct = default);
 

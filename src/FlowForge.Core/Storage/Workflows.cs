@@ -10,6 +10,9 @@ public sealed record WorkflowDefinition(string Name, string? Description, Workfl
 /// have once published; <see cref="Revision"/> increments on every write and is the optimistic-concurrency
 /// token (the ETag). <see cref="PublishedVersion"/> is the frozen version triggers run, or null.
 /// </summary>
+/// <summary>A workflow's published version, null while it has none (<see cref="IWorkflowStore.GetPublicationAsync"/>).</summary>
+public sealed record WorkflowPublication(int? PublishedVersion);
+
 public sealed record WorkflowRecord(
     string Id,
     string OrgId,
@@ -52,6 +55,12 @@ public interface IWorkflowStore
     Task<WorkflowRecord> CreateAsync(string orgId, WorkflowDefinition definition, string? id = null, CancellationToken ct = default);
 
     Task<WorkflowRecord?> GetAsync(string orgId, string id, CancellationToken ct = default);
+
+    /// <summary>
+    /// What a start needs of a workflow: that it exists (not deleted) and its published version, without reading or parsing
+    /// its definition (a start runs a published version, whose graph the engine caches). Null when there is no such workflow.
+    /// </summary>
+    Task<WorkflowPublication?> GetPublicationAsync(string orgId, string id, CancellationToken ct = default);
 
     Task<Page<WorkflowRecord>> ListAsync(string orgId, WorkflowQuery query, CancellationToken ct = default);
 

@@ -30,7 +30,7 @@ internal sealed class ExecutionStarter(
         string orgId, string workflowId, JsonNode? triggerData, string? idempotencyKey = null, string? triggerNodeId = null,
         string? retryOf = null, int? version = null, CancellationToken ct = default)
     {
-        var workflow = await workflows.GetAsync(orgId, workflowId, ct);
+        var workflow = await workflows.GetPublicationAsync(orgId, workflowId, ct);
         if (workflow is null) return new StartOutcome(StartStatus.WorkflowNotFound, null);
         var pinned = version ?? workflow.PublishedVersion;
         if (pinned is null) return new StartOutcome(StartStatus.NotPublished, null);
@@ -54,7 +54,7 @@ internal sealed class ExecutionStarter(
         {
             var lease = localStarts.Lease(options.Value.OrchestrationLease);
             // The local dispatcher decides the first turn now, so that the start's own commit writes it (when the store takes it).
-            dispatcher = lease is null ? null : localStarts.Dispatcher;
+            dispatcher = lease is null || !store.LikelyWritesFirstTurn ? null : localStarts.Dispatcher;
             if (dispatcher is not null)
             {
                 var now = clock.GetUtcNow();

@@ -95,6 +95,8 @@ public sealed class FaultyExecutionStore(IExecutionStore inner) : IExecutionStor
         throw Outage();
     }
 
+    public bool LikelyWritesFirstTurn => inner.LikelyWritesFirstTurn;
+
     public async Task<StartResult> StartAsync(NewExecution execution, CancellationToken ct = default)
     {
         CheckUp();

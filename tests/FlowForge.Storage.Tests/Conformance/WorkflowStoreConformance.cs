@@ -72,6 +72,28 @@ public abstract class WorkflowStoreConformance
     }
 
     [Fact]
+    public async Task GetPublication_SaysWhichVersionStartsRun_ForThisOrganisationOnly_AndNothingForDeletedOrMissing()
+    {
+        var (tenants, store, org) = await ArrangeAsync();
+        var other = NewId("org");
+        await tenants.EnsureOrganizationAsync(other, "Org " + other);
+        var draft = await store.CreateAsync(org, Definition("Draft"));
+        var published = await store.CreateAsync(org, Definition("Published"));
+        published = (await store.PublishAsync(org, published.Id, published.Revision)).Record!;
+        published = (await store.UpdateAsync(org, published.Id, Definition("Published", marker: "v2"), published.Revision)).Record!;
+        published = (await store.PublishAsync(org, published.Id, published.Revision)).Record!;
+        var deleted = await store.CreateAsync(org, Definition("Deleted"));
+        await store.PublishAsync(org, deleted.Id, deleted.Revision);
+        await store.DeleteAsync(org, deleted.Id);
+
+        Assert.Equal(new WorkflowPublication(null), await store.GetPublicationAsync(org, draft.Id));
+        Assert.Equal(new WorkflowPublication(2), await store.GetPublicationAsync(org, published.Id));
+        Assert.Null(await store.GetPublicationAsync(other, published.Id));
+        Assert.Null(await store.GetPublicationAsync(org, deleted.Id));
+        Assert.Null(await store.GetPublicationAsync(org, NewId("wf")));
+    }
+
+    [Fact]
     public async Task Create_ThenGet_RoundTripsTheDefinition_AsADraftAtVersionOne()
     {
         var (_, store, org) = await ArrangeAsync();
