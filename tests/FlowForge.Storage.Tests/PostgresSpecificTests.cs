@@ -48,6 +48,19 @@ public sealed class PostgresSpecificTests
     }
 
     [Fact]
+    public async Task Migrate_LeavesRoomForTurnsToUpdateExecutionsInPlace_AndNoIndexOnActivityOwners()
+    {
+        // Each turn's commit updates its execution's row and inserts a leased activity (0011): room on the executions' pages
+        // lets PostgreSQL update in place (no entry in each of its indexes), and the owner index no statement needs is gone.
+        await using var temp = await TempSchema.CreateMigratedAsync();
+
+        var options = await temp.QueryAsync($"SELECT reloptions::text FROM pg_class WHERE oid = '{temp.Name}.executions'::regclass");
+        Assert.Equal("{fillfactor=70}", (string?)options[0][0]);
+        var indexes = await temp.QueryAsync($"SELECT indexname FROM pg_indexes WHERE schemaname = '{temp.Name}' AND tablename = 'activities' ORDER BY indexname");
+        Assert.Equal(["activities_pkey", "ix_activities_lease", "uq_activities_attempt"], indexes.Select(r => (string)r[0]!));
+    }
+
+    [Fact]
     public async Task Migrate_FromSeveralProcessesAtOnce_AppliesEachScriptOnce()
     {
         await using var temp = new TempSchema();
