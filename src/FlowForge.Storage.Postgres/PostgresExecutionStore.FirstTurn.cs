@@ -30,7 +30,7 @@ public sealed partial class PostgresExecutionStore
     /// <summary>
     /// The statement for a first turn of <paramref name="events"/> history events and <paramref name="activities"/> new activities:
     /// the execution row as the turn leaves it, its history and its activities, all from the one row the insert returns, so an
-    /// idempotency key already used writes nothing at all (and returns no row).
+    /// idempotency key already used, or a version no longer published, writes nothing at all (and returns no row).
     /// </summary>
     private static string FirstTurnSql(int events, int activities, bool terminal) =>
         FirstTurnStatements[(terminal ? 256 : 0) | events << 4 | activities] ??= BuildFirstTurnSql(events, activities, terminal);
@@ -43,8 +43,9 @@ public sealed partial class PostgresExecutionStore
             ins AS (
                 INSERT INTO executions (id, org_id, workflow_id, version, status, trigger_data, output, error, parent_execution_id, parent_step_key,
                                         retry_of, idempotency_key, created_at, updated_at, completed_at, last_sequence)
-                VALUES (@id, @org, @workflow, @version, @status, CAST(@triggerData AS json), CAST(@output AS json), @error, @parentId, @parentStepKey,
-                        @retryOf, @key, @at, @at, {(terminal ? "@at" : "NULL")}, {events})
+                SELECT @id, @org, @workflow, @version, @status, CAST(@triggerData AS json), CAST(@output AS json), @error, @parentId, @parentStepKey,
+                       @retryOf, @key, @at, @at, {(terminal ? "@at" : "NULL")}, {events}
+                WHERE NOT @requirePublished OR {PublishedCheck("@org", "@workflow", "@version")}
                 ON CONFLICT (org_id, idempotency_key) DO NOTHING
                 RETURNING {SelectColumns})
             """,
@@ -78,8 +79,9 @@ public sealed partial class PostgresExecutionStore
     }
 
     /// <summary>
-    /// Writes a start with its first turn (<see cref="TakesFirstTurn"/>) in one statement; null when the organisation already
-    /// used its idempotency key (nothing was written: the caller looks up the holder as for any start).
+    /// Writes a start with its first turn (<see cref="TakesFirstTurn"/>) in one statement; null when nothing was written: the
+    /// organisation already used its idempotency key, or its version is not the published one (<see cref="NewExecution.RequirePublishedVersion"/>).
+    /// The caller then starts it as any start, which tells the two apart.
     /// </summary>
     private async Task<StartResult?> StartWithFirstTurnAsync(NewExecution e)
     {
@@ -107,6 +109,7 @@ public sealed partial class PostgresExecutionStore
         Add("retryOf", NpgsqlDbType.Text, e.RetryOf);
         Add("key", NpgsqlDbType.Text, e.IdempotencyKey);
         Add("at", NpgsqlDbType.TimestampTz, now);
+        Add("requirePublished", NpgsqlDbType.Boolean, e.RequirePublishedVersion);
         for (var i = 0; i < turn.NewEvents.Count; i++)
         {
             var stamped = StoredEvent.Stamp(turn.NewEvents[i], now);

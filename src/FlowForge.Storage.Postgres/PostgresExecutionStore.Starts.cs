@@ -49,7 +49,12 @@ public sealed partial class PostgresExecutionStore
                     var results = batch is [{ Execution: var alone }] && TakesFirstTurn(alone)
                         ? [await StartAloneAsync(alone)]
                         : await StartBatchAsync([.. batch.Select(b => b.Execution)]);
-                    for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(results[i]);
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        var e = batch[i].Execution;
+                        if (results[i] is { } result) batch[i].Result.TrySetResult(result);
+                        else batch[i].Result.TrySetException(new WorkflowVersionNotPublishedException(e.WorkflowId, e.Version));
+                    }
                 }
                 catch (Exception e)
                 {
@@ -71,7 +76,7 @@ public sealed partial class PostgresExecutionStore
     /// A start alone in its batch (the steady state at low load) with a first turn to take: written with it, else as any start
     /// (its key was taken, or PostgreSQL refused the turn: a turn it cannot store is the dispatcher's to fail, as for any turn).
     /// </summary>
-    private async Task<StartResult> StartAloneAsync(NewExecution e)
+    private async Task<StartResult?> StartAloneAsync(NewExecution e)
     {
         try
         {
@@ -84,13 +89,14 @@ public sealed partial class PostgresExecutionStore
         return (await StartBatchAsync([e]))[0];
     }
 
+    /// <summary>Writes a batch of starts; null for a start whose <see cref="NewExecution.RequirePublishedVersion"/> check failed.</summary>
     /// <remarks>
     /// ON CONFLICT on the idempotency key (an error would abort every start of the batch): a start whose key the
     /// organisation already used inserts nothing, and a second statement (a new snapshot: a racing start with the same
     /// key waited on the unique index for the first one to commit) reads the execution that holds the key. Two starts
     /// of one batch with one key: the first inserts, the second finds it. A duplicate <em>id</em> still throws: a bug.
     /// </remarks>
-    private async Task<StartResult[]> StartBatchAsync(NewExecution[] batch)
+    private async Task<StartResult?[]> StartBatchAsync(NewExecution[] batch)
     {
         var now = PostgresValues.Now(_time);
         var started = batch.Select(e => StoredEvent.Serialize(new ExecutionStarted(
@@ -102,15 +108,16 @@ public sealed partial class PostgresExecutionStore
             $"""
             WITH x AS (
                 SELECT * FROM unnest(@ids, @orgIds, @workflowIds, @versions, @triggerData, @parentIds, @parentStepKeys, @retryOfs, @keys, @started,
-                                     @lockOwners, @lockExpires)
+                                     @lockOwners, @lockExpires, @requirePublished)
                     WITH ORDINALITY AS x(id, org_id, workflow_id, version, trigger_data, parent_id, parent_step_key, retry_of, idempotency_key, started,
-                                         lock_owner, lock_expires, n)),
+                                         lock_owner, lock_expires, require_published, n)),
             ins AS (
                 INSERT INTO executions (id, org_id, workflow_id, version, status, trigger_data, parent_execution_id, parent_step_key,
                                         retry_of, idempotency_key, created_at, updated_at, last_sequence, lock_owner, lock_expires)
                 SELECT id, org_id, workflow_id, version, '{ExecutionStatus.Pending}', CAST(trigger_data AS json), parent_id, parent_step_key,
                        retry_of, idempotency_key, @at, @at, 0, lock_owner, lock_expires
-                FROM x ORDER BY n
+                FROM x WHERE NOT x.require_published OR {PublishedCheck("x.org_id", "x.workflow_id", "x.version")}
+                ORDER BY n
                 ON CONFLICT (org_id, idempotency_key) DO NOTHING
                 RETURNING {SelectColumns}),
             msg AS (
@@ -129,10 +136,11 @@ public sealed partial class PostgresExecutionStore
                 started = Text(started),
                 lockOwners = Text(batch.Select(e => e.Lease?.Owner)),
                 lockExpires = batch.Select(e => e.Lease is { } l ? PostgresValues.Timestamp(l.Expires) : (DateTimeOffset?)null).ToArray(),
+                requirePublished = batch.Select(e => e.RequirePublishedVersion).ToArray(),
                 at = PostgresValues.Timestamp(now),
             }))).ToDictionary(r => r.Id);
 
-        var results = new StartResult[batch.Length];
+        var results = new StartResult?[batch.Length];
         var taken = new List<int>();
         for (var i = 0; i < batch.Length; i++)
         {
@@ -155,13 +163,18 @@ public sealed partial class PostgresExecutionStore
                 .ToDictionary(r => (r.OrgId, r.IdempotencyKey));
             foreach (var i in taken)
             {
+                // Not inserted and no holder of its key: its version was not the published one (when it asked for that check).
                 results[i] = holders.TryGetValue((batch[i].OrgId, batch[i].IdempotencyKey), out var row)
                     ? new StartResult(row.ToRecord(), true)
-                    : throw new InvalidOperationException($"Execution {batch[i].Id} vanished while starting.");
+                    : batch[i].RequirePublishedVersion ? null : throw new InvalidOperationException($"Execution {batch[i].Id} vanished while starting.");
             }
         }
         return results;
     }
+
+    /// <summary>SQL that is true while the workflow exists and <paramref name="version"/> is its published version.</summary>
+    private static string PublishedCheck(string orgId, string workflowId, string version) =>
+        $"EXISTS (SELECT 1 FROM workflows w WHERE w.org_id = {orgId} AND w.id = {workflowId} AND w.published_version = {version} AND w.deleted_at IS NULL)";
 
     /// <summary>A text[] parameter (Dapper passes arrays to Npgsql as they are; the element type is string even when all are null).</summary>
     private static string?[] Text(IEnumerable<string?> values) => [.. values];

@@ -78,7 +78,12 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
                 try
                 {
                     var results = await StartBatchAsync(batch);
-                    for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult(results[i]);
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        var e = batch[i].Execution;
+                        if (results[i] is { } result) batch[i].Result.TrySetResult(result);
+                        else batch[i].Result.TrySetException(new WorkflowVersionNotPublishedException(e.WorkflowId, e.Version));
+                    }
                 }
                 catch (Exception e)
                 {
@@ -96,12 +101,13 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
         }
     }
 
-    private async Task<List<StartResult>> StartBatchAsync(List<PendingStart> batch)
+    /// <summary>Writes a batch of starts; null for a start whose <see cref="NewExecution.RequirePublishedVersion"/> check failed.</summary>
+    private async Task<List<StartResult?>> StartBatchAsync(List<PendingStart> batch)
     {
         await using var write = await db.BeginWriteAsync();
         var (c, tx) = (write.Connection, write.Transaction);
         var now = _time.GetUtcNow();
-        var results = new List<StartResult>(batch.Count);
+        var results = new List<StartResult?>(batch.Count);
         foreach (var pending in batch)
         {
             var execution = pending.Execution;
@@ -118,7 +124,9 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
                 : await c.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
                     $"SELECT {SelectColumns} FROM executions WHERE org_id = @OrgId AND idempotency_key = @IdempotencyKey",
                     new { execution.OrgId, execution.IdempotencyKey }, tx)) is { } row ? row.ToRecord() : null;
-            results.Add(new StartResult(record ?? throw new InvalidOperationException($"Execution {execution.Id} vanished while starting."), !created, first));
+            // Not created and no holder of its key: its version was not the published one (when it asked for that check).
+            results.Add(record is not null ? new StartResult(record, !created, first)
+                : execution.RequirePublishedVersion ? null : throw new InvalidOperationException($"Execution {execution.Id} vanished while starting."));
         }
         await tx.CommitAsync();
         return results;
@@ -185,15 +193,17 @@ public sealed partial class SqliteExecutionStore(SqliteDatabase db, TimeProvider
         ("@triggerData", StoredEvent.Json(e.TriggerData)), ("@ParentExecutionId", e.ParentExecutionId),
         ("@ParentStepKey", e.ParentStepKey), ("@RetryOf", e.RetryOf), ("@IdempotencyKey", e.IdempotencyKey),
         ("@at", SqliteValues.Timestamp(now)), ("@lockOwner", e.Lease?.Owner),
-        ("@lockExpires", e.Lease is { } lease ? SqliteValues.Timestamp(lease.Expires) : null),
+        ("@lockExpires", e.Lease is { } lease ? SqliteValues.Timestamp(lease.Expires) : null), ("@requirePublished", e.RequirePublishedVersion),
     ];
 
     private static readonly string InsertExecutionSql =
         $"""
         INSERT INTO executions (id, org_id, workflow_id, version, status, trigger_data, parent_execution_id, parent_step_key,
                                 retry_of, idempotency_key, created_at, updated_at, last_sequence, lock_owner, lock_expires)
-        VALUES (@Id, @OrgId, @WorkflowId, @Version, '{ExecutionStatus.Pending}', @triggerData, @ParentExecutionId, @ParentStepKey,
-                @RetryOf, @IdempotencyKey, @at, @at, 0, @lockOwner, @lockExpires)
+        SELECT @Id, @OrgId, @WorkflowId, @Version, '{ExecutionStatus.Pending}', @triggerData, @ParentExecutionId, @ParentStepKey,
+               @RetryOf, @IdempotencyKey, @at, @at, 0, @lockOwner, @lockExpires
+        WHERE NOT @requirePublished OR EXISTS (
+            SELECT 1 FROM workflows WHERE org_id = @OrgId AND id = @WorkflowId AND published_version = @Version AND deleted_at IS NULL)
         ON CONFLICT (org_id, idempotency_key) DO NOTHING
         """;
 

@@ -8,6 +8,9 @@ namespace FlowForge.Storage.Tests;
 public sealed class PostgresExecutionStoreTests(PostgresSchemaFixture fixture) : ExecutionStoreConformance, IClassFixture<PostgresSchemaFixture>
 {
     protected override Task<IExecutionStore> CreateStoreAsync() => Task.FromResult<IExecutionStore>(new PostgresExecutionStore(fixture.Database));
+
+    protected override (ITenantStore Tenants, IWorkflowStore Workflows) CreateWorkflowStores() =>
+        (new PostgresTenantStore(fixture.Database), new PostgresWorkflowStore(fixture.Database));
 }
 
 /// <summary>The PostgreSQL backend runs the fresh-database suite (migrations, next due) on one fresh schema per test.</summary>

@@ -11,6 +11,9 @@ namespace FlowForge.Storage.Tests;
 public sealed class SqliteExecutionStoreTests(SqliteDatabaseFixture fixture) : ExecutionStoreConformance, IClassFixture<SqliteDatabaseFixture>
 {
     protected override Task<IExecutionStore> CreateStoreAsync() => Task.FromResult<IExecutionStore>(new SqliteExecutionStore(fixture.Database));
+
+    protected override (ITenantStore Tenants, IWorkflowStore Workflows) CreateWorkflowStores() =>
+        (new SqliteTenantStore(fixture.Database), new SqliteWorkflowStore(fixture.Database));
 }
 
 /// <summary>The SQLite backend runs the fresh-database suite (migrations, next due) on one temporary database per test.</summary>

@@ -48,6 +48,11 @@ public sealed record ExecutionRecord(
 /// children is never taken; nor is any turn by a store that does not take first turns at all, or not in that batch (a burst of starts
 /// on PostgreSQL). A start that does not take it is exactly a start without it.
 /// </param>
+/// <param name="RequirePublishedVersion">
+/// Write the execution only while its workflow exists and <see cref="Version"/> is the one published, checked by the insert
+/// itself; otherwise write nothing and throw <see cref="WorkflowVersionNotPublishedException"/>. A starter that remembers
+/// the published version starts on it without reading the workflow first, and still never starts a version no longer published.
+/// </param>
 public sealed record NewExecution(
     string Id,
     string OrgId,
@@ -61,11 +66,24 @@ public sealed record NewExecution(
     string? RetryOf = null,
     int Depth = 0,
     ExecutionLease? Lease = null,
-    OrchestrationCommit? FirstTurn = null)
+    OrchestrationCommit? FirstTurn = null,
+    bool RequirePublishedVersion = false)
 {
     /// <summary>Whether <see cref="FirstTurn"/> is one a store may take (see its description).</summary>
     public bool HasFirstTurnToTake => FirstTurn is { ExpectedLastSequence: 0, ConsumedMessageIds.Count: 0, NewEvents: [ExecutionStarted, ..] } turn
         && turn.Messages is not { Count: > 0 } && turn.Children is not { Count: > 0 } && turn.CompletedActivities is not { Count: > 0 };
+}
+
+/// <summary>
+/// A start with <see cref="NewExecution.RequirePublishedVersion"/> found its version no longer published (another was published,
+/// the workflow was unpublished or deleted) and wrote nothing.
+/// </summary>
+public sealed class WorkflowVersionNotPublishedException(string workflowId, int version)
+    : Exception($"Version {version} of workflow '{workflowId}' is not its published version.")
+{
+    public string WorkflowId { get; } = workflowId;
+
+    public int Version { get; } = version;
 }
 
 /// <summary>An orchestration lease taken at insert time: the dispatcher <see cref="Owner"/> holds the execution until <see cref="Expires"/>.</summary>

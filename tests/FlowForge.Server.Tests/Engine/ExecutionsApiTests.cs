@@ -46,6 +46,22 @@ public abstract class ExecutionsApiSuite<TStorage>(EngineFixture<TStorage> serve
     }
 
     [Fact]
+    public async Task Execute_RightAfterAStart_SeesAnUnpublishAndADelete()
+    {
+        // The starter remembers the version it last read published and lets the insert check it: the next start must still see
+        // the workflow unpublished (409), published again (runs), deleted (404).
+        var wf = await _client.Publish(Workflows.Simple("remembered"));
+        Assert.Equal("completed", (string?)(await _client.WaitFinished(await _client.Execute(wf, new { name = "a" })))["status"]);
+
+        await (await _client.PostAsync($"/api/workflows/{wf}/unpublish", null)).Expect(HttpStatusCode.OK);
+        await (await _client.PostJson($"/api/workflows/{wf}/execute", "{}")).ExpectProblem(HttpStatusCode.Conflict, "not-published");
+        await (await _client.PostAsync($"/api/workflows/{wf}/publish", null)).Expect(HttpStatusCode.OK);
+        Assert.Equal("completed", (string?)(await _client.WaitFinished(await _client.Execute(wf, new { name = "b" })))["status"]);
+        await (await _client.DeleteAsync($"/api/workflows/{wf}")).Expect(HttpStatusCode.NoContent);
+        await (await _client.PostJson($"/api/workflows/{wf}/execute", "{}")).ExpectProblem(HttpStatusCode.NotFound, "not-found");
+    }
+
+    [Fact]
     public async Task Execute_MalformedBody_Is400AndStartsNothing()
     {
         var wf = await _client.Publish(Workflows.Simple("malformed"));

@@ -14,6 +14,9 @@ public abstract partial class ExecutionStoreConformance
     /// <summary>A store on a migrated database. Called once per test; may return stores sharing one database.</summary>
     protected abstract Task<IExecutionStore> CreateStoreAsync();
 
+    /// <summary>The tenant and workflow stores on the execution store's database (starts that check the published version).</summary>
+    protected abstract (ITenantStore Tenants, IWorkflowStore Workflows) CreateWorkflowStores();
+
     // ---- Start and idempotency -------------------------------------------------------------
 
     [Fact]
