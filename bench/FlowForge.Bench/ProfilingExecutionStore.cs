@@ -101,7 +101,10 @@ public sealed class ProfilingExecutionStore(IExecutionStore inner) : IExecutionS
             foreach (var group in sql.Where(c => c.End <= start.Begin).GroupBy(c => c.Name)) Add($"1.{group.Key} (before the start)", Ms(group.Sum(c => c.End - c.Begin)));
             Add("  sql commands per run", sql.Count);
             Add("2 store start", Ms(start.End - start.Begin));
+            Add("2.sql its statement", Ms(sql.Where(q => q.Begin >= start.Begin && q.End <= start.End).Sum(q => q.End - q.Begin)));
             Add("3 commits (sum)", Ms(commits.Sum(c => c.End - c.Begin)));
+            // Npgsql's span of each commit's statement: the round trip and PostgreSQL's work (the rest is the store's own).
+            Add("3.sql their statements (sum)", Ms(sql.Where(q => commits.Any(c => q.Begin >= c.Begin && q.End <= c.End)).Sum(q => q.End - q.Begin)));
             Add("4 between start and commits (sum)", Ms((commits.Count > 0 ? commits[^1].End - start.End : 0) - commits.Sum(c => c.End - c.Begin)));
             Add("5 last commit → observed", Ms(finished - (commits.Count > 0 ? commits[^1].End : start.End)));
             Add("  commits per run", commits.Count);
