@@ -94,7 +94,7 @@ public sealed partial class PostgresExecutionStore
         await using var c = await db.OpenEngineAsync();
         await using var command = new NpgsqlCommand(FirstTurnSql(turn.NewEvents.Count, activities.Count, terminal), c);
         var p = command.Parameters;
-        void Add(string name, NpgsqlDbType type, object? value) => p.Add(new NpgsqlParameter(name, type) { Value = value ?? DBNull.Value });
+        void Add(string name, NpgsqlDbType type, object? value) => AddValue(p, name, type, value);
 
         Add("id", NpgsqlDbType.Text, e.Id);
         Add("org", NpgsqlDbType.Text, e.OrgId);
@@ -110,13 +110,7 @@ public sealed partial class PostgresExecutionStore
         Add("key", NpgsqlDbType.Text, e.IdempotencyKey);
         Add("at", NpgsqlDbType.TimestampTz, now);
         Add("requirePublished", NpgsqlDbType.Boolean, e.RequirePublishedVersion);
-        for (var i = 0; i < turn.NewEvents.Count; i++)
-        {
-            var stamped = StoredEvent.Stamp(turn.NewEvents[i], now);
-            Add($"type{i}", NpgsqlDbType.Text, StoredEvent.TypeName(stamped));
-            Add($"timestamp{i}", NpgsqlDbType.TimestampTz, PostgresValues.Timestamp(stamped.Timestamp));
-            Add($"data{i}", NpgsqlDbType.Text, StoredEvent.Serialize(stamped));
-        }
+        AddEvents(p, turn.NewEvents, now);
         if (activities.Count > 0)
         {
             Add("leaseOwner", NpgsqlDbType.Text, turn.ActivityLeaseOwner);

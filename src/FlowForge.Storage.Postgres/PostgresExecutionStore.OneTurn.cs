@@ -1,3 +1,4 @@
+using FlowForge.Core.Engine.History;
 using FlowForge.Core.Storage;
 using Npgsql;
 using NpgsqlTypes;
@@ -110,10 +111,26 @@ public sealed partial class PostgresExecutionStore
         return "WITH " + string.Join(",\n", ctes) + "\n" + select;
     }
 
+    /// <summary>A parameter of a plain-values statement, typed (a null value still has its column's type).</summary>
+    private static void AddValue(NpgsqlParameterCollection p, string name, NpgsqlDbType type, object? value) =>
+        p.Add(new NpgsqlParameter(name, type) { Value = value ?? DBNull.Value });
+
+    /// <summary>A turn's history events as <c>@type{i}</c>, <c>@timestamp{i}</c> and <c>@data{i}</c>, stamped as the set-based commit stamps them.</summary>
+    private static void AddEvents(NpgsqlParameterCollection p, IReadOnlyList<HistoryEvent> events, DateTimeOffset at)
+    {
+        for (var i = 0; i < events.Count; i++)
+        {
+            var stamped = StoredEvent.Stamp(events[i], at);
+            AddValue(p, $"type{i}", NpgsqlDbType.Text, StoredEvent.TypeName(stamped));
+            AddValue(p, $"timestamp{i}", NpgsqlDbType.TimestampTz, PostgresValues.Timestamp(stamped.Timestamp));
+            AddValue(p, $"data{i}", NpgsqlDbType.Text, StoredEvent.Serialize(stamped));
+        }
+    }
+
     /// <summary>Binds a one-turn statement's values, as <see cref="BatchRows.Add"/> computes them for the set-based one.</summary>
     private static void BindOneTurn(NpgsqlParameterCollection p, OneTurnShape shape, OrchestrationCommit commit, string owner, DateTimeOffset at)
     {
-        void Add(string name, NpgsqlDbType type, object? value) => p.Add(new NpgsqlParameter(name, type) { Value = value ?? DBNull.Value });
+        void Add(string name, NpgsqlDbType type, object? value) => AddValue(p, name, type, value);
 
         Add("owner", NpgsqlDbType.Text, owner);
         Add("at", NpgsqlDbType.TimestampTz, at);
@@ -130,13 +147,7 @@ public sealed partial class PostgresExecutionStore
             Add("doneOwner", NpgsqlDbType.Text, done.LeaseOwner);
         }
         if (shape.Consumed) Add("consumedId", NpgsqlDbType.Bigint, commit.ConsumedMessageIds[0]);
-        for (var i = 0; i < shape.Events; i++)
-        {
-            var stamped = StoredEvent.Stamp(commit.NewEvents[i], at);
-            Add($"type{i}", NpgsqlDbType.Text, StoredEvent.TypeName(stamped));
-            Add($"timestamp{i}", NpgsqlDbType.TimestampTz, PostgresValues.Timestamp(stamped.Timestamp));
-            Add($"data{i}", NpgsqlDbType.Text, StoredEvent.Serialize(stamped));
-        }
+        AddEvents(p, commit.NewEvents, at);
         for (var i = 0; i < shape.Activities; i++)
         {
             var a = commit.Activities![i];
